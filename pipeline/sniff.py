@@ -1,0 +1,27 @@
+"""Cheap content sniffing: which family of handlers should see these bytes."""
+from __future__ import annotations
+
+import re
+
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]?", re.M)  # RFC 5322 field name then ':'
+_MBOX_FROM = re.compile(rb"^From \S")
+
+
+def sniff(payload: bytes) -> str:
+    """Return "archive", "xml", "json", "email", "empty" or "unknown"."""
+    if payload[:2] == b"\x1f\x8b" or payload[:4] == b"PK\x03\x04":
+        return "archive"
+    head = payload[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        return "empty"
+    first = head[:1]
+    if first == b"<":
+        return "xml"
+    if first in (b"{", b"["):
+        return "json"
+    if _MBOX_FROM.match(head):
+        return "email"  # a single mbox message: the "From " line is dropped by the email parser
+    first_line = head.split(b"\n", 1)[0]
+    if _HEADER_LINE.match(first_line):
+        return "email"
+    return "unknown"

@@ -1,0 +1,39 @@
+"""The lake's tables: one line per table (model, Arrow schema, primary key, partition date).
+
+Table names are a public interface (DuckDB views, notebooks, the sink): do not rename.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+from pydantic import BaseModel
+
+from . import arrow
+from .models import MailEvent, NotParsed, SuppressionEvent
+
+
+@dataclass(frozen=True)
+class LakeTable:
+    name: str
+    model: type[BaseModel]
+    schema: pa.Schema
+    key: str            # primary key column: landing is idempotent on it
+    date_field: str     # UTC timestamp column whose date names the Hive partition dt=YYYY-MM-DD
+
+
+TABLES: dict[str, LakeTable] = {}
+
+
+def register_table(table: LakeTable) -> LakeTable:
+    TABLES[table.name] = table
+    return table
+
+
+register_table(LakeTable("events", MailEvent, arrow.EVENTS, "event_id", "occurred_at"))
+register_table(LakeTable("suppressions", SuppressionEvent, arrow.SUPPRESSIONS, "suppression_id", "decided_at"))
+register_table(LakeTable("dead_letters", NotParsed, arrow.DEAD_LETTERS, "dead_letter_id", "received_at"))
+
+# DMARC / TLS-RPT tables register themselves from schemas/dmarc.py (imported here so that
+# importing `schemas.tables` always yields every table).
+from . import dmarc as _dmarc  # noqa: E402,F401
