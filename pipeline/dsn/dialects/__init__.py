@@ -1,0 +1,54 @@
+"""Registry of bounce dialects: one module per sending MTA (lhost) or receiving provider (rhost).
+
+Each module defines, at its top, its phrase tables as data (with where each came from) and one
+`inquire(mail: MailView) -> BounceReport | None` function decorated with `@dialect(...)`.
+`inquire` returns None quickly when the message is not in its dialect (check From/Subject/
+headers first: it runs on every non-standard bounce). The engine tries dialects in `order`
+(lower first) and the first non-None report wins; RFC 3464 parsing is the fallback.
+Add a dialect = add a module here + one line in `DIALECT_MODULES` below.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ...mime.view import MailView
+from ..model import BounceReport
+
+Inquire = Callable[[MailView], "BounceReport | None"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str      # "lhost-postfix", "rhost-google", ... (matches the corpus source_module)
+    order: int
+    inquire: Inquire
+
+
+_DIALECTS: list[Dialect] = []
+
+# One line per dialect module (module names: lhost_<mta>.py / rhost_<provider>.py).
+DIALECT_MODULES: tuple[str, ...] = (
+)
+
+
+def dialect(name: str, order: int = 500) -> Callable[[Inquire], Inquire]:
+    def decorator(fn: Inquire) -> Inquire:
+        _DIALECTS.append(Dialect(name, order, fn))
+        _DIALECTS.sort(key=lambda d: (d.order, d.name))
+        return fn
+
+    return decorator
+
+
+_loaded = False
+
+
+def dialects() -> list[Dialect]:
+    global _loaded
+    if not _loaded:
+        for module in DIALECT_MODULES:
+            importlib.import_module(f"{__name__}.{module}")
+        _loaded = True
+    return list(_DIALECTS)
