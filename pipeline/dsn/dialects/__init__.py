@@ -5,11 +5,13 @@ Each module defines, at its top, its phrase tables as data (with where each came
 `inquire` returns None quickly when the message is not in its dialect (check From/Subject/
 headers first: it runs on every non-standard bounce). The engine tries dialects in `order`
 (lower first) and the first non-None report wins; RFC 3464 parsing is the fallback.
-Add a dialect = add a module here + one line in `DIALECT_MODULES` below.
+Add a dialect = add a module here (lhost_<mta>.py or rhost_<provider>.py): modules are
+discovered, so there is no hand-kept list to update.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,10 +30,6 @@ class Dialect:
 
 _DIALECTS: list[Dialect] = []
 
-# One line per dialect module (module names: lhost_<mta>.py / rhost_<provider>.py).
-DIALECT_MODULES: tuple[str, ...] = (
-)
-
 
 def dialect(name: str, order: int = 500) -> Callable[[Inquire], Inquire]:
     def decorator(fn: Inquire) -> Inquire:
@@ -48,7 +46,7 @@ _loaded = False
 def dialects() -> list[Dialect]:
     global _loaded
     if not _loaded:
-        for module in DIALECT_MODULES:
-            importlib.import_module(f"{__name__}.{module}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+            importlib.import_module(f"{__name__}.{info.name}")
         _loaded = True
     return list(_DIALECTS)
