@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run, _error=p.error)
 
 
-def print_summary(summary, lake, out=sys.stdout) -> None:
+def print_summary(summary, lake, out=None) -> None:
+    out = out or sys.stdout
     out.write(f"inputs: {summary.inputs}   lake: {lake}\n")
     out.write("events by category:\n")
     for category, n in sorted(summary.events_by_category.items(), key=lambda kv: -kv[1]):

@@ -38,7 +38,8 @@ def _json_default(value):
     raise TypeError
 
 
-def print_table(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
+def print_table(columns: list[str], rows: list[tuple], out=None) -> None:
+    out = out or sys.stdout
     cells = [[_text(v).replace("\n", " ") for v in row] for row in rows]
     widths = [min(60, max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
