@@ -1,0 +1,56 @@
+"""File sources: how files, mbox, maildir and JSON Lines become raw inputs."""
+from __future__ import annotations
+
+from connectors.files import iter_raw_messages
+from pipeline.sniff import sniff
+
+MSG = b"From: a@example.org\nSubject: %d\n\nbody %d\n"
+
+
+def test_mbox_is_split_per_message_and_unquotes_from_lines(tmp_path):
+    mbox = tmp_path / "reports.mbox"
+    mbox.write_bytes(
+        b"From MAILER-DAEMON Tue Nov 17 09:00:00 2026\n" + MSG % (1, 1)
+        + b">From the desk of\n\n"
+        + b"From MAILER-DAEMON Tue Nov 17 09:01:00 2026\n" + MSG % (2, 2))
+    raws = list(iter_raw_messages([mbox]))
+    assert [r.source.label for r in raws] == [f"{mbox}#1", f"{mbox}#2"]
+    assert raws[0].payload.endswith(b"body 1\nFrom the desk of\n")
+    assert raws[1].payload.startswith(b"From: a@example.org\nSubject: 2")
+
+
+def test_single_message_with_a_from_line_is_one_input(tmp_path):
+    eml = tmp_path / "one.eml"
+    eml.write_bytes(b"From someone Tue Nov 17 09:00:00 2026\n" + MSG % (1, 1))
+    (raw,) = list(iter_raw_messages([eml]))
+    assert raw.source.label == str(eml) and sniff(raw.payload) == "email"
+
+
+def test_maildir_and_directories_are_walked_recursively_in_order(tmp_path):
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / "Maildir" / sub).mkdir(parents=True)
+    (tmp_path / "Maildir" / "new" / "2.host").write_bytes(MSG % (2, 2))
+    (tmp_path / "Maildir" / "cur" / "1.host:2,S").write_bytes(MSG % (1, 1))
+    (tmp_path / "Maildir" / "cur" / ".hidden").write_bytes(b"x")
+    raws = list(iter_raw_messages([tmp_path / "Maildir"]))
+    assert [r.source.path.rsplit("/", 2)[-2:] for r in raws] == [["cur", "1.host:2,S"],
+                                                                 ["new", "2.host"]]
+
+
+def test_jsonl_is_split_per_line_and_received_at_is_stable(tmp_path):
+    log = tmp_path / "kumo.jsonl"
+    log.write_bytes(b'{"type":"Delivery"}\n\n{"type":"Bounce"}\n')
+    first = list(iter_raw_messages([log]))
+    again = list(iter_raw_messages([log]))
+    assert [r.source.member for r in first] == ["line 1", "line 3"]
+    assert [r.received_at for r in first] == [r.received_at for r in again]
+
+
+def test_sniff_families():
+    assert sniff(b"\x1f\x8b\x08\x00") == "archive"
+    assert sniff(b"PK\x03\x04rest") == "archive"
+    assert sniff(b"\xef\xbb\xbf<?xml version='1.0'?><feedback/>") == "xml"
+    assert sniff(b"  [{\"event\": \"open\"}]") == "json"
+    assert sniff(b"Received: from x\nFrom: y\n\nbody") == "email"
+    assert sniff(b"   \n\t") == "empty"
+    assert sniff(b"just some words") == "unknown"
