@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,12 +20,14 @@ from .settings import Settings, default_settings
 from .sniff import sniff
 
 _EMAIL_POLICY = email.policy.compat32
+_FIRST_LINE = re.compile(rb"\r\n|\r|\n")
 
 
 def parse_email(payload: bytes) -> email.message.Message:
     """Parse mail bytes with the stdlib (compat32: fastest, tolerant of broken MIME)."""
     if payload.startswith(b"From "):  # mbox separator line of a single message
-        payload = payload.split(b"\n", 1)[1] if b"\n" in payload else b""
+        # Any newline convention: CR-only (old Mac) files would otherwise lose every line.
+        payload = _FIRST_LINE.split(payload, maxsplit=1)[-1] if _FIRST_LINE.search(payload) else b""
     return email.message_from_bytes(payload, policy=_EMAIL_POLICY)
 
 
