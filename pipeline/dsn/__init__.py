@@ -1,1 +1,15 @@
-"""Delivery status notifications: RFC 3464 and the many non-standard MTA dialects."""
+"""Delivery status notifications: RFC 3464 and the many non-standard MTA dialects.
+
+Map (one direction: bytes -> MailView -> BounceReport -> MailEvent):
+  model.py        RecipientReport / OriginalMessage / BounceReport: what a parser extracts.
+  fields.py       pure helpers shared by every parser: DSN field blocks, addresses, status and
+                  reply codes, dates, transfer decoding, the returned message's headers/tags.
+  rfc3464.py      the standard multipart/report parser, also the fallback after all dialects.
+  dialects/       lhost_<mta>.py (sending-MTA dialects) and rhost_<provider>.py (receiving-
+                  provider classifier overrides); discovered, ordered, no hand-kept list.
+  engine.py       parse_bounce(raw, mail): dialects in order, RFC 3464, then classify.
+  events.py       RecipientReport + Verdict -> MailEvent (ids, normalisation, tags).
+  handler.py      the "email" family handler (order 50; ARF is 30, auto-replies 40).
+  api.py          classify_message(bytes) -> list[MailEvent] | NotParsed (no Kafka).
+Classification lives in pipeline/classify (reasons as data, Sisimai's vocabulary and rules).
+"""

@@ -17,6 +17,7 @@ class RecipientReport:
     remote_mta: str | None = None
     reporting_mta: str | None = None
     command: str | None = None        # SMTP command that failed: RCPT, DATA, MAIL, ...
+    diagnostic_type: str | None = None  # Diagnostic-Code type: "SMTP", "X-UNIX", "X-POSTFIX"...
     arrival_date: datetime | None = None
     last_attempt: datetime | None = None
     # A dialect that knows better than the generic phrase tables may name the reason

@@ -7,10 +7,25 @@ from __future__ import annotations
 
 import email.header
 import email.message
+import email.policy
 import re
 from functools import cached_property
 
 _WS = re.compile(r"\s+")
+
+
+_FIELD_BLOCK_TYPES = ("message/delivery-status", "message/global-delivery-status",
+                      "message/feedback-report")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def unsurrogate(text: str) -> str:
+    """Undo the stdlib's surrogateescape of raw 8-bit bytes (UTF-8 in headers or in parts
+    it split itself, e.g. message/global-delivery-status): valid UTF-8 comes back as text,
+    the rest becomes U+FFFD. Downstream (JSON, Arrow) cannot encode lone surrogates."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def decode_header_value(value: object) -> str:
@@ -19,7 +34,7 @@ def decode_header_value(value: object) -> str:
         return ""
     if isinstance(value, email.header.Header):
         value = str(value)
-    text = str(value)
+    text = unsurrogate(str(value))
     if "=?" not in text:
         return _WS.sub(" ", text).strip()
     try:
@@ -43,7 +58,7 @@ def part_text(part: email.message.Message) -> str:
     payload = part.get_payload(decode=True)
     if payload is None:
         raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
+        return unsurrogate(raw) if isinstance(raw, str) else ""
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, "replace")
@@ -57,9 +72,54 @@ class MailView:
     def __init__(self, msg: email.message.Message):
         self.msg = msg
 
+    @classmethod
+    def for_raw(cls, payload: bytes, msg: email.message.Message) -> "MailView":
+        """The view for a handler: like `of`, but repairs one stdlib-parse casualty first.
+
+        An mbox-style message with CR-only newlines ("From " line first, old Mac files) loses
+        every header when the "From " line is cut at the first LF (there is none), so it is
+        re-parsed here with the first CR-terminated line dropped."""
+        if not msg.keys() and payload[:5] == b"From " and b"\r" in payload[:1024]:
+            cached = msg.__dict__.get("_bouncepipe_view")
+            if cached is not None:
+                return cached
+            body = payload.split(b"\r", 1)[1].lstrip(b"\n")
+            view = cls(email.message_from_bytes(body, policy=email.policy.compat32))
+            msg.__dict__["_bouncepipe_view"] = view
+            return view
+        return cls.of(msg)
+
+    @classmethod
+    def of(cls, msg: email.message.Message) -> "MailView":
+        """The view of `msg`, built once and shared by every handler that looks at it."""
+        view = msg.__dict__.get("_bouncepipe_view")
+        if view is None:
+            view = cls(msg)
+            msg.__dict__["_bouncepipe_view"] = view
+        return view
+
+    @cached_property
+    def _headers(self) -> dict[str, object]:
+        """First value of each top-level header by lower-case name: one pass instead of the
+        stdlib's linear, lower-casing scan on every `msg.get()`."""
+        found: dict[str, object] = {}
+        raw_headers = getattr(self.msg, "_headers", None)  # stdlib internals, stable since 3.3
+        if raw_headers is None:
+            for name, value in self.msg.items():
+                found.setdefault(name.lower(), value)
+            return found
+        for name, value in raw_headers:  # raw values: 8-bit UTF-8 survives (see unsurrogate)
+            found.setdefault(name.lower(), value)
+        return found
+
     def header(self, name: str) -> str:
-        """Decoded value of the first `name` header, or "" when absent."""
-        return decode_header_value(self.msg.get(name))
+        """Decoded value of the first `name` header, or "" when absent (memoised)."""
+        key = name.lower()
+        memo = self.__dict__.setdefault("_decoded", {})
+        value = memo.get(key)
+        if value is None:
+            value = memo[key] = decode_header_value(self._headers.get(key))
+        return value
 
     @cached_property
     def from_(self) -> str:
@@ -86,25 +146,56 @@ class MailView:
         """Text of the first text/plain part (or of the whole body when not multipart)."""
         if not self.msg.is_multipart():
             return part_text(self.msg)
-        for part in self.parts:
-            if part.get_content_type() == "text/plain" and not part.is_multipart():
+        for ctype, part in self.part_types:
+            if ctype == "text/plain" and not part.is_multipart():
                 return part_text(part)
         return ""
 
     @cached_property
     def full_text(self) -> str:
-        """All text/* and message/delivery-status parts joined: for dialects that scan."""
+        """All text/* parts and the delivery-status / feedback-report field blocks (as text),
+        joined: for dialects that scan."""
         if not self.msg.is_multipart():
             return part_text(self.msg)
         chunks = []
-        for part in self.parts:
+        skip: set[int] = set()
+        for ctype, part in self.part_types:
+            if id(part) in skip:
+                continue
+            if ctype in _FIELD_BLOCK_TYPES:
+                # the stdlib split these into header blocks: their fields are headers, so
+                # part_text() of the blocks would lose them; rebuild the text instead
+                from ..dsn.fields import message_text
+                chunks.append(message_text(part))
+                blocks = part.get_payload()
+                if isinstance(blocks, list):
+                    skip.update(id(b) for b in blocks)
+                continue
             if part.is_multipart():
                 continue
-            ctype = part.get_content_type()
-            if ctype.startswith("text/") or ctype in ("message/delivery-status",
-                                                      "message/feedback-report"):
+            if ctype.startswith("text/"):
                 chunks.append(part_text(part))
         return "\n".join(chunks)
 
+    @cached_property
+    def part_types(self) -> list[tuple[str, email.message.Message]]:
+        """(content type, part) for every part, computed once: dialects ask many times and
+        `get_content_type()` re-parses the Content-Type header on each call."""
+        return [(p.get_content_type(), p) for p in self.parts]
+
     def parts_of_type(self, *ctypes: str) -> list[email.message.Message]:
-        return [p for p in self.parts if p.get_content_type() in ctypes]
+        return [p for t, p in self.part_types if t in ctypes]
+
+
+def checked_view(raw, msg: email.message.Message, settings) -> MailView:
+    """The handler's view of `msg`, refusing emails with more MIME parts than
+    settings.limits.max_mime_parts (a LimitExceeded dead letter, never a slow crawl)."""
+    from ..errors import LimitExceeded
+
+    view = MailView.for_raw(raw.payload, msg)
+    limit = settings.limits.max_mime_parts if settings is not None else 0
+    if limit and len(view.parts) > limit:
+        raise LimitExceeded(f"email has {len(view.parts)} MIME parts, over the {limit} part cap "
+                            "(limits.max_mime_parts)", raw_sha256=raw.sha256, parser="email")
+    return view
+

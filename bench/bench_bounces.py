@@ -1,0 +1,110 @@
+"""Bounce parse+classify throughput on one core, peak RSS, and one synthetic 15 MB bounce.
+
+    .venv/bin/python bench/bench_bounces.py [--repeat 5] [--profile]
+
+Runs `pipeline.core.process` (sniff -> email handlers -> dialects/RFC 3464 -> classify ->
+MailEvent) over every corpus email file (BOUNCEPIPE_CORPUS or ../shared/corpus), N times,
+in this one process. Measured by hand; never a timed unit test.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import resource
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline.core import process  # noqa: E402
+from schemas.models import RawMessage, RawSource  # noqa: E402
+
+
+def corpus_files() -> list[Path]:
+    base = Path(os.environ.get("BOUNCEPIPE_CORPUS") or REPO.parent / "shared" / "corpus")
+    return sorted((base / "bounces" / "emails").rglob("*.eml"))
+
+
+def synthetic_large_bounce(size: int = 15 * 1024 * 1024) -> bytes:
+    """A Postfix-style DSN whose returned message carries a ~15 MB base64 attachment."""
+    line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\n"
+    attachment = line * (size // len(line))
+    return b"".join([
+        b"From: MAILER-DAEMON@mx.sender.example\nTo: bounces@sender.example\n",
+        b"Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n",
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n",
+        b"--B\nContent-Type: text/plain\n\nThe mail system could not deliver it.\n\n",
+        b"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.sender.example\n\n",
+        b"Final-Recipient: rfc822; big@example.org\nAction: failed\nStatus: 5.3.4\n",
+        b"Diagnostic-Code: smtp; 552 5.3.4 Message size exceeds fixed maximum message size\n\n",
+        b"--B\nContent-Type: message/rfc822\n\nFrom: a@sender.example\nTo: big@example.org\n",
+        b"Subject: huge\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"C\"\n\n",
+        b"--C\nContent-Type: text/plain\n\nsee attachment\n--C\n",
+        b"Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n",
+        attachment, b"--C--\n\n--B--\n",
+    ])
+
+
+def run(raws: list[RawMessage]) -> tuple[int, int, int]:
+    events = dead = 0
+    for raw in raws:
+        out = process(raw)
+        events += len(out.events)
+        dead += len(out.dead_letters)
+    return len(raws), events, dead
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="cProfile one pass, top 25")
+    args = parser.parse_args()
+    now = datetime.now(timezone.utc)
+    files = corpus_files()
+    if not files:
+        print("corpus not found (BOUNCEPIPE_CORPUS)", file=sys.stderr)
+        return 2
+    raws = [RawMessage.from_bytes(p.read_bytes(), RawSource(transport="file", path=str(p)),
+                                  received_at=now) for p in files]
+    run(raws)  # warm-up: imports, dialect discovery, regex compilation
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        run(raws)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    total = events = dead = 0
+    for _ in range(args.repeat):
+        n, e, d = run(raws)
+        total, events, dead = total + n, events + e, dead + d
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start  # CPU seconds: fair on a shared, loaded machine
+    print(f"corpus: {len(files)} files x {args.repeat} = {total} messages in {elapsed:.2f} s "
+          f"wall / {cpu:.2f} s CPU -> {total / elapsed:,.0f} msg/s wall, "
+          f"{total / cpu:,.0f} msg/s per CPU-second "
+          f"({events // args.repeat} events, {dead // args.repeat} dead letters per pass)")
+
+    print(f"peak RSS after the corpus passes: "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    big = synthetic_large_bounce()
+    raw = RawMessage.from_bytes(big, RawSource(transport="memory", path="synthetic-15MB"),
+                                received_at=now)
+    start = time.perf_counter()
+    out = process(raw)
+    took = time.perf_counter() - start
+    ev = out.events[0] if out.events else None
+    print(f"synthetic bounce: {len(big) / 1e6:.1f} MB parsed in {took:.2f} s -> "
+          f"{(ev.recipient, ev.category, ev.reason) if ev else out.dead_letters[0].reason}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak RSS after the 15 MB bounce: {peak / 1024:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""RecipientReport + classification -> MailEvent. Shared by the DSN, ARF and auto-reply
+handlers so every event is built (ids, normalisation, tags) the same way."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pipeline
+from schemas.models import MailEvent, RawMessage
+from schemas.vocab import SourceKind
+
+from ..classify import Facts, Verdict
+from ..classify.status_map import prefer
+from .fields import TAG_HEADERS, normalise_address, reply_code_in, status_in
+from .model import BounceReport, RecipientReport
+
+_HTML = re.compile(r"<html>.*?</html>", re.I | re.S)
+_WS = re.compile(r"\s+")
+# SMTP commands as dialects may state them ("RCPT TO", "end of DATA", "END") -> one word.
+_COMMANDS = ("CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT", "QUIT")
+_IN_REPLY_TO = re.compile(r"in reply to (?:the )?(end of data|[a-z]+)\b", re.I)
+
+
+def smtp_command(stated: str | None, diagnostic: str | None) -> str | None:
+    """Normalise the failed SMTP command; fall back to Postfix's "(in reply to X command)"."""
+    text = (stated or "").strip().upper()
+    guessed = False
+    if not text and diagnostic:
+        m = _IN_REPLY_TO.search(diagnostic)
+        text, guessed = (m.group(1).upper() if m else ""), True
+    if not text:
+        return None
+    if text in ("END", "END OF DATA", ".") or "DATA" in text:
+        return "DATA"
+    for cmd in _COMMANDS:
+        if text.startswith(cmd):
+            return cmd
+    return None if guessed else text
+
+
+def clean_diagnostic(diag: str | None, reply: int | None, status: str | None) -> str | None:
+    """Fold whitespace, drop inline HTML and the repeated `550-5.7.1` prefixes of multi-line
+    replies (go-sisimai fact/rise.go DIAGNOSTICCODE), keeping one `550 5.7.1` at the head."""
+    if not diag:
+        return None
+    text = _WS.sub(" ", diag).strip()
+    if "<html>" in text.lower():
+        text = _HTML.sub(" ", text)
+    if reply and f"{reply}-" in text:
+        code = str(reply)
+        for sep in ("-", " "):
+            if status:
+                text = text.replace(f"{code}{sep}{status}", "")
+            text = text.replace(f"{code}{sep}", "")
+        text = _WS.sub(" ", text).strip()
+        text = f"{code} {status or ''} {text}".replace("  ", " ").strip()
+    return text or None
+
+
+def facts_for(rep: RecipientReport, report: BounceReport) -> Facts:
+    """The classifier's input: status preferred per go-sisimai `status.Prefer`, reply code
+    from the report or the diagnostic, cleaned diagnostic."""
+    in_text = status_in(rep.diagnostic)
+    reply = rep.reply_code or reply_code_in(rep.diagnostic)
+    status = prefer(rep.status, in_text, reply)
+    return Facts(
+        recipient=rep.recipient,
+        status=status,
+        reply_code=reply,
+        # no Diagnostic-Code: the human-readable lead-in is the diagnostic (go-sisimai does too)
+        diagnostic=clean_diagnostic(rep.diagnostic or rep.extra.get("lead-in", "")[:1000],
+                                    reply, status),
+        diagnostic_type=(rep.diagnostic_type or "").upper(),
+        action=(rep.action or "").lower() or None,
+        command=smtp_command(rep.command, rep.diagnostic)
+        or smtp_command(None, rep.extra.get("lead-in")),
+        remote_mta=rep.remote_mta,
+        reporting_mta=rep.reporting_mta,
+        given_reason=rep.reason,
+        given_rule=rep.reason_rule,
+        feedback_type=rep.feedback_type,
+        dialect=report.dialect,
+        provider=report.provider,
+        extra=rep.extra,
+    )
+
+
+def _domain(address: str | None) -> str | None:
+    return address.rsplit("@", 1)[1] if address and "@" in address else None
+
+
+def _tag(report: BounceReport, kind: str) -> str | None:
+    for name, value in report.original.tags.items():
+        if TAG_HEADERS.get(name) == kind or (name not in TAG_HEADERS and kind in name):
+            return value or None
+    return None
+
+
+def build_event(raw: RawMessage, report: BounceReport, rep: RecipientReport, index: int,
+                facts: Facts, verdict: Verdict, *, source_kind: SourceKind,
+                occurred_at: datetime | None = None) -> MailEvent:
+    recipient = normalise_address(rep.recipient) or (rep.recipient or "").strip("<> ").lower()
+    sender = normalise_address(report.original.sender)
+    when = (occurred_at or rep.arrival_date or rep.last_attempt or report.date
+            or raw.received_at)
+    tags = {k: v for k, v in report.original.tags.items() if v}
+    if report.original.feedback_id:
+        tags["feedback-id"] = report.original.feedback_id
+    tags.update({k: v for k, v in rep.extra.items() if k.startswith("arf.") and v})
+    return MailEvent(
+        event_id=MailEvent.make_id(raw.sha256, index, recipient),
+        raw_sha256=raw.sha256,
+        recipient_index=index,
+        occurred_at=when,
+        received_at=raw.received_at,
+        source_kind=source_kind,
+        source=raw.source.label,
+        parser=f"{source_kind.value if source_kind != SourceKind.DSN else 'dsn'}.{report.dialect}",
+        provider=verdict.provider or report.provider,
+        category=verdict.category,
+        reason=verdict.reason,
+        recipient=recipient or None,
+        recipient_domain=_domain(recipient),
+        sender=sender,
+        sender_domain=_domain(sender),
+        status=facts.status,
+        reply_code=facts.reply_code,
+        action=facts.action,
+        diagnostic=facts.diagnostic,
+        remote_mta=rep.remote_mta,
+        reporting_mta=rep.reporting_mta,
+        feedback_type=rep.feedback_type,
+        message_id=report.original.message_id,
+        subject=report.original.subject,
+        stream=_tag(report, "stream"),
+        campaign=_tag(report, "campaign"),
+        tenant=raw.tenant or _tag(report, "tenant"),
+        list_id=report.original.list_id,
+        tags=tags,
+        classifier_version=pipeline.CLASSIFIER_VERSION,
+        rule=verdict.rule,
+    )

@@ -1,0 +1,203 @@
+"""RFC 3464 delivery status notifications (multipart/report; report-type=delivery-status).
+
+The fallback parser after every registered dialect. Tolerant by design: the
+message/delivery-status part may be base64/qp encoded, use CRLF or CR newlines, lack the blank
+line between per-message and per-recipient fields, or sit in a text/plain part; one report per
+recipient block. The returned message (message/rfc822 or text/rfc822-headers) gives the
+original Message-ID, From, Subject, To, List-Id, Feedback-ID and X- tags.
+"""
+from __future__ import annotations
+
+import re
+
+from ..mime.view import MailView
+from .fields import (
+    RETURNED_TYPES,
+    address,
+    fold,
+    message_text,
+    original_message,
+    parse_date,
+    parse_fields,
+    reply_code_in,
+    status_in,
+    strip_type,
+    value_type,
+)
+from .model import BounceReport, RecipientReport
+
+NAME = "rfc3464"
+
+# RFC 3464 section 2.2 (per-message) and 2.3 (per-recipient) field names, lower case.
+PER_MESSAGE = {"reporting-mta", "dsn-gateway", "received-from-mta", "arrival-date",
+               "original-envelope-id"}
+RECIPIENT_START = {"final-recipient", "original-recipient"}
+_DSN_PART_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_HAS_DSN_FIELDS = re.compile(r"^(?:final|original)-recipient\s*:", re.I | re.M)
+
+
+def dsn_text(mail: MailView) -> str | None:
+    """Text of the delivery-status part; failing that, a text part holding DSN fields."""
+    parts = mail.parts_of_type(*_DSN_PART_TYPES)
+    if parts:
+        return "\n\n".join(message_text(p) for p in parts)
+    text = mail.full_text
+    return text if _HAS_DSN_FIELDS.search(text) else None
+
+
+def split_blocks(fields: list[tuple[str, str]]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Per-message fields and one dict per recipient block.
+
+    Blank lines separate paragraphs; a paragraph without Final-/Original-Recipient holds
+    per-message fields. Inside a paragraph a recipient field that the current block already
+    has starts a new block (so a missing blank line between recipients is tolerated), and
+    fields before the paragraph's first recipient field belong to its first block (some MTAs
+    put Final-Recipient last). RFC 3464 per-message names always go to the message dict."""
+    message: dict[str, str] = {}
+    blocks: list[dict[str, str]] = []
+    paragraph: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        if not paragraph:
+            return
+        if not any(n in RECIPIENT_START for n, _ in paragraph):
+            for n, v in paragraph:
+                message.setdefault(n, v)
+            paragraph.clear()
+            return
+        current: dict[str, str] = {}
+        own: list[dict[str, str]] = []   # this paragraph's blocks
+        pending: list[tuple[str, str]] = []
+        started = False
+        for name, value in paragraph:
+            if name in PER_MESSAGE and name != "arrival-date":
+                message.setdefault(name, value)
+                continue
+            if name in RECIPIENT_START:
+                if name in current:
+                    own.append(current)
+                    current = {}
+                started = True
+                current.setdefault(name, value)
+                continue
+            if not started:
+                pending.append((name, value))
+                continue
+            if name == "diagnostic-code" and name in current:
+                current[name] = f"{current[name]} {value}"
+            else:
+                current.setdefault(name, value)
+        own.append(current)
+        for name, value in pending:
+            own[0].setdefault(name, value)
+        blocks.extend(own)
+        paragraph.clear()
+
+    for name, value in fields:
+        if not name:
+            flush()
+            continue
+        paragraph.append((name, value))
+    flush()
+    return message, blocks
+
+
+def recipient_report(block: dict[str, str], message: dict[str, str]) -> RecipientReport | None:
+    recipient = address(block.get("final-recipient")) or address(block.get("original-recipient"))
+    if not recipient:
+        return None
+    raw_diag = block.get("diagnostic-code", "")
+    diagnostic = strip_type(raw_diag) or None
+    status = status_in(block.get("status")) if block.get("status") else None
+    reply = reply_code_in(diagnostic)
+    extra = {k: fold(v) for k, v in block.items() if k.startswith("x-")}
+    extra.update({f"msg.{k}": fold(v) for k, v in message.items() if k.startswith("x-")})
+    if block.get("original-recipient"):
+        extra["original-recipient"] = address(block["original-recipient"]) or ""
+    return RecipientReport(
+        recipient=recipient,
+        action=(fold(block.get("action")).lower().split(" ")[0] or None)
+        if block.get("action") else None,
+        status=status,
+        reply_code=reply,
+        diagnostic=diagnostic,
+        diagnostic_type=value_type(raw_diag) if raw_diag else None,
+        remote_mta=strip_type(block.get("remote-mta")) or None,
+        reporting_mta=strip_type(block.get("reporting-mta") or message.get("reporting-mta"))
+        or None,
+        arrival_date=parse_date(block.get("arrival-date") or message.get("arrival-date")),
+        last_attempt=parse_date(block.get("last-attempt-date")),
+        extra=extra,
+    )
+
+
+def parse_dsn_text(text: str) -> tuple[dict[str, str], list[RecipientReport]]:
+    message, blocks = split_blocks(parse_fields(text))
+    reports = [r for r in (recipient_report(b, message) for b in blocks) if r is not None]
+    return message, reports
+
+
+# go-sisimai rfc3464/lib.go: lines of the human-readable part that are boilerplate, not an error.
+_DONT_APPEND = ("Content-", "This is a MIME", "This is a multi", "This is an auto",
+                "This multi-part", "###", "***", "--")
+_WS_RUN = re.compile(r"\s+")
+
+
+_FIRST_DSN_FIELD = re.compile(r"^(?:reporting-mta|final-recipient|original-recipient)\s*:",
+                              re.I | re.M)
+
+
+def _lead_in_lines(text: str) -> str:
+    chunks = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(_DONT_APPEND):
+            continue
+        if "--- The follow" in line or "--- Transcript" in line:
+            continue
+        chunks.append(line)
+    return _WS_RUN.sub(" ", " ".join(chunks)).strip()[:4000]
+
+
+def lead_in(mail: MailView) -> str:
+    """The human-readable text before the delivery-status part (boilerplate lines dropped).
+
+    With a single recipient go-sisimai classifies this text together with the
+    Diagnostic-Code: some MTAs put the real reason only there."""
+    chunks: list[str] = []
+    inside_returned = False
+    for ctype, part in mail.part_types:
+        if ctype in _DSN_PART_TYPES:
+            break
+        if ctype in RETURNED_TYPES:
+            inside_returned = True
+        if inside_returned or ctype != "text/plain" or part.is_multipart():
+            continue
+        chunks.append(_lead_in_lines(message_text(part)))
+        if sum(map(len, chunks)) > 4000:
+            break
+    return " ".join(c for c in chunks if c)[:4000]
+
+
+def inquire(mail: MailView) -> BounceReport | None:
+    """Parse a standard DSN; None when the message has no per-recipient DSN fields."""
+    text = dsn_text(mail)
+    if not text:
+        return None
+    message, reports = parse_dsn_text(text)
+    if not reports:
+        return None
+    if len(reports) == 1:
+        if mail.parts_of_type(*_DSN_PART_TYPES):
+            context = lead_in(mail)
+        else:  # DSN fields inside a text body: the lead-in is the text before them
+            m = _FIRST_DSN_FIELD.search(text)
+            context = _lead_in_lines(text[: m.start()] if m else "")
+        if context:
+            reports[0].extra["lead-in"] = context
+    return BounceReport(
+        dialect=NAME,
+        recipients=reports,
+        original=original_message(mail.parts_of_type(*RETURNED_TYPES)),
+        date=parse_date(message.get("arrival-date")) or parse_date(mail.header("Date")),
+    )

@@ -1,0 +1,125 @@
+"""The classifier: status preference, phrase tables, probes, category rules, rhost choice."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.classify import Facts, classify
+from pipeline.classify.category import category_for
+from pipeline.classify.phrases import aligned, included
+from pipeline.classify.status_map import prefer, status_reason
+from schemas.vocab import REASONS
+
+
+@pytest.mark.parametrize("field,text,reply,want", [
+    ("5.0.0", "5.1.1", 550, "5.1.1"),      # X.0.0 loses to a specific code
+    ("5.1.1", "5.7.1", 550, "5.7.1"),      # 5.1.1 yields unless the text code is vague
+    ("5.1.1", "5.1.0", 550, "5.1.1"),
+    ("4.4.7", "5.2.2", 552, "5.2.2"),      # reply class picks
+    ("5.2.2", None, None, "5.2.2"),
+    (None, "4.2.2", 452, "4.2.2"),
+])
+def test_prefer(field, text, reply, want):
+    assert prefer(field, text, reply) == want
+
+
+def test_every_table_reason_is_in_the_vocabulary():
+    from pipeline.classify.tables import TABLES
+    from pipeline.classify.status_map import STATUS_REASON
+    assert set(TABLES) <= REASONS
+    assert set(STATUS_REASON.values()) <= REASONS
+
+
+def test_aligned_needs_order():
+    assert aligned("user foo does not exist", ("user ", " does not exist"))
+    assert not aligned("does not exist user foo", ("user ", " does not exist"))
+
+
+def test_included_returns_the_phrase_and_honours_isnot():
+    assert included("mailboxfull", "552 mailbox is full") == "mailbox is full"
+    assert included("rejected", "550 sender rejected") == "sender rejected"
+    assert included("rejected", "550 recipient address rejected: sender rejected") is None
+
+
+@pytest.mark.parametrize("facts,reason,category,rule", [
+    (Facts(status="5.1.1", diagnostic="550 5.1.1 User unknown"),
+     "userunknown", "hard_bounce", "status.5.1.1"),
+    (Facts(status="5.1.1", diagnostic="550 5.1.1 Mailbox full"),
+     "mailboxfull", "soft_bounce", "phrase.mailboxfull"),
+    (Facts(status="4.2.2", diagnostic="452 4.2.2 over quota"),
+     "mailboxfull", "soft_bounce", "status.4.2.2"),
+    (Facts(status="5.7.1", diagnostic="550 5.7.1 SPF check: fail"),
+     "authfailure", "auth_failure", "phrase.authfailure"),
+    (Facts(status="5.3.2", diagnostic="521 host does not accept mail"),
+     "notaccept", "hard_bounce", "status.5.3.2"),
+    (Facts(status="4.3.2", diagnostic="421 host does not accept mail"),
+     "notaccept", "soft_bounce", "status.4.3.2"),
+    (Facts(status="2.0.0", action="delivered"), "delivered", "delivered", "status.delivered"),
+    (Facts(status="5.0.0", diagnostic="something odd"), "onhold", "soft_bounce",
+     "fallback.onhold"),
+    (Facts(), "undefined", "soft_bounce", "fallback.undefined"),
+    (Facts(action="delayed"), "expired", "soft_bounce", "action.delayed"),
+    (Facts(status="5.1.1", diagnostic="x", given_reason="filtered", given_rule="dialect.x.f"),
+     "filtered", "soft_bounce", "dialect.x.f"),
+    (Facts(given_reason="feedback", feedback_type="opt-out", dialect="rfc5965"), "feedback",
+     "complaint", "dialect.rfc5965.feedback"),
+    (Facts(status="5.0.0", diagnostic="x", given_reason="expired", given_rule="exim.expired"),
+     "expired", "soft_bounce", "dialect.exim.expired"),
+])
+def test_classify(facts, reason, category, rule):
+    verdict = classify(facts)
+    assert (verdict.reason, verdict.category, verdict.rule) == (reason, category, rule)
+
+
+def test_a_retried_dialect_reason_can_be_overridden_by_the_status():
+    # userunknown is one of the reasons go-sisimai re-checks: the mailboxfull probe runs first
+    v = classify(Facts(status="5.2.2", diagnostic="552 5.2.2 quota", given_reason="userunknown"))
+    assert v.reason == "mailboxfull"
+    v = classify(Facts(status="5.0.0", diagnostic="550 no", given_reason="userunknown"))
+    assert v.reason == "userunknown"
+    v = classify(Facts(status="5.2.2", diagnostic="552 5.2.2 quota", given_reason="onhold"))
+    assert v.reason == "mailboxfull"
+
+
+@pytest.mark.parametrize("ftype,category", [
+    ("abuse", "complaint"), ("fraud", "complaint"), ("virus", "complaint"),
+    ("opt-out", "complaint"), ("other", "complaint"), ("auth-failure", "auth_failure"),
+    ("not-spam", "other"),
+])
+def test_feedback_categories(ftype, category):
+    assert category_for("feedback", feedback_type=ftype) == category
+
+
+def test_vacation_is_other_and_status_map():
+    assert category_for("vacation") == "other"
+    assert status_reason("5.1.10") == "notaccept" and status_reason("4.4.0") == ""
+
+
+@pytest.mark.parametrize("recipient,remote,diag,status,reply,want", [
+    ("a@orange.fr", None, "550 5.5.0 Le compte du destinataire est bloque LPN007_426", "5.5.0",
+     550, ("franceptt", "suspend")),
+    ("a@example.jp", "mx3.qq.com", "550 Connection frequency limited", None, 550,
+     ("tencent", "toomanyconn")),
+    ("a@example.com", "x.mail.protection.outlook.com",
+     "550 5.7.509 Access denied, sending domain example.com does not pass DMARC verification",
+     "5.7.509", 550, ("microsoft", "authfailure")),
+    ("a@example.com", "c.mimecast.com", "554 email rejected due to security policies", None,
+     554, ("mimecast", "virusdetected")),
+    ("a@cox.net", None, "550 rejected AUP#CXBL", "5.7.1", 550, ("cox", "blocked")),
+])
+def test_rhost_overrides(recipient, remote, diag, status, reply, want):
+    v = classify(Facts(recipient=recipient, remote_mta=remote, diagnostic=diag, status=status,
+                       reply_code=reply))
+    assert (v.provider, v.reason) == want
+    assert v.rule.startswith(f"rhost.{want[0]}.")
+
+
+@pytest.mark.parametrize("diag,command,want", [
+    ("procmail: Quota exceeded while writing \"/var/mail/x\"", None,
+     ("mailboxfull", "lda.procmail.mailboxfull")),
+    ("maildrop: maildir over quota.", "DATA", ("mailboxfull", "lda.maildrop.mailboxfull")),
+    ("procmail: Couldn't create \"/var/mail/tmp\"", None, ("mailererror", "lda.procmail")),
+    ("maildrop: maildir over quota.", "RCPT", ("mailboxfull", "phrase.mailboxfull")),  # no lda
+])
+def test_local_delivery_agents(diag, command, want):
+    v = classify(Facts(diagnostic=diag, command=command))
+    assert (v.reason, v.rule) == want
