@@ -1,0 +1,347 @@
+"""Private helpers for the MTA-software dialects (lhost_postfix.py, lhost_exim.py, ...).
+
+Not a dialect itself (no @dialect here). Adds to `pipeline.dsn.fields` what software bounces
+need: newline-agnostic decoded text, a DSN block splitter that tolerates Postfix's
+Final-Recipient-then-Original-Recipient order and missing blank lines, the returned message's
+headers from an attached part or from text after a marker, and the final tidy-up of each
+recipient (status and reply code from the diagnostic text when the fields lack them).
+Nothing here raises on bad input.
+"""
+from __future__ import annotations
+
+import email
+import email.message
+import re
+from collections.abc import Iterable
+
+from ...mime.view import MailView
+from ..fields import (
+    address,
+    fold,
+    message_text,
+    original_from_headers,
+    original_message,
+    parse_date,
+    parse_fields,
+    reply_code_in,
+    status_in,
+    strip_type,
+    value_type,
+)
+from ..model import BounceReport, OriginalMessage, RecipientReport
+
+__all__ = [
+    "address", "fold", "parse_date", "reply_code_in", "status_in", "strip_type",
+    "text_of", "body_text", "unquote", "raw_text", "all_text", "split_at", "dsn_blocks",
+    "dsn_recipients", "block_report", "original_of", "finish", "build", "dsn_report",
+    "first_phrase", "EMAIL", "command_in", "DSN_TYPES",
+]
+
+_NEWLINES = re.compile(r"\r\n?")
+# The look-behind makes a match start only at a token boundary: linear time on long tokens.
+EMAIL = re.compile(r"(?<![^\s<>\"'(),;:\[\]])[^\s<>\"'(),;:\[\]@]+@"
+                   r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
+_COMMAND = re.compile(r"\b(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|DATA|RSET|QUIT|"
+                      r"MAIL|RCPT|CONN)\b")
+DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers",
+                   "message/global", "message/global-headers", "message/partial")
+_RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
+
+
+def nl(text: str) -> str:
+    return _NEWLINES.sub("\n", text or "")
+
+
+def text_of(part: email.message.Message) -> str:
+    """Decoded text of one leaf part, newlines normalised; never raises."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken transfer encoding
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        return nl(raw) if isinstance(raw, str) else ""
+    charset = (part.get_content_charset() or "utf-8").lower()
+    for cs in (charset, "utf-8", "latin-1"):
+        try:
+            return nl(payload.decode(cs))
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return nl(payload.decode("utf-8", "replace"))
+
+
+def body_text(mail: MailView) -> str:
+    """The first text part (plain preferred), or the whole body of a single-part message."""
+    msg = mail.msg
+    try:
+        if not msg.is_multipart():
+            return text_of(msg)
+        html = ""
+        for part in mail.parts:
+            if part.is_multipart():
+                continue
+            ctype = part.get_content_type()
+            if ctype == "text/plain":
+                return text_of(part)
+            if ctype == "text/html" and not html:
+                html = text_of(part)
+        return html
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def all_text(mail: MailView) -> str:
+    """Every text/* and delivery-status leaf joined (not the returned message), normalised."""
+    msg = mail.msg
+    try:
+        if not msg.is_multipart():
+            return text_of(msg)
+        chunks = []
+        inside_returned = set()
+        for part in mail.parts:
+            if id(part) in inside_returned:
+                continue
+            ctype = part.get_content_type()
+            if ctype in _RETURNED_TYPES or ctype in DSN_TYPES:
+                try:
+                    for sub in part.walk():
+                        if sub is not part:
+                            inside_returned.add(id(sub))
+                except Exception:  # noqa: BLE001
+                    pass
+                if ctype in DSN_TYPES:
+                    chunks.append(nl(message_text(part)))
+                continue
+            if part.is_multipart():
+                continue
+            if ctype.startswith("text/"):
+                chunks.append(text_of(part))
+        return "\n".join(chunks)
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def unquote(text: str) -> str:
+    """Undo one level of "> " quoting (a bounce forwarded inline by a person)."""
+    out = []
+    for line in text.split("\n"):
+        if line.startswith("> "):
+            line = line[2:]
+        elif line.startswith(">"):
+            line = line[1:]
+        out.append(line)
+    return "\n".join(out)
+
+
+def raw_text(mail: MailView) -> str:
+    """The whole message as text (for MIME structures the parser could not split)."""
+    try:
+        return nl(mail.msg.as_string())
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def split_at(text: str, markers: Iterable[str]) -> tuple[str, str]:
+    """(text before the earliest marker, text after the marker's line); (text, "") if none."""
+    best, best_len = -1, 0
+    for marker in markers:
+        pos = text.find(marker)
+        if pos >= 0 and (best < 0 or pos < best):
+            best, best_len = pos, len(marker)
+    if best < 0:
+        return text, ""
+    end = text.find("\n", best + best_len)
+    return text[:best], (text[end + 1:] if end >= 0 else "")
+
+
+def dsn_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Per-message fields and per-recipient field dicts of a DSN text.
+
+    Blank lines separate groups; inside a group a repeated Final-Recipient (or Original-
+    Recipient) starts a new recipient, so Postfix's Final-then-Original order stays one block.
+    """
+    message: dict[str, str] = {}
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    for name, value in parse_fields(nl(text)):
+        if not name:
+            current = None
+            continue
+        if name in _RECIPIENT_FIELDS[:2]:
+            # Only the same field repeated starts a new recipient: Original-Recipient may come
+            # before or after Final-Recipient, and Exim writes Action/Status first.
+            if current is None or name in current:
+                current = {}
+                blocks.append(current)
+            current[name] = value
+            continue
+        if current is None:
+            if name in ("action", "status"):
+                current = {}
+                blocks.append(current)
+            else:
+                message.setdefault(name, value)
+                continue
+        if name == "diagnostic-code" and name in current:
+            current[name] = f"{current[name]} {value}"
+        else:
+            current.setdefault(name, value)
+    blocks = [b for b in blocks if any(k in b for k in _RECIPIENT_FIELDS[:2])]
+    return message, blocks
+
+
+def block_report(block: dict[str, str], message: dict[str, str]) -> RecipientReport | None:
+    recipient = address(block.get("final-recipient")) or address(block.get("original-recipient"))
+    if not recipient:
+        return None
+    raw_diag = block.get("diagnostic-code", "")
+    diagnostic = strip_type(raw_diag) or None
+    extra: dict[str, str] = {}
+    if raw_diag:
+        extra["diagnostic-type"] = value_type(raw_diag)
+    return RecipientReport(
+        recipient=recipient,
+        action=(fold(block.get("action")).lower().split(" ")[0] or None)
+        if block.get("action") else None,
+        status=status_in(block.get("status")),
+        diagnostic=diagnostic,
+        diagnostic_type=value_type(raw_diag) or None,
+        remote_mta=strip_type(block.get("remote-mta")) or None,
+        reporting_mta=strip_type(block.get("reporting-mta") or message.get("reporting-mta"))
+        or None,
+        arrival_date=parse_date(block.get("arrival-date") or message.get("arrival-date")),
+        last_attempt=parse_date(block.get("last-attempt-date")),
+        extra=extra,
+    )
+
+
+def dsn_recipients(mail: MailView) -> list[RecipientReport]:
+    """Recipients of the message/delivery-status part(s); [] when there is none."""
+    out: list[RecipientReport] = []
+    try:
+        for part in mail.parts_of_type(*DSN_TYPES):
+            message, blocks = dsn_blocks(message_text(part))
+            out.extend(r for r in (block_report(b, message) for b in blocks) if r)
+    except Exception:  # noqa: BLE001
+        return out
+    return out
+
+
+_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
+_RETURNED_HEADER_START = re.compile(
+    r"^(?:Received|Return-Path|From|Message-ID|Date|Subject|To|X-[A-Za-z0-9-]+):[ \t]", re.I)
+
+
+def _from_first_header(text: str) -> str:
+    """`text` from its first header-like line (skips "-----" rules and blank lines)."""
+    lines = text.lstrip("\n").split("\n")
+    for i, line in enumerate(lines[:20]):
+        if _HEADER_LINE.match(line):
+            return "\n".join(lines[i:])
+    return ""
+
+
+def _returned_texts(mail: MailView) -> list[str]:
+    """Returned headers the MIME parser did not recognise as such: a message/rfc822 part
+    whose header block is empty (an extra blank line), or a later text part that starts
+    with message headers (e.g. an attached "mailheaders.txt")."""
+    out: list[str] = []
+    first_text = True
+    for part in mail.parts:
+        ctype = part.get_content_type()
+        payload = part.get_payload()
+        if ctype in _RETURNED_TYPES and isinstance(payload, list) and payload:
+            inner = payload[0]
+            if isinstance(inner, email.message.Message) and not inner.keys():
+                body = inner.get_payload()
+                if isinstance(body, str):
+                    out.append(nl(body))
+        elif ctype == "text/plain" and not part.is_multipart():
+            if not first_text:
+                text = text_of(part)
+                if _RETURNED_HEADER_START.match(text.lstrip("\n")):
+                    out.append(text)
+            first_text = False
+    return out
+
+
+def original_of(mail: MailView, tail_text: str = "") -> OriginalMessage:
+    """The returned message's headers: attached part first, then text after the dialect's
+    marker, then headers the MIME parser did not recognise."""
+    try:
+        found = original_message(mail.parts)
+    except Exception:  # noqa: BLE001
+        found = OriginalMessage()
+    if found.message_id or found.sender or found.subject:
+        return found
+    try:
+        candidates = [tail_text] + _returned_texts(mail)
+    except Exception:  # noqa: BLE001
+        candidates = [tail_text]
+    for candidate in candidates:
+        text = _from_first_header(candidate or "")
+        if not text:
+            continue
+        try:
+            parsed = original_from_headers(email.message_from_string(text))
+        except Exception:  # noqa: BLE001
+            continue
+        if parsed.message_id or parsed.sender or parsed.subject:
+            return parsed
+    return found
+
+
+def command_in(text: str | None) -> str | None:
+    """The SMTP command an error message names (`... after RCPT TO:<a@b>` -> RCPT)."""
+    if not text:
+        return None
+    found = _COMMAND.findall(text.upper())
+    if not found:
+        return None
+    return found[-1].split(" ")[0]
+
+
+def first_phrase(text: str | None, table: dict[str, tuple[str, ...]]) -> str | None:
+    """First reason of `table` ({reason: phrases}) with a phrase in text (case-folded)."""
+    if not text:
+        return None
+    low = text.lower()
+    for reason, phrases in table.items():
+        if any(p.lower() in low for p in phrases):
+            return reason
+    return None
+
+
+def finish(r: RecipientReport) -> RecipientReport:
+    """Fold the diagnostic; take status / reply code from it where the fields lack them."""
+    r.diagnostic = fold(r.diagnostic) or None
+    r.recipient = (r.recipient or "").strip("<>.,;: ")
+    if r.reply_code is None:
+        r.reply_code = reply_code_in(r.diagnostic)
+    if r.status is None:
+        r.status = status_in(r.diagnostic)
+    if r.command is None and r.diagnostic:
+        r.command = command_in(r.diagnostic)
+    return r
+
+
+def build(dialect: str, provider: str, mail: MailView, recipients: list[RecipientReport],
+          tail_text: str = "") -> BounceReport | None:
+    recipients = [finish(r) for r in recipients if r.recipient and "@" in r.recipient]
+    if not recipients:
+        return None
+    return BounceReport(dialect=dialect, recipients=recipients,
+                        original=original_of(mail, tail_text), provider=provider,
+                        date=parse_date(mail.header("Date")))
+
+
+def dsn_report(dialect: str, provider: str, mail: MailView,
+               notice: str = "") -> BounceReport | None:
+    """A report from the message/delivery-status part, for MTAs whose bounces are standard
+    RFC 3464; `notice` (the MTA's own error text) fills a missing Diagnostic-Code."""
+    recipients = dsn_recipients(mail)
+    for r in recipients:
+        if not fold(r.diagnostic) and notice:
+            r.diagnostic = notice
+    return build(dialect, provider, mail, recipients)

@@ -1,0 +1,78 @@
+"""Microsoft Exchange 2003 (and 5.5 IMS) bounces: X-MS-Embedded-Report / "Internet Mail Service".
+
+Format facts and error-code table from go-sisimai `lhost/via-exchange2003.go` (BSD-2-Clause):
+"Your message ... did not reach the following recipient(s):", one "rcpt on <date>" line per
+recipient, indented error lines, and "MSEXCH:IMS:... 0 (000C05A6) Unknown Recipient" whose
+hexadecimal code names the reason.
+"""
+from __future__ import annotations
+
+import re
+
+from ...mime.view import MailView
+from ..model import BounceReport, RecipientReport
+from . import dialect
+from ._lhost_software import EMAIL, body_text, build, fold
+
+NAME = "lhost-exchange2003"
+START = "Your message"
+ERROR_START = "did not reach the following recipient(s):"
+# via-exchange2003.go `errorcodes`: MSEXCH error code -> reason ("onhold" codes are omitted:
+# they leave the decision to the generic tables).
+ERROR_CODES: dict[str, str] = {
+    "000C05A6": "userunknown",    # Unknown Recipient
+    "000C0595": "filtered",       # Ambiguous Recipient
+    "00010256": "systemerror",    # Too many recipients
+    "000D06B5": "systemerror",    # No proxy for recipient
+    "00120270": "networkerror",   # Too Many Hops
+    "00050311": "contenterror",   # Conversion to Internet format failed
+    "000502CC": "contenterror",
+    "000B0981": "securityerror",  # 502 Server does not support AUTH
+}
+_MSEXCH = re.compile(r"MSEXCH:.*?\(([0-9A-Fa-f]{8})\)\s*(.*)$")
+_SMTP_EQ = re.compile(r":smtp=([^;\s@]+@[^;\s]+)", re.I)
+
+
+def _is_exchange2003(mail: MailView) -> bool:
+    if mail.msg.get("X-MS-Embedded-Report") is not None:
+        return True
+    mailer = mail.header("X-Mailer")
+    if mailer.startswith(("Internet Mail Service (",
+                          "Microsoft Exchange Server Internet Mail Connector")):
+        return True
+    if mail.header("X-MimeOLE").startswith("Produced By Microsoft Exchange"):
+        return True
+    return any(" with Internet Mail Service (" in str(r)
+               for r in (mail.msg.get_all("Received") or []))
+
+
+@dialect(NAME, order=280)
+def inquire(mail: MailView) -> BounceReport | None:
+    if not _is_exchange2003(mail):
+        return None
+    text = body_text(mail)
+    if ERROR_START not in text:
+        return None
+    recipients: list[RecipientReport] = []
+    other: list[str] = []
+    for line in text.split(ERROR_START, 1)[1].split("\n"):
+        if "@" in line and " on " in line and not line.startswith("    "):
+            smtp = _SMTP_EQ.search(line)
+            found = smtp.group(1) if smtp else (EMAIL.search(line.split(" on ")[0]) or [""])[0]
+            recipients.append(RecipientReport(recipient=found, diagnostic=""))
+            other.append("")
+        elif recipients and "MSEXCH:" in line:
+            recipients[-1].diagnostic = line.strip()
+        elif recipients and line.strip():
+            other[-1] += " " + line.strip()
+    for r, alt in zip(recipients, other):
+        m = _MSEXCH.search(r.diagnostic or "")
+        if m:
+            reason = ERROR_CODES.get(m.group(1).upper())
+            r.diagnostic = m.group(2)
+            r.extra["msexch-code"] = m.group(1).upper()
+            if reason:
+                r.reason, r.reason_rule = reason, f"exchange2003.{m.group(1).upper()}"
+                continue
+        r.diagnostic = fold(f"{alt} {r.diagnostic}")
+    return build(NAME, "exchange2003", mail, recipients)

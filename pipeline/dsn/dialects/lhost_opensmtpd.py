@@ -1,0 +1,72 @@
+"""OpenSMTPD bounces: "Delivery status notification: error|failed|delayed".
+
+Format facts and phrase table from go-sisimai `lhost/via-opensmtpd.go` (BSD-2-Clause), which
+quotes opensmtpd's bounce.c / mta.c / queue.c: an indented notice ("    This is the
+MAILER-DAEMON, please DO NOT REPLY to this e-mail."), one unindented "rcpt: error" line per
+recipient, then "    Below is a copy of the original message:". Newer versions add a
+message/delivery-status part whose Status is only a class (5.0.0): the notice line is better.
+"""
+from __future__ import annotations
+
+import re
+
+from ...mime.view import MailView
+from ..model import BounceReport, RecipientReport
+from . import dialect
+from ._lhost_software import body_text, build, dsn_recipients, first_phrase, split_at
+
+NAME = "lhost-opensmtpd"
+START = "    This is the MAILER-DAEMON, please DO NOT REPLY to this"
+RETURNED_MARKERS = ("    Below is a copy of the original message:",)
+# via-opensmtpd.go `messagesof` (smtpd/mta.c, smtpd/queue.c failstr texts).
+MESSAGES_OF: dict[str, tuple[str, ...]] = {
+    "expired": ("Envelope expired",),
+    "securityerror": ("Could not retrieve credentials",),
+    "hostunknown": ("Invalid domain name", "Domain does not exist"),
+    "networkerror": ("Address family mismatch on destination MXs",
+                     "All routes to destination blocked", "bad DNS lookup error code",
+                     "Could not retrieve source address", "Loop detected",
+                     "Network error on destination MXs", "No valid route to remote MX",
+                     "No valid route to destination", "Temporary failure in MX lookup"),
+    "notaccept": ("Destination seem to reject all mails", "No MX found for domain",
+                  "No MX found for destination"),
+}
+_RCPT_LINE = re.compile(r"^([^\s:@]+@[^\s:]+):\s*(.*)$")
+
+
+def _is_opensmtpd(mail: MailView) -> bool:
+    votes = mail.subject.startswith("Delivery status notification") + \
+        mail.from_.startswith("Mailer Daemon <")
+    if votes == 0:
+        return False
+    received = mail.msg.get_all("Received") or []
+    return votes == 2 or any(" (OpenSMTPD) with " in str(r) for r in received)
+
+
+@dialect(NAME, order=260)
+def inquire(mail: MailView) -> BounceReport | None:
+    if not _is_opensmtpd(mail):
+        return None
+    head, tail = split_at(body_text(mail), RETURNED_MARKERS)
+    recipients: list[RecipientReport] = []
+    reading = False
+    for line in head.split("\n"):
+        if not reading:
+            reading = line.startswith(START)
+            continue
+        m = _RCPT_LINE.match(line)
+        if m:
+            recipients.append(RecipientReport(recipient=m.group(1), diagnostic=m.group(2)))
+    if not recipients:
+        return None
+    dsn = {r.recipient.lower(): r for r in dsn_recipients(mail)}
+    for r in recipients:
+        d = dsn.get(r.recipient.lower())
+        if d is not None:
+            r.status, r.action = d.status, d.action
+            r.reporting_mta, r.remote_mta = d.reporting_mta, d.remote_mta
+            r.arrival_date, r.last_attempt = d.arrival_date, d.last_attempt
+        reason = first_phrase(r.diagnostic, MESSAGES_OF)
+        if reason:
+            r.reason, r.reason_rule = reason, f"opensmtpd.{reason}"
+    return build(NAME, "opensmtpd", mail, recipients, tail)

@@ -1,0 +1,143 @@
+"""Postfix bounces: "Undelivered Mail Returned to Sender" and "SMTP server: errors from".
+
+Format facts from go-sisimai `lhost/via-postfix.go` and Postfix bounce(5) (BSD-2-Clause /
+IPL): the notification text ("<rcpt>: host mx[ip] said: 550 5.1.1 ... (in reply to RCPT TO
+command)") complements the message/delivery-status part, whose Diagnostic-Code may be missing,
+only a number, or shorter than the notice. "--- Delivery report unavailable ---" leaves only
+the returned message's To:. The "errors from" notice is an SMTP transcript (In:/Out:).
+"""
+from __future__ import annotations
+
+import re
+
+from ...mime.view import MailView
+from ..model import BounceReport, RecipientReport
+from . import dialect
+from ._lhost_software import (
+    EMAIL,
+    address,
+    all_text,
+    body_text,
+    build,
+    command_in,
+    dsn_blocks,
+    fold,
+    original_of,
+    reply_code_in,
+    status_in,
+)
+from ._lhost_software import block_report as _block_report
+
+NAME = "lhost-postfix"
+SUBJECT = "Undelivered Mail Returned to Sender"
+SUBJECT_SMTPD = "SMTP server: errors from "
+# "The Postfix program", "The mail system", "This is the mail system at host ..."
+_START = re.compile(r"^[ \t]*(?:The .*(?:Postfix |mail system|program)|This is the .*(?:Postfix|"
+                    r"mail system))", re.M)
+_NOTICE = re.compile(r"^<([^<>\s]+)>(?: \(expanded from <([^<>]*)>\))?:\s*(.*)$")
+_IN_REPLY = re.compile(r"\(in reply to (.+?) command\)", re.I)
+_TRANSCRIPT_IN = re.compile(r"^\s*In:\s*(RCPT TO:\s*<?([^>\s]+)>?|[A-Z]+.*)$", re.I)
+_TRANSCRIPT_OUT = re.compile(r"^\s*Out:\s*([245]\d\d)[ -](.*)$")
+
+
+def _notice(text: str) -> tuple[str | None, str, bool]:
+    """(recipient, error text, delivery report unavailable) from the notification text."""
+    m = _START.search(text)
+    if not m:
+        return None, "", False
+    recipient: str | None = None
+    diag: list[str] = []
+    unavailable = False
+    for line in text[m.end():].split("\n"):
+        if "delivery report unavailable" in line.lower():   # bounce_notify_util.c
+            unavailable = True
+            continue
+        if line.startswith("Reporting-MTA:") or line.startswith("Final-Recipient:"):
+            break
+        n = _NOTICE.match(line)
+        if n and "@" in n.group(1):
+            if recipient is not None:
+                break          # one notice is enough: the DSN fields give the others
+            recipient = n.group(1)
+            diag = [n.group(3)]
+            continue
+        if diag and (line.startswith("    ") or "(in reply to " in line
+                     or "command)" in line):
+            diag.append(line.strip())     # the wrapped reply, indented or not
+        elif diag and not line.strip():
+            break
+    return recipient, fold(" ".join(diag)), unavailable
+
+
+def _smtpd_transcript(text: str) -> list[RecipientReport]:
+    """The "errors from" notice: recipients from `In: RCPT TO:<a>`, errors from `Out: 5xx`."""
+    out: list[RecipientReport] = []
+    current: RecipientReport | None = None
+    command = None
+    for line in text.split("\n"):
+        m = _TRANSCRIPT_IN.match(line)
+        if m:
+            command = command_in(m.group(1))
+            if m.group(2) and "@" in m.group(2):
+                current = RecipientReport(recipient=m.group(2))
+                out.append(current)
+            continue
+        m = _TRANSCRIPT_OUT.match(line)
+        if m and current is not None and int(m.group(1)) >= 400 and not current.diagnostic:
+            current.diagnostic = fold(line.split(":", 1)[1])
+            current.command = command
+    return out
+
+
+def _merge(r: RecipientReport, notice: str, commands: list[str]) -> None:
+    diag = fold(r.diagnostic)
+    if notice:
+        found_status = found_reply = None
+        if not r.status or r.status.endswith(".0.0"):
+            found_status = status_in(notice)
+            if found_status and not found_status.endswith(".0.0"):
+                r.status = found_status
+        code = reply_code_in(notice)
+        if code and code % 100:
+            found_reply = code
+            r.reply_code = code
+        if not diag or diag.isdigit():
+            diag = notice
+        elif (found_status or found_reply) and diag in notice:
+            diag = notice
+    r.diagnostic = diag or None
+    if r.diagnostic_type == "X-POSTFIX" or (not r.diagnostic_type and "host " in diag
+                                             and " said:" in diag):
+        r.diagnostic_type = "SMTP"        # via-postfix.go: Postfix's own type means SMTP
+    if commands:
+        r.command = commands[0]
+    elif "refused to talk to me:" in diag:
+        r.command = "HELO"
+
+
+@dialect(NAME, order=220)
+def inquire(mail: MailView) -> BounceReport | None:
+    subject = mail.subject
+    if mail.header("X-AOL-IP"):
+        return None
+    if SUBJECT_SMTPD in subject:
+        return build(NAME, "postfix", mail, _smtpd_transcript(body_text(mail)))
+    if subject != SUBJECT:
+        return None
+    text = all_text(mail)
+    message, blocks = dsn_blocks(text)
+    recipients = [r for r in (_block_report(b, message) for b in blocks) if r is not None]
+    notice_rcpt, notice, unavailable = _notice(body_text(mail) or text)
+    commands = [fold(c).split(" ")[0].upper() for c in _IN_REPLY.findall(notice)]
+    if not recipients:
+        if notice_rcpt:
+            recipients = [RecipientReport(recipient=notice_rcpt)]
+        elif unavailable:
+            to = original_of(mail).to
+            if to:
+                recipients = [RecipientReport(recipient=to)]
+    for r in recipients:
+        _merge(r, notice, commands)
+        if "@" not in r.recipient:
+            r.recipient = address(r.recipient) or (EMAIL.search(notice or "") or [""])[0]
+    return build(NAME, "postfix", mail, recipients)
