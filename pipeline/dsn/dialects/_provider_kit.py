@@ -1,0 +1,219 @@
+"""Private helpers shared by the mail-provider dialects (lhost_<provider>.py).
+
+Not a dialect itself (no @dialect here). Builds on `pipeline.dsn.fields` (the core engineer's
+pure helpers) and adds what provider bounces need: robust decoding of Japanese bodies,
+splitting a plain-text bounce at the "copy of the message" marker, reading the returned
+message's headers out of that text, and phrase-table lookups.
+"""
+from __future__ import annotations
+
+import email
+import email.message
+import re
+from collections.abc import Iterable, Mapping
+
+from ..fields import (
+    address,
+    fold,
+    original_from_headers,
+    original_message,
+    parse_date,
+    parse_fields,
+    reply_code_in,
+    status_in,
+)
+from ..model import BounceReport, OriginalMessage, RecipientReport
+from ..rfc3464 import recipient_report
+
+__all__ = [
+    "address", "fold", "reply_code_in", "status_in", "parse_date", "original_message",
+    "normalise_newlines", "part_text", "plain_text", "all_text", "split_at",
+    "original_from_text",
+    "phrase_reason", "specific_status", "report", "original_of", "received_headers",
+    "ds_recipients",
+]
+
+_NEWLINES = re.compile(r"\r\n?")
+# Charsets tried, in order, when the declared one fails: Japanese carriers label Shift_JIS or
+# EUC-JP bodies as ISO-2022-JP (and use NEC/IBM extensions plain iso2022_jp rejects).
+_FALLBACK_CHARSETS = ("utf-8", "iso2022_jp_ext", "iso2022_jp_2", "cp932", "euc_jp")
+_CHARSET_ALIASES = {"iso-2022-jp": "iso2022_jp_ext", "shift_jis": "cp932", "sjis": "cp932",
+                    "x-sjis": "cp932", "unicode-1-1-utf-7": "utf-7", "x-unknown": "utf-8"}
+
+
+def normalise_newlines(text: str) -> str:
+    return _NEWLINES.sub("\n", text)
+
+
+def part_text(part: email.message.Message) -> str:
+    """Decoded text of one non-multipart part; never raises, newlines normalised."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken transfer encoding
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        return normalise_newlines(raw) if isinstance(raw, str) else ""
+    declared = (part.get_content_charset() or "").lower()
+    tried: list[str] = []
+    for charset in ([_CHARSET_ALIASES.get(declared, declared)] if declared else []) + list(
+            _FALLBACK_CHARSETS):
+        if not charset or charset in tried:
+            continue
+        tried.append(charset)
+        try:
+            return normalise_newlines(payload.decode(charset))
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return normalise_newlines(payload.decode("utf-8", "replace"))
+
+
+def plain_text(msg: email.message.Message) -> str:
+    """Text of the first text/plain leaf (the whole body when the message is not multipart)."""
+    try:
+        if not msg.is_multipart():
+            return part_text(msg)
+        for part in msg.walk():
+            if part.get_content_type() == "text/plain" and not part.is_multipart():
+                return part_text(part)
+    except Exception:  # noqa: BLE001 - pathological MIME
+        return ""
+    return ""
+
+
+def all_text(msg: email.message.Message) -> str:
+    """Every textual leaf of the bounce itself joined (returned messages excluded), including
+    multipart parts the stdlib could not split (their payload stays a string: some carriers
+    send broken multipart/alternative boundaries)."""
+    chunks: list[str] = []
+
+    def visit(part: email.message.Message, depth: int) -> None:
+        payload = part.get_payload()
+        if isinstance(payload, str):
+            if part.get_content_maintype() in ("text", "multipart"):
+                chunks.append(part_text(part))
+            return
+        if depth > 20 or part.get_content_maintype() == "message":
+            return
+        for sub in payload if isinstance(payload, list) else []:
+            if isinstance(sub, email.message.Message):
+                visit(sub, depth + 1)
+
+    try:
+        visit(msg, 0)
+    except Exception:  # noqa: BLE001 - pathological MIME
+        pass
+    return "\n".join(chunks)
+
+
+def split_at(text: str, markers: Iterable[str]) -> tuple[str, str]:
+    """(text before the first marker line, text after it); ("text", "") when none is found."""
+    best = -1
+    best_len = 0
+    for marker in markers:
+        pos = text.find(marker)
+        if pos >= 0 and (best < 0 or pos < best):
+            best, best_len = pos, len(marker)
+    if best < 0:
+        return text, ""
+    end = text.find("\n", best + best_len)
+    return text[:best], (text[end + 1:] if end >= 0 else "")
+
+
+def original_from_text(text: str) -> OriginalMessage:
+    """OriginalMessage from a returned message pasted as text after a marker line."""
+    if not text.strip():
+        return OriginalMessage()
+    try:
+        return original_from_headers(email.message_from_string(text.lstrip("\n")))
+    except Exception:  # noqa: BLE001 - garbage after the marker is not fatal
+        return OriginalMessage()
+
+
+def original_of(msg: email.message.Message, tail_text: str = "") -> OriginalMessage:
+    """The returned message's headers: attached part first, pasted text second."""
+    try:
+        found = original_message(list(msg.walk()))
+    except Exception:  # noqa: BLE001
+        found = OriginalMessage()
+    if found.message_id or found.sender or found.subject:
+        return found
+    return original_from_text(tail_text) if tail_text else found
+
+
+def phrase_reason(text: str | None, table: Mapping[str, Iterable[str]]) -> str | None:
+    """First reason of `table` ({reason: [phrases]}) whose phrase occurs in text (case-folded)."""
+    if not text:
+        return None
+    low = text.lower()
+    for reason, phrases in table.items():
+        for phrase in phrases:
+            if phrase.lower() in low:
+                return reason
+    return None
+
+
+def specific_status(stated: str | None, diagnostic: str | None) -> str | None:
+    """The stated Status, or a more specific code from the diagnostic when the stated one is
+    missing or only a class (x.0.0)."""
+    status = status_in(stated) if stated else None
+    if status and not status.endswith(".0.0"):
+        return status
+    return status_in(diagnostic) or status
+
+
+def ds_recipients(text: str) -> list[RecipientReport]:
+    """Recipient reports from RFC 3464 fields, grouped by blank lines: a group without a
+    recipient field is per-message; a group with one is a recipient (several when it repeats
+    Final-Recipient). Field order inside a group does not matter (SES puts Action first,
+    Original-Recipient follows Final-Recipient)."""
+    message: dict[str, str] = {}
+    blocks: list[dict[str, str]] = []
+    group: list[tuple[str, str]] = []
+    for name, value in parse_fields(text) + [("", "")]:
+        if name:
+            group.append((name, value))
+            continue
+        if not group:
+            continue
+        names = {n for n, _ in group}
+        if "final-recipient" in names or "original-recipient" in names:
+            block: dict[str, str] | None = None
+            for n, v in group:
+                if block is None or (n == "final-recipient" and n in block):
+                    block = {}
+                    blocks.append(block)
+                if n == "diagnostic-code" and n in block:
+                    block[n] = f"{block[n]} {v}"
+                else:
+                    block.setdefault(n, v)
+        else:
+            for n, v in group:
+                message.setdefault(n, v)
+        group = []
+    out = []
+    for block in blocks:
+        try:
+            rcpt = recipient_report(block, message)
+        except Exception:  # noqa: BLE001 - one broken block must not lose the others
+            rcpt = None
+        if rcpt is not None:
+            out.append(rcpt)
+    return out
+
+
+def received_headers(msg: email.message.Message) -> list[str]:
+    try:
+        return [str(v) for v in (msg.get_all("Received") or [])]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def report(dialect: str, provider: str, recipients: list[RecipientReport],
+           original: OriginalMessage | None, date_header: str | None) -> BounceReport | None:
+    recipients = [r for r in recipients if r.recipient]
+    if not recipients:
+        return None
+    return BounceReport(dialect=dialect, recipients=recipients,
+                        original=original or OriginalMessage(), provider=provider,
+                        date=parse_date(date_header))
