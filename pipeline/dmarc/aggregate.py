@@ -1,0 +1,381 @@
+"""Streaming DMARC aggregate (rua) parser: lxml iterparse, one row dict per <record>.
+
+Reads draft, RFC 7489 and RFC 9990 (DMARCbis) reports, namespaced or not, from a binary
+stream, holding one <record> at a time (rows are yielded lazily, elements freed as they go).
+DTDs are refused before lxml sees them (UnsafeInput); entities are never resolved and the
+network is never touched. Values are kept as stated (see schemas/dmarc.py for conventions).
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from lxml import etree
+
+from pipeline.errors import LimitExceeded, ParseError, UnsafeInput
+from schemas.dmarc import aggregate_report_key, aggregate_row_id
+
+PARSER = "dmarc.aggregate.stream"
+# The XML prolog (declaration, comments, DOCTYPE) before the root element may not exceed this.
+MAX_PROLOG_BYTES = 64 * 1024
+_TAGS = ("{*}version", "{*}report_metadata", "{*}policy_published", "{*}record")
+_POLICY_FIELDS = ("domain", "adkim", "aspf", "p", "sp", "pct", "np", "fo", "testing",
+                  "discovery_method")
+
+
+def _local(tag: object) -> str:
+    if not isinstance(tag, str):  # comments, processing instructions
+        return ""
+    return tag.rpartition("}")[2]
+
+
+def _text(el) -> str | None:
+    text = el.text
+    if text is None:
+        return None
+    text = text.strip()
+    return text or None
+
+
+@lru_cache(maxsize=1)
+def _public_suffix_list():
+    from publicsuffixlist import PublicSuffixList  # installed with parsedmarc; offline
+
+    return PublicSuffixList()
+
+
+@lru_cache(maxsize=65536)
+def org_domain(name: str | None) -> str | None:
+    """Registrable domain (public suffix list), lower-cased; None when there is none."""
+    if not name or " " in name:
+        return None
+    return _public_suffix_list().privatesuffix(name.strip().lower().rstrip("."))
+
+
+def epoch_to_utc(value: str | None, what: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(str(value).strip().split(".")[0]), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise ParseError(f"date_range/{what} {value!r} is not a Unix timestamp",
+                         parser=PARSER) from exc
+
+
+class _Prefixed(io.RawIOBase):
+    """`head` followed by the rest of `tail` (after the prolog was peeked at)."""
+
+    def __init__(self, head: bytes, tail):
+        self._head, self._tail = head, tail
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._tail.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def guard_prolog(stream) -> io.BufferedReader:
+    """Refuse DTDs (entity bombs, external entities) before the XML parser runs.
+
+    Scans what precedes the root element; returns a stream that replays it.
+    """
+    head = b""
+    while True:
+        chunk = stream.read(8192)
+        head += chunk
+        verdict = _scan_prolog(head, final=not chunk)
+        if verdict == "ok":
+            return io.BufferedReader(_Prefixed(head, stream), 64 * 1024)
+        if len(head) > MAX_PROLOG_BYTES:
+            raise LimitExceeded(f"XML prolog (before the root element) exceeds "
+                                f"{MAX_PROLOG_BYTES} bytes", parser=PARSER)
+
+
+def check_prolog(head: bytes) -> None:
+    """Raise UnsafeInput when the first bytes of a document declare a DTD."""
+    _scan_prolog(head, final=False)
+
+
+def _scan_prolog(head: bytes, final: bool) -> str:
+    text = head
+    if text.startswith((b"\xff\xfe", b"\xfe\xff")) or text[:4] in (b"<\0?\0", b"\0<\0?"):
+        text = text.decode("utf-16", "ignore").encode("utf-8")
+    text = text.removeprefix(b"\xef\xbb\xbf")
+    pos = 0
+    while True:
+        rest = text[pos:].lstrip(b" \t\r\n")
+        pos = len(text) - len(rest)
+        if not rest:
+            return "ok" if final else "more"
+        if rest[:9].upper() == b"<!DOCTYPE" or rest[:8] == b"<!ENTITY":
+            raise UnsafeInput("XML DTD / entity declarations are refused (entity expansion "
+                              "and external entities are never processed)", parser=PARSER)
+        if rest.startswith(b"<?"):
+            end = rest.find(b"?>")
+        elif rest.startswith(b"<!--"):
+            end = rest.find(b"-->")
+        elif rest.startswith(b"<!"):
+            if len(rest) < 9 and not final:
+                return "more"
+            return "ok"  # something else: let the parser reject it
+        else:
+            return "ok"  # root element (or garbage the parser rejects)
+        if end < 0:
+            return "ok" if final else "more"
+        pos += end + 2
+
+
+def _metadata(el) -> dict:
+    meta: dict = {"errors": []}
+    for child in el:
+        name = _local(child.tag)
+        if name == "date_range":
+            for d in child:
+                meta[_local(d.tag)] = _text(d)
+        elif name == "error":
+            text = _text(child)
+            if text:
+                meta["errors"].append(text)
+        elif name:
+            meta[name] = _text(child)
+    return meta
+
+
+def _policy(el) -> dict:
+    return {_local(c.tag): _text(c) for c in el if _local(c.tag)}
+
+
+def report_base(meta: dict, policy: dict, version: str | None, namespace: str | None,
+                context: dict) -> dict:
+    """The columns every row of one report shares."""
+    begin = epoch_to_utc(meta.get("begin"), "begin")
+    end = epoch_to_utc(meta.get("end"), "end")
+    org_name = meta.get("org_name")
+    email = meta.get("email")
+    identity_org = org_name or (email.rpartition("@")[2] if email else None)
+    report_key = aggregate_report_key(identity_org, meta.get("report_id"), policy.get("domain"),
+                                      int(begin.timestamp()), int(end.timestamp()))
+    base = {
+        "report_key": report_key,
+        "raw_sha256": context.get("raw_sha256"),
+        "source": context.get("source"),
+        "parser": context.get("parser", PARSER),
+        "container": context.get("container"),
+        "member": context.get("member"),
+        "xml_schema": version or "draft",
+        "xml_namespace": namespace,
+        "org_name": org_name,
+        "org_name_base": org_domain(identity_org) or identity_org,
+        "org_email": email,
+        "org_extra_contact_info": meta.get("extra_contact_info"),
+        "report_id": meta.get("report_id"),
+        "generator": meta.get("generator"),
+        "begin_date": begin,
+        "end_date": end,
+        "report_errors": meta.get("errors", []),
+    }
+    for name in _POLICY_FIELDS:
+        base[f"policy_{name}"] = policy.get(name)
+    for name in ("adkim", "aspf", "p", "sp", "np", "testing", "discovery_method"):
+        if base[f"policy_{name}"]:
+            base[f"policy_{name}"] = base[f"policy_{name}"].lower()
+    return base
+
+
+_HEADER_FROM_ORG: dict[str, str] = {}  # header_from as stated -> org domain ("" = none)
+
+
+class _LocalNames(dict):
+    """tag -> local name ("{ns}row" -> "row"), memoised: a dict hit costs no Python call."""
+
+    def __missing__(self, tag: object) -> str:
+        name = _local(tag)
+        if len(self) < 4096:  # a hostile document cannot grow it without bound
+            self[tag] = name
+        return name
+
+
+LOCAL = _LocalNames()
+
+
+def record_row(el, base: dict, index: int) -> dict:
+    """One row dict from a <record> element and its report's shared columns.
+
+    The hot loop of the parser: element names come from the LOCAL memo and texts are read
+    inline (a function call per element costs more than the rest)."""
+    local = LOCAL
+    source_ip = count = None
+    evaluated: dict[str, str | None] = {}
+    identifiers: dict[str, str | None] = {}
+    reasons: list[dict] = []
+    dkim: list[dict] = []
+    spf: list[dict] = []
+    for part in el:
+        name = local[part.tag]
+        if name == "row":
+            for c in part:
+                cn = local[c.tag]
+                if cn == "source_ip":
+                    t = c.text
+                    source_ip = (t.strip() or None) if t else None
+                elif cn == "count":
+                    count = c.text
+                elif cn == "policy_evaluated":
+                    for pe in c:
+                        pn = local[pe.tag]
+                        if pn == "reason":
+                            r = {"type": None, "comment": None}
+                            for rc in pe:
+                                rn = local[rc.tag]
+                                if rn in r:
+                                    r[rn] = _text(rc)
+                            if r["type"]:
+                                r["type"] = r["type"].lower()
+                            reasons.append(r)
+                            continue
+                        t = pe.text  # disposition, dkim, spf: lower-case tokens
+                        evaluated[pn] = (t.strip().lower() or None) if t else None
+        elif name == "identifiers" or name == "identities":
+            for c in part:
+                t = c.text
+                identifiers[local[c.tag]] = (t.strip() or None) if t else None
+        elif name == "auth_results":
+            for res in part:
+                rn = local[res.tag]
+                if rn == "dkim":
+                    d = {"domain": None, "selector": None, "result": None, "human_result": None}
+                    dkim.append(d)
+                elif rn == "spf":
+                    d = {"domain": None, "scope": None, "result": None, "human_result": None}
+                    spf.append(d)
+                else:
+                    continue
+                for c in res:
+                    cn = local[c.tag]
+                    if cn in d:
+                        t = c.text
+                        d[cn] = (t.strip() or None) if t else None
+                if d["result"]:
+                    d["result"] = d["result"].lower()
+    try:
+        message_count = int(count)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ParseError(f"record {index}: <count> {count!r} is not an integer",
+                         parser=PARSER) from None
+    if message_count < 0:
+        raise ParseError(f"record {index}: negative <count> {message_count}", parser=PARSER)
+    p_dkim, p_spf = evaluated.get("dkim"), evaluated.get("spf")
+    header_from = identifiers.get("header_from")
+    if header_from:
+        org = _HEADER_FROM_ORG.get(header_from)
+        if org is None:
+            org = org_domain(header_from.lower()) or ""
+            if len(_HEADER_FROM_ORG) < 65536:
+                _HEADER_FROM_ORG[header_from] = org
+    else:
+        org = ""
+    row = {
+        **base,
+        "row_id": aggregate_row_id(base["report_key"], index),
+        "record_index": index,
+        "source_ip": source_ip,
+        "message_count": message_count,
+        "disposition": evaluated.get("disposition"),
+        "policy_dkim": p_dkim,
+        "policy_spf": p_spf,
+        "dmarc_aligned": p_dkim == "pass" or p_spf == "pass",
+        "override_reasons": reasons,
+        "header_from": header_from,
+        "header_from_org_domain": org or None,
+        "envelope_from": identifiers.get("envelope_from"),
+        "envelope_to": identifiers.get("envelope_to"),
+        "dkim_results": dkim,
+        "spf_results": spf,
+    }
+    return row
+
+
+def _check_document(el, name: str) -> str | None:
+    """On the first element read: it must sit in a <feedback> (usually the root; one known
+    reporter wraps it in an unclosed <xs:schema>) and no DTD may be declared. Returns the
+    report's XML namespace."""
+    feedback = el if name == "feedback" else el.getparent()
+    if feedback is None or _local(feedback.tag) != "feedback":
+        where = "none" if feedback is None else _local(feedback.tag)
+        raise ParseError(f"<{name}> is inside <{where}>, not <feedback>", parser=PARSER)
+    docinfo = el.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise UnsafeInput("XML DTD declarations are refused", parser=PARSER)
+    return etree.QName(feedback).namespace
+
+
+def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dict]:
+    """Yield one row dict per <record> of the aggregate report in `stream` (binary).
+
+    Raises UnsafeInput (DTD), LimitExceeded (records), ParseError (not a report / bad row)
+    or lxml.etree.XMLSyntaxError (not well-formed: the caller may fall back).
+    """
+    guarded = guard_prolog(stream)
+    events = etree.iterparse(guarded, events=("end",), tag=("{*}feedback", *_TAGS),
+                             resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False, remove_comments=True, remove_pis=True,
+                             remove_blank_text=True)
+    version = namespace = None
+    meta = policy = base = None
+    index = 0
+    root_seen = False
+    local = LOCAL
+    for _, el in events:
+        name = local[el.tag]
+        if name == "record" and base is not None:  # the hot path first
+            if index >= max_records:
+                raise LimitExceeded(f"report has more than {max_records} records "
+                                    "(limits.max_report_records)", parser=PARSER)
+            yield record_row(el, base, index)
+            index += 1
+            el.clear(keep_tail=False)
+            if not index & 1023:  # drop the emptied records read so far, in one go
+                parent = el.getparent()
+                del parent[:len(parent) - 1]
+            continue
+        elif not root_seen:
+            root_seen = True
+            namespace = _check_document(el, name)
+        if name == "feedback":
+            break
+        if name == "record":
+            if base is None:
+                if meta is None or policy is None:
+                    raise ParseError("<record> before <report_metadata>/<policy_published>",
+                                     parser=PARSER)
+                base = report_base(meta, policy, version, namespace, context)
+                yield record_row(el, base, index)
+                index += 1
+        elif name == "version" and el.getparent() is not None and _local(
+                el.getparent().tag) == "feedback":
+            version = _text(el)
+        elif name == "report_metadata" and meta is None:
+            meta = _metadata(el)
+        elif name == "policy_published" and policy is None:
+            policy = _policy(el)
+        # Free what was read: the element's content and its already-handled siblings.
+        el.clear(keep_tail=False)
+        parent = el.getparent()
+        if parent is not None:
+            while el.getprevious() is not None:
+                del parent[0]
+    if not root_seen:
+        raise ParseError("no <feedback> root element: not a DMARC aggregate report",
+                         parser=PARSER)
+    if meta is None or policy is None:
+        raise ParseError("missing <report_metadata> or <policy_published>", parser=PARSER)
+    if index == 0:
+        raise ParseError("aggregate report has no <record>", parser=PARSER)

@@ -1,0 +1,128 @@
+"""Registry handlers for reports: XML, archives, TLS-RPT JSON and report emails.
+
+Orders: json 10 (webhook handlers use 50+); email 12 (aggregate/TLS report emails) and
+14 (DMARC failure reports) run before the bounce engineer's ARF handler (30). An ARF
+auth-failure report adds `dmarc_failure` rows with final=False so the ARF handler emits its
+MailEvent; a non-ARF failure report (e.g. Netease's multipart/mixed) gets its auth_failure
+MailEvent here (final=True).
+"""
+from __future__ import annotations
+
+import email.message
+import re
+
+from pipeline import CLASSIFIER_VERSION
+from pipeline.dsn.fields import normalise_address
+from pipeline.outcome import Outcome
+from pipeline.registry import register
+from schemas.models import MailEvent, RawMessage
+
+from .api import ParsedReports, context_of, parse_report
+from .failure import feedback_part
+from .tlsrpt import looks_like_tlsrpt
+from .unwrap import REPORT_MEDIA_TYPES, REPORT_SUFFIXES
+
+_FEEDBACK_ROOT = re.compile(rb"<([\w.-]+:)?feedback[\s>/]")
+_OTHER_REPORT_TYPES = {"delivery-status", "feedback-report", "disposition-notification"}
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+
+
+def _context(raw: RawMessage) -> dict:
+    return context_of(raw.sha256, raw.source.label, raw.received_at)
+
+
+def _outcome(found: ParsedReports, parser: str) -> Outcome:
+    rows: dict = {}
+    if found.containers and any(c.endswith("xml") for c in found.containers):
+        rows["dmarc_aggregate"] = found.aggregate
+    if found.tls:
+        rows["tls_reports"] = found.tls
+    return Outcome(rows=rows, parser=parser)
+
+
+def _is_report_xml(raw: RawMessage, view: bytes) -> bool:
+    head = view[:65536]
+    return bool(_FEEDBACK_ROOT.search(head) or _DTD.search(head[:4096]))
+
+
+@register("dmarc.aggregate", "xml", 10, _is_report_xml)
+def handle_xml(raw: RawMessage, view: bytes, settings) -> Outcome:
+    return _outcome(parse_report(view, settings=settings, context=_context(raw)),
+                    "dmarc.aggregate")
+
+
+@register("dmarc.archive", "archive", 10, lambda raw, view: True)
+def handle_archive(raw: RawMessage, view: bytes, settings) -> Outcome:
+    return _outcome(parse_report(view, settings=settings, context=_context(raw)),
+                    "dmarc.archive")
+
+
+@register("dmarc.tlsrpt", "json", 10,
+          lambda raw, view: looks_like_tlsrpt(view) or (
+              isinstance(view, list) and bool(view) and all(map(looks_like_tlsrpt, view))))
+def handle_tlsrpt(raw: RawMessage, view: object, settings) -> Outcome:
+    return _outcome(parse_report(json_value=view, settings=settings, context=_context(raw)),
+                    "dmarc.tlsrpt")
+
+
+def _has_report_attachment(raw: RawMessage, msg: email.message.Message) -> bool:
+    if msg.get_content_type() == "multipart/report" and (
+            msg.get_param("report-type") or "").lower() in _OTHER_REPORT_TYPES:
+        return False  # DSNs, ARF, MDNs: not aggregate/TLS report mail (RFC 8460 uses tlsrpt)
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        name = (part.get_filename() or "").lower()
+        if ctype in REPORT_MEDIA_TYPES or name.endswith(REPORT_SUFFIXES):
+            return True
+    return False
+
+
+@register("dmarc.report_email", "email", 12, _has_report_attachment)
+def handle_report_email(raw: RawMessage, msg: email.message.Message, settings
+                        ) -> Outcome | None:
+    from pipeline.errors import NotSupported
+
+    try:
+        found = parse_report(msg=msg, settings=settings, context=_context(raw))
+    except NotSupported:
+        return None  # an email with an unrelated attachment: let the other handlers look
+    if found.failure is not None:
+        return None  # a failure report: handle_failure (order 14) takes it
+    return _outcome(found, "dmarc.report_email")
+
+
+@register("dmarc.failure", "email", 14, lambda raw, msg: feedback_part(msg) is not None)
+def handle_failure(raw: RawMessage, msg: email.message.Message, settings) -> Outcome | None:
+    from .failure import parse_failure
+
+    report = parse_failure(msg, _context(raw), settings.redact_failure_bodies)
+    if report is None:
+        return None  # not an auth-failure feedback report (e.g. ARF abuse): ARF handler's
+    out = Outcome(rows={"dmarc_failure": [report.row]}, parser="dmarc.failure",
+                  final=not report.is_arf)
+    if not report.is_arf:
+        out.events.append(failure_event(raw, report.row))
+    return out
+
+
+def _domain(address: str | None) -> str | None:
+    return address.rpartition("@")[2] or None if address and "@" in address else None
+
+
+def failure_event(raw: RawMessage, row: dict) -> MailEvent:
+    """The auth_failure event of a non-ARF DMARC failure report (one per report)."""
+    recipient = normalise_address(row["original_rcpt_to"]) or normalise_address(row["sample_to"])
+    sender = normalise_address(row["original_mail_from"]) or normalise_address(
+        row["sample_from"])
+    return MailEvent(
+        event_id=MailEvent.make_id(raw.sha256, 0, 0, recipient),
+        raw_sha256=raw.sha256, occurred_at=row["arrival_date"], received_at=raw.received_at,
+        source_kind="dmarc_failure", source=raw.source.label, parser="dmarc.failure",
+        provider=row["user_agent"], category="auth_failure", reason="authfailure",
+        recipient=recipient, recipient_domain=_domain(recipient), sender=sender,
+        sender_domain=_domain(sender) or row["reported_domain"],
+        feedback_type=row["feedback_type"], message_id=row["sample_message_id"],
+        subject=row["sample_subject"], diagnostic=", ".join(row["auth_failure"]) or None,
+        remote_mta=row["source_ip"], classifier_version=CLASSIFIER_VERSION,
+        rule="dmarc.failure.non_arf",
+    )
