@@ -1,0 +1,1 @@
+"""MTA log records (KumoMTA JSON log records) -> MailEvents. Dispatched by pipeline.webhooks."""

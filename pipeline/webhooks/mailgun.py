@@ -1,0 +1,95 @@
+"""Mailgun: webhook bodies `{"signature": {...}, "event-data": {...}}` and bare event objects
+(Events API items, or `event-data` posted alone).
+
+Sources: https://documentation.mailgun.com/docs/mailgun/user-manual/events/ (event and
+severity vocabulary; archived text github.com/mailgun/documentation@32f4121).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.models import MailEvent
+
+from .common import EventBuilder, codes, flat_tags, int_or_none, status_reason, str_or_none, to_utc
+
+NAME = "mailgun"
+ALIASES = ()
+
+EVENTS: dict[str, tuple[str, str | None]] = {
+    "accepted": ("other", "sent"),
+    "delivered": ("delivered", "delivered"),
+    "opened": ("engagement", "open"),
+    "clicked": ("engagement", "click"),
+    "unsubscribed": ("unsubscribe", "unsubscribe"),
+    "complained": ("complaint", "feedback"),
+    "rejected": ("other", None),
+    "stored": ("other", None),
+    "list_member_uploaded": ("other", None),
+}
+# `reason` of a failed event -> Sisimai reason (suppress-* = dropped by an existing suppression).
+FAILED_REASONS = {"suppress-bounce": "suppressed", "suppress-unsubscribe": "unsubscribe",
+                  "suppress-complaint": "feedback", "old": "expired"}
+# Pre-send drops take the category of the suppression that caused them (policy 6).
+SUPPRESS_CATEGORY = {"suppress-unsubscribe": "unsubscribe", "suppress-complaint": "complaint",
+                     "espblock": "other"}  # espblock: Mailgun refused to send; no verdict
+_MARKERS = ("log-level", "recipient-domain", "delivery-status", "user-variables", "envelope")
+
+
+def detect(obj: dict[str, Any]) -> bool:
+    if isinstance(obj.get("event-data"), dict):
+        return True
+    return isinstance(obj.get("event"), str) and any(k in obj for k in _MARKERS)
+
+
+def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
+    data = obj.get("event-data") if isinstance(obj.get("event-data"), dict) else obj
+    event = str(data.get("event"))
+    status_block = data.get("delivery-status") or {}
+    diag = status_block.get("message") or status_block.get("description") or None
+    reply = int_or_none(status_block.get("code"))
+    found_reply, found_status = codes(diag)
+    status = str_or_none(status_block.get("enhanced-code")) or found_status
+    if reply is not None and not 200 <= reply < 600:
+        reply = found_reply  # Mailgun's own 6xx codes (605 = suppressed) are not SMTP replies
+    reason: str | None
+    action = None
+    if event == "failed":
+        severity = data.get("severity")
+        why = data.get("reason")
+        category = "hard_bounce" if severity == "permanent" else "soft_bounce"
+        category = SUPPRESS_CATEGORY.get(why, category)
+        reason = FAILED_REASONS.get(why) or status_reason(status)
+        if category == "hard_bounce" and reason == "mailboxfull":
+            category = "soft_bounce"  # policy 3
+        rule = f"mailgun.failed.{severity}.{why}"
+        action = "failed" if severity == "permanent" else "delayed"  # temporary: Mailgun retries
+    elif event in EVENTS:
+        category, reason = EVENTS[event]
+        rule = f"mailgun.{event}"
+        if event == "rejected":
+            diag = (data.get("reject") or {}).get("reason") or diag
+    else:
+        category, reason, rule = "other", None, "mailgun.unknown_event"
+    headers = (data.get("message") or {}).get("headers") or {}
+    tags_list = data.get("tags") or []
+    user_vars = data.get("user-variables")
+    tags = flat_tags(user_vars if isinstance(user_vars, dict) else {}, "v:")
+    if tags_list:
+        tags["tags"] = ",".join(str(t) for t in tags_list)
+    campaigns = data.get("campaigns") or []
+    campaign = None
+    if campaigns and isinstance(campaigns[0], dict):
+        campaign = str_or_none(campaigns[0].get("name") or campaigns[0].get("id"))
+    envelope = data.get("envelope") or {}
+    return [b.emit(
+        raw_index=index, recipient=data.get("recipient"), category=category, reason=reason,
+        rule=rule, kind=event, provider_event_id=data.get("id"),
+        occurred_at=to_utc(data.get("timestamp"), b.received_at),
+        sender=envelope.get("sender") if isinstance(envelope, dict) else None,
+        message_id=str_or_none(headers.get("message-id")),
+        subject=str_or_none(headers.get("subject")), status=status, reply_code=reply,
+        diagnostic=str_or_none(diag), remote_mta=str_or_none(status_block.get("mx-host")),
+        action=action,
+        stream=str(tags_list[0]) if tags_list else None, campaign=campaign,
+        tenant=str_or_none((user_vars or {}).get("tenant")) if isinstance(user_vars, dict)
+        else None, tags=tags)]

@@ -1,0 +1,96 @@
+"""Postmark webhooks: one object per POST, keyed by `RecordType`.
+
+Sources: https://postmarkapp.com/developer/webhooks/webhooks-overview ; bounce types
+https://postmarkapp.com/developer/api/bounce-api#bounce-types (corpus
+tables/postmark_bounce_types.csv). Classify on `Type`, not `TypeCode`: Postmark's own
+spam-complaint example carries TypeCode 512, which its type table assigns to SpamNotification.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.models import MailEvent
+
+from .common import EventBuilder, codes, flat_tags, status_reason, str_or_none, to_utc
+
+NAME = "postmark"
+ALIASES = ()
+
+# Bounce `Type` -> (category, reason). Corpus tables/postmark_bounce_types.csv.
+BOUNCE_TYPES: dict[str, tuple[str, str | None]] = {
+    "HardBounce": ("hard_bounce", "userunknown"),
+    "Transient": ("soft_bounce", "expired"),
+    "Unsubscribe": ("unsubscribe", "unsubscribe"),
+    "Subscribe": ("other", None),
+    "AutoResponder": ("other", "vacation"),
+    "AddressChange": ("other", "hasmoved"),
+    "DnsError": ("soft_bounce", "networkerror"),
+    "SpamNotification": ("soft_bounce", "spamdetected"),
+    "OpenRelayTest": ("other", None),
+    "Unknown": ("soft_bounce", "undefined"),
+    "SoftBounce": ("soft_bounce", None),
+    "VirusNotification": ("other", "virusdetected"),
+    "ChallengeVerification": ("other", None),
+    "BadEmailAddress": ("hard_bounce", "userunknown"),
+    "SpamComplaint": ("complaint", "feedback"),
+    "ManuallyDeactivated": ("other", None),
+    "Unconfirmed": ("other", None),
+    "Blocked": ("soft_bounce", "blocked"),
+    "SMTPApiError": ("other", None),
+    "InboundError": ("other", None),
+    "DMARCPolicy": ("auth_failure", "authfailure"),
+    "TemplateRenderingFailed": ("other", None),
+}
+RECORDS: dict[str, tuple[str, str | None]] = {
+    "Delivery": ("delivered", "delivered"),
+    "Open": ("engagement", "open"),
+    "Click": ("engagement", "click"),
+    "SpamComplaint": ("complaint", "feedback"),
+}
+# SubscriptionChange with SuppressSending=true: SuppressionReason -> category (policy 6).
+SUPPRESSION_REASONS = {"HardBounce": ("hard_bounce", "suppressed"),
+                       "SpamComplaint": ("complaint", "feedback"),
+                       "ManualSuppression": ("unsubscribe", "unsubscribe")}
+
+
+def detect(obj: dict[str, Any]) -> bool:
+    return isinstance(obj.get("RecordType"), str)
+
+
+def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
+    record = obj["RecordType"]
+    when = obj.get("BouncedAt") or obj.get("DeliveredAt") or obj.get("ReceivedAt") \
+        or obj.get("ChangedAt")
+    details = str_or_none(obj.get("Details"))
+    reply, status = codes(details)
+    action = None
+    if record in ("Bounce", "SpamComplaint"):
+        btype = obj.get("Type") or record
+        category, reason = BOUNCE_TYPES.get(btype, ("soft_bounce", "undefined"))
+        reason = reason or status_reason(status)
+        rule = f"postmark.{record}.{btype}"
+        action = "delayed" if btype == "Transient" else None  # "Message delayed": still retrying
+    elif record == "SubscriptionChange":
+        if obj.get("SuppressSending"):
+            category, reason = SUPPRESSION_REASONS.get(obj.get("SuppressionReason"),
+                                                       ("unsubscribe", "unsubscribe"))
+        else:
+            category, reason = "other", None  # reactivation (policy 9)
+        rule = f"postmark.SubscriptionChange.{obj.get('SuppressionReason')}"
+    else:
+        category, reason = RECORDS.get(record, ("other", None))
+        rule = f"postmark.{record}"
+    metadata = obj.get("Metadata")
+    tags = flat_tags(metadata if isinstance(metadata, dict) else {})
+    if obj.get("Tag"):
+        tags["tag"] = str(obj["Tag"])
+    return [b.emit(
+        raw_index=index, recipient=obj.get("Email") or obj.get("Recipient"),
+        category=category, reason=reason, rule=rule, kind=record,
+        provider_event_id=obj.get("ID"), occurred_at=to_utc(when, b.received_at),
+        provider_message_id=str_or_none(obj.get("MessageID")), sender=obj.get("From"),
+        subject=str_or_none(obj.get("Subject")), diagnostic=details or
+        str_or_none(obj.get("Description")), status=status, reply_code=reply,
+        stream=str_or_none(obj.get("MessageStream")), campaign=str_or_none(obj.get("Tag")),
+        action=action,
+        tenant=str_or_none(tags.get("tenant")), tags=tags)]

@@ -1,0 +1,95 @@
+"""SparkPost webhooks: a JSON array of `{"msys": {"<kind>_event": {...}}}` items.
+
+Sources: https://developers.sparkpost.com/api/webhooks/ (event types); bounce classes
+https://support.sparkpost.com/docs/deliverability/bounce-classification-codes (corpus
+tables/sparkpost_bounce_classes.csv). An item with an empty `msys` is the validation ping.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.models import MailEvent
+
+from .common import EventBuilder, codes, flat_tags, int_or_none, status_reason, str_or_none, to_utc
+
+NAME = "sparkpost"
+ALIASES = ()
+
+# bounce_class -> (category, reason). Policy: Undetermined (1) soft; blocks soft; 22 (mailbox
+# full) soft; auto-reply/subscribe/challenge other; 90 unsubscribe.
+BOUNCE_CLASSES: dict[int, tuple[str, str | None]] = {
+    1: ("soft_bounce", "undefined"), 10: ("hard_bounce", "userunknown"),
+    20: ("soft_bounce", None), 21: ("soft_bounce", "hostunknown"),
+    22: ("soft_bounce", "mailboxfull"), 23: ("soft_bounce", "emailtoolarge"),
+    24: ("soft_bounce", "expired"), 25: ("other", "systemerror"),
+    30: ("hard_bounce", "notaccept"), 40: ("soft_bounce", None),
+    50: ("soft_bounce", "blocked"), 51: ("soft_bounce", "blocked"),
+    52: ("soft_bounce", "spamdetected"), 53: ("soft_bounce", "contenterror"),
+    54: ("soft_bounce", "norelaying"), 60: ("other", "vacation"),
+    70: ("soft_bounce", None), 80: ("other", None), 90: ("unsubscribe", "unsubscribe"),
+    100: ("other", None),
+}
+EVENTS: dict[str, tuple[str, str | None]] = {
+    "injection": ("other", "sent"), "delivery": ("delivered", "delivered"),
+    "policy_rejection": ("other", None), "generation_failure": ("other", None),
+    "generation_rejection": ("other", None), "spam_complaint": ("complaint", "feedback"),
+    "out_of_band": ("hard_bounce", None), "sms_status": ("other", None),
+    "open": ("engagement", "open"), "initial_open": ("engagement", "open"),
+    "amp_open": ("engagement", "open"), "amp_initial_open": ("engagement", "open"),
+    "click": ("engagement", "click"), "amp_click": ("engagement", "click"),
+    "list_unsubscribe": ("unsubscribe", "unsubscribe"),
+    "link_unsubscribe": ("unsubscribe", "unsubscribe"),
+    "relay_injection": ("other", None), "relay_rejection": ("other", None),
+    "relay_delivery": ("other", None), "relay_tempfail": ("other", None),
+    "relay_permfail": ("other", None), "ab_test_completed": ("other", None),
+    "ab_test_cancelled": ("other", None), "success": ("other", None),
+}
+
+
+def detect(obj: dict[str, Any]) -> bool:
+    return isinstance(obj.get("msys"), dict)
+
+
+def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
+    msys = obj["msys"]
+    event: dict[str, Any] = {}
+    for value in msys.values():
+        if isinstance(value, dict):
+            event = value
+            break
+    etype = str(event.get("type")) if event else "ping"
+    diag = str_or_none(event.get("raw_reason") or event.get("reason"))
+    reply, status = codes(diag)
+    reply = int_or_none(event.get("error_code")) or reply
+    if etype in ("bounce", "delay", "out_of_band"):
+        bclass = int_or_none(event.get("bounce_class"))
+        default = ("soft_bounce", None) if etype == "delay" else ("soft_bounce", "undefined")
+        category, reason = BOUNCE_CLASSES.get(bclass, default)  # type: ignore[arg-type]
+        if etype == "delay" and category == "hard_bounce":
+            category = "soft_bounce"  # a delay is retried: never permanent (policy 4)
+        reason = reason or status_reason(status) or ("expired" if etype == "delay" else None)
+        rule = f"sparkpost.{etype}.class{bclass}"
+    elif etype == "spam_complaint":
+        ftype = event.get("fbtype")
+        category = "auth_failure" if ftype == "auth-failure" else "complaint"
+        reason = "authfailure" if ftype == "auth-failure" else "feedback"
+        rule = f"sparkpost.spam_complaint.{ftype}"
+    else:
+        category, reason = EVENTS.get(etype, ("other", None))
+        rule = "sparkpost.ping" if etype == "ping" else f"sparkpost.{etype}"
+    meta = event.get("rcpt_meta")
+    tags = flat_tags(meta if isinstance(meta, dict) else {})
+    if event.get("rcpt_tags"):
+        tags["rcpt_tags"] = ",".join(str(t) for t in event["rcpt_tags"])
+    return [b.emit(
+        raw_index=index, recipient=event.get("rcpt_to") or event.get("raw_rcpt_to"),
+        category=category, reason=reason, rule=rule, kind=etype,
+        provider_event_id=event.get("event_id"),
+        occurred_at=to_utc(event.get("timestamp"), b.received_at),
+        provider_message_id=str_or_none(event.get("message_id")),
+        sender=event.get("friendly_from") or event.get("msg_from"),
+        subject=str_or_none(event.get("subject")), status=status, reply_code=reply,
+        diagnostic=diag, feedback_type=str_or_none(event.get("fbtype")),
+        campaign=str_or_none(event.get("campaign_id")),
+        stream=str_or_none(event.get("subaccount_id")),
+        tenant=str_or_none(tags.get("tenant")), tags=tags)]
