@@ -1,2 +1,7 @@
-"""Suppression decisions: a pure policy function plus a small in-memory engine for batch use."""
-from .policy import SuppressionEngine, SuppressionPolicy, decide  # noqa: F401
+"""Suppression decisions: the policy as pure functions (`decide`, `unsuppress`, the blast-radius
+`guard`) plus `SuppressionEngine`, the stateful driver used by batch `ingest` and, one engine per
+events partition, by the streaming worker."""
+from .engine import SuppressionEngine  # noqa: F401
+from .policy import SuppressionPolicy, load_policy  # noqa: F401
+from .rules import decide, unsuppress  # noqa: F401
+from .state import AddressState, SuppressionAlert, UnsuppressRequest  # noqa: F401

@@ -1,0 +1,31 @@
+"""`bouncepipe sink --lake DIR` — land the events, suppressions, dmarc_rows and deadletter
+topics in the Parquet lake, exactly once (files named {topic}-{partition}-{first offset};
+offsets committed after the file is durable; a replay rewrites the same files)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from .worker import add_kafka_args, settings_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sink", help="land the output topics in the Parquet lake",
+                       description=__doc__)
+    add_kafka_args(p)
+    p.add_argument("--lake", help="lake directory (default: settings lake.path)")
+    p.add_argument("--group-prefix", help="consumer group prefix (default: kafka.client_id)")
+    p.add_argument("--max-rows", type=int, default=50_000, help="rows per file at most")
+    p.add_argument("--max-seconds", type=float, default=5.0,
+                   help="flush a partition's buffer after this long")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.app import run_loops, sink_loop
+
+    settings = settings_from_args(args)
+    sink = sink_loop(settings, args.lake or settings.lake.path, prefix=args.group_prefix,
+                     max_rows=args.max_rows, max_seconds=args.max_seconds)
+    asyncio.run(run_loops([sink]))
+    return 0
