@@ -1,0 +1,70 @@
+-- Bounces by recipient domain and UTC day. Delayed DSNs (soft bounces with action 'delayed')
+-- are deferrals, not bounces: they are counted apart and kept out of the rate.
+-- Each view first counts events per small key (a cheap hash aggregate over raw columns), then
+-- shapes the few resulting rows. When most events pass the category test (delivered is most of
+-- the mail) it is an aggregate FILTER + HAVING: a WHERE pushed into the Parquet scan that keeps
+-- nearly every row measured 2x slower (DuckDB 2.0, 10M events).
+CREATE OR REPLACE VIEW v_bounce_rate_daily AS
+WITH counts AS (
+    SELECT bp_event_day(dt) AS day, recipient_domain, category, action, count(*) AS n
+    FROM events GROUP BY ALL)
+SELECT
+    day,
+    coalesce(recipient_domain, '(unknown)') AS recipient_domain,
+    coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0)::BIGINT AS delivered,
+    coalesce(sum(n) FILTER (WHERE category = 'hard_bounce'), 0)::BIGINT AS hard_bounces,
+    coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND action IS DISTINCT FROM 'delayed'), 0)::BIGINT AS soft_bounces,
+    coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND action = 'delayed'), 0)::BIGINT AS deferrals,
+    hard_bounces + soft_bounces AS bounces,
+    bp_rate(hard_bounces + soft_bounces, delivered + hard_bounces + soft_bounces) AS bounce_rate,
+    bp_rate(hard_bounces, delivered + hard_bounces + soft_bounces) AS hard_bounce_rate
+FROM counts
+GROUP BY ALL
+HAVING delivered + hard_bounces + soft_bounces + deferrals > 0;
+
+-- Why they bounce: reason mix per recipient domain and day; share = part of that day's bounces.
+-- Here the WHERE on category pays: bounces are a few % of events, so the scan drops the rest.
+CREATE OR REPLACE VIEW v_bounce_reason_mix AS
+WITH counts AS (
+    SELECT bp_event_day(dt) AS day, recipient_domain, category, action, reason, count(*) AS n
+    FROM events
+    WHERE category IN ('hard_bounce', 'soft_bounce')
+    GROUP BY ALL),
+bounced AS (
+    SELECT day, coalesce(recipient_domain, '(unknown)') AS recipient_domain, category,
+           coalesce(reason, '(none)') AS reason,
+           coalesce(sum(n) FILTER (WHERE action IS DISTINCT FROM 'delayed'), 0)::BIGINT AS bounces
+    FROM counts
+    GROUP BY ALL
+    HAVING bounces > 0)
+SELECT day, recipient_domain, category, reason, bounces,
+       bounces / sum(bounces) OVER (PARTITION BY day, recipient_domain) AS share
+FROM bounced;
+
+-- Is it getting worse: the last `window_days` days (ending on the lake's latest day) against
+-- the `window_days` before them, per recipient domain.
+CREATE OR REPLACE MACRO bounce_trend(window_days) AS TABLE
+WITH daily AS (SELECT * FROM v_bounce_rate_daily),
+     anchor AS (SELECT max(day) AS last_day FROM daily),
+     windows AS (
+        SELECT d.*,
+               CASE WHEN d.day > a.last_day - window_days THEN 'recent'
+                    WHEN d.day > a.last_day - 2 * window_days THEN 'prior' END AS win
+        FROM daily d, anchor a)
+SELECT recipient_domain,
+       coalesce(sum(delivered + bounces) FILTER (WHERE win = 'recent'), 0)::BIGINT AS recent_volume,
+       coalesce(sum(bounces) FILTER (WHERE win = 'recent'), 0)::BIGINT AS recent_bounces,
+       bp_rate(recent_bounces, recent_volume) AS recent_rate,
+       coalesce(sum(delivered + bounces) FILTER (WHERE win = 'prior'), 0)::BIGINT AS prior_volume,
+       coalesce(sum(bounces) FILTER (WHERE win = 'prior'), 0)::BIGINT AS prior_bounces,
+       bp_rate(prior_bounces, prior_volume) AS prior_rate,
+       recent_rate - prior_rate AS change,
+       CASE WHEN recent_rate IS NULL OR prior_rate IS NULL THEN 'no_data'
+            WHEN recent_rate - prior_rate >= bp_trend_step() THEN 'worse'
+            WHEN prior_rate - recent_rate >= bp_trend_step() THEN 'better'
+            ELSE 'flat' END AS trend
+FROM windows
+WHERE win IS NOT NULL
+GROUP BY recipient_domain;
+
+CREATE OR REPLACE VIEW v_bounce_trend AS SELECT * FROM bounce_trend(7);

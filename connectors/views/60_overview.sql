@@ -1,0 +1,52 @@
+-- Dead letters per UTC day, stage and error type: what could not be read.
+CREATE OR REPLACE VIEW v_dead_letters_daily AS
+SELECT bp_utc_day(received_at) AS day, stage, error_type,
+       count(*) AS dead_letters,
+       count(*) FILTER (WHERE retryable) AS retryable,
+       coalesce(sum(payload_size), 0)::BIGINT AS payload_bytes
+FROM dead_letters
+GROUP BY ALL;
+
+-- The headline numbers, one row over the whole lake (the report's first screen). Events are
+-- scanned once (counts per day/tenant/stream/category), not once per underlying view.
+CREATE OR REPLACE VIEW v_headline AS
+WITH counts AS (
+        SELECT bp_event_day(dt) AS day, tenant, stream, category, action, count(*) AS n
+        FROM events GROUP BY ALL),
+     per_stream AS (  -- streams near the limits *now*: over the lake's last 7 days
+        SELECT tenant, stream,
+               coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0) AS delivered,
+               coalesce(sum(n) FILTER (WHERE category = 'complaint'), 0) AS complaints
+        FROM counts WHERE day > (SELECT max(day) FROM counts) - 7 GROUP BY ALL),
+     b AS (SELECT min(day) FILTER (WHERE category IN ('delivered', 'hard_bounce', 'soft_bounce')) AS first_day,
+                  max(day) FILTER (WHERE category IN ('delivered', 'hard_bounce', 'soft_bounce')) AS last_day,
+                  coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0)::BIGINT AS delivered,
+                  coalesce(sum(n) FILTER (WHERE category IN ('hard_bounce', 'soft_bounce')
+                                            AND action IS DISTINCT FROM 'delayed'), 0)::BIGINT AS bounces,
+                  coalesce(sum(n) FILTER (WHERE category = 'hard_bounce'), 0)::BIGINT AS hard_bounces,
+                  coalesce(sum(n) FILTER (WHERE category = 'complaint'), 0)::BIGINT AS complaints
+           FROM counts),
+     c AS (SELECT count(*) FILTER (WHERE bp_complaint_status(bp_rate(complaints, delivered)) = 'warn') AS streams_warn,
+                  count(*) FILTER (WHERE bp_complaint_status(bp_rate(complaints, delivered)) = 'over') AS streams_over
+           FROM per_stream WHERE delivered + complaints > 0),
+     d AS (SELECT coalesce(sum(messages), 0)::BIGINT AS dmarc_messages,
+                  coalesce(sum(pass_messages), 0)::BIGINT AS dmarc_pass_messages,
+                  count(*) AS dmarc_domains FROM v_dmarc_pass_rate_domain),
+     r AS (SELECT count(*) FILTER (WHERE verdict IN ('ready_for_quarantine', 'ready_for_reject')) AS dmarc_domains_ready
+           FROM v_dmarc_readiness),
+     u AS (SELECT count(*) FILTER (WHERE NOT known) AS dmarc_unknown_sources FROM v_dmarc_sources),
+     t AS (SELECT coalesce(sum(failed_sessions), 0)::BIGINT AS tls_failed_sessions,
+                  coalesce(sum(successful_sessions), 0)::BIGINT AS tls_successful_sessions FROM v_tls_summary),
+     s AS (SELECT count(*) FILTER (WHERE suppressed) AS active_suppressions FROM v_suppression_state),
+     x AS (SELECT count(*) AS dead_letters FROM dead_letters)
+SELECT b.first_day, b.last_day, b.delivered, b.bounces, b.hard_bounces,
+       bp_rate(b.bounces, b.delivered + b.bounces) AS bounce_rate,
+       b.complaints, bp_rate(b.complaints, b.delivered) AS complaint_rate,
+       bp_complaint_status(bp_rate(b.complaints, b.delivered)) AS complaint_status,
+       c.streams_warn, c.streams_over,
+       d.dmarc_messages, bp_rate(d.dmarc_pass_messages, d.dmarc_messages) AS dmarc_pass_rate,
+       d.dmarc_domains, r.dmarc_domains_ready, u.dmarc_unknown_sources,
+       t.tls_failed_sessions,
+       bp_rate(t.tls_failed_sessions, t.tls_failed_sessions + t.tls_successful_sessions) AS tls_failure_rate,
+       s.active_suppressions, x.dead_letters
+FROM b, c, d, r, u, t, s, x;

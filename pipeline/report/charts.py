@@ -1,0 +1,256 @@
+"""The charts shared by the HTML report and the notebooks (matplotlib, headless).
+
+Each function takes a DuckDB connection with the analytics views and returns a matplotlib
+Figure (or None when there is nothing to draw); `to_svg` turns a figure into inline SVG text.
+Queries are plain SQL over the views so a reader can re-run them in `bouncepipe query`.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections import defaultdict
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure  # no pyplot: no backend, no global figure list (headless)
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+# Thresholds drawn on the complaint chart (the same numbers as the bp_complaint_* macros).
+COMPLAINT_WARN, COMPLAINT_OVER = 0.001, 0.003
+STATUS_COLORS = {"ok": "#2e7d32", "warn": "#ef6c00", "over": "#c62828", "no_volume": "#757575"}
+CHART_DAYS = 60  # daily charts show the lake's last 60 days (tables cover everything)
+PALETTE = ("#1565c0", "#ef6c00", "#2e7d32", "#c62828", "#6a1b9a", "#00838f", "#8d6e63",
+           "#546e7a", "#ad1457", "#9e9d24")
+
+# Applied per chart (rc_context), never to the caller's global matplotlib settings.
+STYLE = {
+    "figure.dpi": 100, "font.size": 9, "axes.titlesize": 11, "axes.titleweight": "bold",
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "grid.alpha": 0.3, "legend.frameon": False, "svg.fonttype": "none",
+}
+
+
+def _styled(chart):
+    @functools.wraps(chart)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return chart(*args, **kwargs)
+    return wrapper
+
+
+def rows(con, sql: str, params: list | None = None) -> list[dict]:
+    """Run SQL and return a list of dicts (no pandas needed)."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def to_svg(fig: Figure, prefix: str = "chart") -> str:
+    """Inline SVG text; every id (and reference to it) gets `prefix-` so that several charts in
+    one page never share an id (matplotlib numbers them figure_1, patch_1, ... in each SVG)."""
+    buf = io.StringIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inline in HTML
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)  # creation date, licence URIs
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
+    return re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
+
+
+def _fig(width: float = 9.0, height: float = 3.4) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots()
+
+
+def _series(data: list[dict], key: str, x: str, y: str) -> dict[str, tuple[list, list]]:
+    out: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for r in data:
+        xs, ys = out[r[key]]
+        xs.append(r[x])
+        ys.append(r[y])
+    return dict(out)
+
+
+@_styled
+def bounce_rate_chart(con, top: int = 6) -> Figure | None:
+    """Daily bounce rate of the recipient domains with the most bounces."""
+    data = rows(con, """
+        WITH recent AS (SELECT * FROM v_bounce_rate_daily
+                        WHERE day > (SELECT max(day) FROM v_bounce_rate_daily) - ?),
+             top AS (SELECT recipient_domain FROM recent GROUP BY 1
+                     ORDER BY sum(bounces) DESC, 1 LIMIT ?)
+        SELECT day, recipient_domain, bounce_rate FROM recent
+        WHERE recipient_domain IN (SELECT recipient_domain FROM top)
+        ORDER BY day""", [CHART_DAYS, top])
+    if not data:
+        return None
+    fig, ax = _fig()
+    for i, (domain, (xs, ys)) in enumerate(sorted(_series(data, "recipient_domain", "day", "bounce_rate").items())):
+        ax.plot(xs, ys, marker="o", markersize=2.5, linewidth=1.4, label=domain, color=PALETTE[i % 10])
+    ax.set_title("Bounce rate per day, by recipient domain (bounces / (delivered + bounces))")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.autofmt_xdate()
+    return fig
+
+
+@_styled
+def reason_mix_chart(con, top_domains: int = 8, top_reasons: int = 7) -> Figure | None:
+    """Why each domain bounces: share of bounce reasons over the whole period."""
+    data = rows(con, """
+        WITH per AS (SELECT recipient_domain, reason, sum(bounces) AS n FROM v_bounce_reason_mix GROUP BY ALL),
+             dom AS (SELECT recipient_domain FROM per GROUP BY 1 ORDER BY sum(n) DESC, 1 LIMIT ?),
+             rsn AS (SELECT reason FROM per GROUP BY 1 ORDER BY sum(n) DESC, 1 LIMIT ?)
+        SELECT p.recipient_domain,
+               CASE WHEN p.reason IN (SELECT reason FROM rsn) THEN p.reason ELSE 'other reasons' END AS reason,
+               sum(p.n) AS n
+        FROM per p WHERE p.recipient_domain IN (SELECT recipient_domain FROM dom)
+        GROUP BY ALL""", [top_domains, top_reasons])
+    if not data:
+        return None
+    totals: dict[str, int] = defaultdict(int)
+    for r in data:
+        totals[r["recipient_domain"]] += r["n"]
+    domains = sorted(totals, key=lambda d: totals[d])
+    by_reason: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in data:
+        by_reason[r["reason"]][r["recipient_domain"]] = r["n"]
+    reasons = sorted(by_reason, key=lambda k: (k == "other reasons", -sum(by_reason[k].values())))
+    fig, ax = _fig(9.0, 0.45 * len(domains) + 1.2)
+    left = [0] * len(domains)
+    for i, reason in enumerate(reasons):
+        widths = [by_reason[reason].get(d, 0) for d in domains]
+        ax.barh(domains, widths, left=left, label=reason, color=PALETTE[i % 10])
+        left = [a + b for a, b in zip(left, widths)]
+    ax.set_title("Bounces by reason and recipient domain (whole period)")
+    ax.set_xlabel("bounces")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+@_styled
+def complaint_rate_chart(con) -> Figure | None:
+    """7-day rolling complaint rate per tenant/stream against Gmail's 0.10 % and 0.30 % lines."""
+    data = rows(con, """SELECT day, tenant || ' / ' || stream AS stream, complaint_rate_7d AS complaint_rate
+                        FROM v_complaint_rate_7d
+                        WHERE delivered_7d > 0 AND day > (SELECT max(day) FROM v_complaint_rate_7d) - ?
+                        ORDER BY day""", [CHART_DAYS])
+    if not data:
+        return None
+    fig, ax = _fig()
+    for i, (name, (xs, ys)) in enumerate(sorted(_series(data, "stream", "day", "complaint_rate").items())):
+        ax.plot(xs, ys, marker="o", markersize=2.5, linewidth=1.4, label=name, color=PALETTE[i % 10])
+    ax.axhline(COMPLAINT_WARN, color=STATUS_COLORS["warn"], linestyle="--", linewidth=1)
+    ax.axhline(COMPLAINT_OVER, color=STATUS_COLORS["over"], linestyle="--", linewidth=1)
+    xmin = min(r["day"] for r in data)
+    ax.annotate("0.10 %: keep below", (xmin, COMPLAINT_WARN), textcoords="offset points",
+                xytext=(2, 3), color=STATUS_COLORS["warn"], fontsize=8)
+    ax.annotate("0.30 %: never reach", (xmin, COMPLAINT_OVER), textcoords="offset points",
+                xytext=(2, 3), color=STATUS_COLORS["over"], fontsize=8)
+    ax.set_title("Complaint rate, rolling 7 days, by tenant / stream (complaints / delivered)")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=2))
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.autofmt_xdate()
+    return fig
+
+
+@_styled
+def dmarc_volume_chart(con) -> Figure | None:
+    """Per header-from domain: messages passing DMARC, failing from known sources, failing
+    from unknown sources (the part a stricter policy is meant to stop)."""
+    data = rows(con, """SELECT domain, pass_messages, known_fail_messages, unknown_messages
+                        FROM v_dmarc_readiness ORDER BY messages""")
+    if not data:
+        return None
+    fig, ax = _fig(9.0, 0.5 * len(data) + 1.3)
+    names = [r["domain"] for r in data]
+    left = [0] * len(data)
+    for key, label, color in (("pass_messages", "pass (aligned SPF or DKIM)", "#2e7d32"),
+                              ("known_fail_messages", "fail, known source", "#ef6c00"),
+                              ("unknown_messages", "fail, unknown source", "#c62828")):
+        widths = [r[key] for r in data]
+        ax.barh(names, widths, left=left, label=label, color=color)
+        left = [a + b for a, b in zip(left, widths)]
+    ax.set_title("DMARC results by header-from domain (messages reported)")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+@_styled
+def dmarc_pass_rate_chart(con) -> Figure | None:
+    data = rows(con, """SELECT day, domain, pass_rate FROM v_dmarc_pass_rate_daily
+                        WHERE day > (SELECT max(day) FROM v_dmarc_pass_rate_daily) - ? ORDER BY day""",
+                [CHART_DAYS])
+    if not data:
+        return None
+    fig, ax = _fig()
+    for i, (name, (xs, ys)) in enumerate(sorted(_series(data, "domain", "day", "pass_rate").items())):
+        ax.plot(xs, ys, marker="o", markersize=2.5, linewidth=1.4, label=name, color=PALETTE[i % 10])
+    ax.set_title("DMARC pass rate per day, by header-from domain")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.autofmt_xdate()
+    return fig
+
+
+@_styled
+def tls_failures_chart(con) -> Figure | None:
+    data = rows(con, """SELECT day, policy_domain || ': ' || result_type AS kind, sum(failed_sessions) AS n
+                        FROM v_tls_failures WHERE day > (SELECT max(day) FROM v_tls_failures) - ?
+                        GROUP BY ALL ORDER BY day""", [CHART_DAYS])
+    if not data:
+        return None
+    days = sorted({r["day"] for r in data})
+    kinds = sorted({r["kind"] for r in data})
+    value = {(r["day"], r["kind"]): r["n"] for r in data}
+    fig, ax = _fig(9.0, 3.0)
+    bottom = [0] * len(days)
+    for i, kind in enumerate(kinds):
+        heights = [value.get((d, kind), 0) for d in days]
+        ax.bar(days, heights, bottom=bottom, label=kind, color=PALETTE[(i + 3) % 10])
+        bottom = [a + b for a, b in zip(bottom, heights)]
+    ax.set_title("SMTP TLS failures per day (failed sessions reported, by policy domain and result)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.autofmt_xdate()
+    return fig
+
+
+@_styled
+def suppressions_chart(con) -> Figure | None:
+    data = rows(con, """SELECT bp_utc_day(decided_at) AS day, decided_by, count(*) AS n
+                        FROM v_suppression_state
+                        WHERE decided_at > (SELECT max(decided_at) FROM suppressions) - to_days(?)
+                        GROUP BY ALL ORDER BY day""", [CHART_DAYS])
+    if not data:
+        return None
+    days = sorted({r["day"] for r in data})
+    rules = sorted({r["decided_by"] for r in data})
+    value = {(r["day"], r["decided_by"]): r["n"] for r in data}
+    fig, ax = _fig(9.0, 3.0)
+    bottom = [0] * len(days)
+    for i, rule in enumerate(rules):
+        heights = [value.get((d, rule), 0) for d in days]
+        ax.bar(days, heights, bottom=bottom, label=rule, color=PALETTE[i % 10])
+        bottom = [a + b for a, b in zip(bottom, heights)]
+    ax.set_title("Decisions in force per key, by day decided and policy rule")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.autofmt_xdate()
+    return fig
+
+
+CHARTS = {
+    "bounce_rate": bounce_rate_chart,
+    "reason_mix": reason_mix_chart,
+    "complaint_rate": complaint_rate_chart,
+    "dmarc_volume": dmarc_volume_chart,
+    "dmarc_pass_rate": dmarc_pass_rate_chart,
+    "tls_failures": tls_failures_chart,
+    "suppressions": suppressions_chart,
+}

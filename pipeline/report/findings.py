@@ -1,0 +1,107 @@
+"""What needs attention: short sentences computed from the analytics views.
+
+Pure queries + formatting; the report puts them right under the headline numbers and the
+notebooks print them. Each finding is (severity, text) with severity "over" | "warn" | "ok".
+"""
+from __future__ import annotations
+
+from .charts import rows
+
+RECENT_DAYS = 7          # "now" = the lake's last 7 days
+BOUNCE_ALERT = 0.05      # a recipient domain bouncing at 5 %+ is worth a line ...
+BOUNCE_MIN_VOLUME = 100  # ... when it had at least this many messages (not 1 of 1)
+TLS_ALERT = 0.05         # a policy domain/day with 5 %+ failed TLS sessions ...
+TLS_MIN_FAILED = 10      # ... and at least this many of them
+
+
+def pct(rate: float | None, decimals: int = 2) -> str:
+    return "n/a" if rate is None else f"{rate * 100:.{decimals}f} %"
+
+
+def complaint_findings(con) -> list[tuple[str, str]]:
+    data = rows(con, f"""
+        WITH last AS (SELECT max(day) AS d FROM v_complaint_rate)
+        SELECT tenant, stream, sum(delivered) AS delivered, sum(complaints) AS complaints,
+               bp_rate(sum(complaints), sum(delivered)) AS rate,
+               bp_complaint_status(bp_rate(sum(complaints), sum(delivered))) AS status,
+               count(*) FILTER (WHERE status = 'over') AS days_over
+        FROM v_complaint_rate, last WHERE day > last.d - {RECENT_DAYS}
+        GROUP BY ALL ORDER BY rate DESC NULLS LAST""")
+    out = []
+    for r in data:
+        if r["status"] in ("warn", "over"):
+            limit = "at or over 0.30 %" if r["status"] == "over" else "above 0.10 %"
+            out.append((r["status"], f"Complaints: {r['tenant']} / {r['stream']} at {pct(r['rate'])} "
+                        f"over the last {RECENT_DAYS} days ({r['complaints']:,} complaints / "
+                        f"{r['delivered']:,} delivered), {limit}; {r['days_over']} day(s) over 0.30 %."))
+    if data and not out:
+        out.append(("ok", f"Complaints: every stream stayed below 0.10 % over the last {RECENT_DAYS} days."))
+    return out
+
+
+def bounce_findings(con) -> list[tuple[str, str]]:
+    out = []
+    for r in rows(con, "SELECT * FROM v_bounce_trend WHERE trend = 'worse' ORDER BY change DESC"):
+        why = rows(con, f"""
+            WITH last AS (SELECT max(day) AS d FROM v_bounce_reason_mix)
+            SELECT reason, sum(bounces) AS n FROM v_bounce_reason_mix, last
+            WHERE recipient_domain = ? AND day > last.d - {RECENT_DAYS}
+            GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1""", [r["recipient_domain"]])
+        reason = f", mostly {why[0]['reason']}" if why else ""
+        out.append(("warn", f"Bounces getting worse at {r['recipient_domain']}: {pct(r['prior_rate'])} "
+                    f"-> {pct(r['recent_rate'])} (last {RECENT_DAYS} days vs the {RECENT_DAYS} before{reason})."))
+    high = rows(con, f"""
+        SELECT recipient_domain, bp_rate(sum(bounces), sum(delivered + bounces)) AS rate,
+               sum(hard_bounces) AS hard
+        FROM v_bounce_rate_daily GROUP BY 1
+        HAVING rate >= {BOUNCE_ALERT} AND sum(delivered + bounces) >= {BOUNCE_MIN_VOLUME}
+        ORDER BY rate DESC""")
+    for r in high:
+        out.append(("over" if r["rate"] >= 2 * BOUNCE_ALERT else "warn",
+                    f"High bounce rate at {r['recipient_domain']}: {pct(r['rate'])} over the period "
+                    f"({r['hard']:,} hard bounces): check the list source."))
+    return out
+
+
+def dmarc_findings(con) -> list[tuple[str, str]]:
+    out = []
+    new = rows(con, """SELECT domain, count(*) AS sources, sum(messages) AS messages,
+                              sum(fail_messages) AS failing, arg_max(source_ip, messages) AS biggest
+                       FROM v_dmarc_new_sources WHERE NOT known GROUP BY 1 ORDER BY messages DESC""")
+    for r in new:
+        out.append(("warn", f"DMARC: {r['sources']} new failing source(s) sending as {r['domain']} in the "
+                    f"last 7 days ({r['messages']:,} messages; biggest {r['biggest']}). Yours? "
+                    "Authorise it (SPF/DKIM) before tightening the policy; if not, it is spoofing."))
+    readiness = rows(con, "SELECT * FROM v_dmarc_readiness ORDER BY messages DESC, domain")
+    thin = [r["domain"] for r in readiness if r["verdict"] == "insufficient_data"]
+    if thin:
+        shown = ", ".join(thin[:8]) + (f" and {len(thin) - 8} more" if len(thin) > 8 else "")
+        out.append(("warn", f"DMARC: not enough reports yet for a verdict on {len(thin)} domain(s) "
+                    f"(fewer than 100 messages or 7 report days): {shown}."))
+    for r in readiness:
+        if r["verdict"] == "insufficient_data":
+            continue
+        sev = "warn" if r["verdict"] == "not_ready" else "ok"
+        out.append((sev, f"DMARC {r['domain']} (p={r['current_policy']}): {r['verdict'].replace('_', ' ')}; "
+                    f"known sources pass {pct(r['known_pass_rate'], 1)}; a stricter policy would act on "
+                    f"{r['affected_messages']:,} messages ({r['legit_at_risk']:,} from known sources): "
+                    f"{r['next_step']}."))
+    return out
+
+
+def tls_findings(con) -> list[tuple[str, str]]:
+    data = rows(con, f"""
+        SELECT s.policy_domain, min(s.day) AS first_day, max(s.day) AS last_day,
+               sum(s.failed_sessions) AS failed,
+               (SELECT arg_max(result_type, failed_sessions) FROM v_tls_failures f
+                 WHERE f.policy_domain = s.policy_domain) AS top_result
+        FROM v_tls_summary s
+        WHERE s.failure_rate >= {TLS_ALERT} AND s.failed_sessions >= {TLS_MIN_FAILED} GROUP BY 1""")
+    return [("over", f"TLS: {r['policy_domain']} had {r['failed']:,} failed sessions between "
+             f"{r['first_day']} and {r['last_day']} (mostly {r['top_result']}).") for r in data]
+
+
+def all_findings(con) -> list[tuple[str, str]]:
+    found = complaint_findings(con) + bounce_findings(con) + dmarc_findings(con) + tls_findings(con)
+    order = {"over": 0, "warn": 1, "ok": 2}
+    return sorted(found, key=lambda f: order[f[0]])
