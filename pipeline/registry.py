@@ -5,6 +5,7 @@ A handler belongs to a family, which decides what it is shown:
   "json"    -> the decoded JSON value (dict or list)
   "xml"     -> the raw bytes (streamed by its parser; never parsed twice)
   "archive" -> the raw bytes of a gzip or zip file
+  "form"    -> the raw bytes of an x-www-form-urlencoded webhook body (Mandrill)
 
 Handlers of a family are tried in `order`. `detect` is a cheap test; `handle` returns an
 Outcome, or None to pass. An Outcome with final=False lets later handlers add to it.
@@ -20,7 +21,7 @@ from schemas.models import RawMessage
 
 from .outcome import Outcome
 
-Family = Literal["email", "json", "xml", "archive"]
+Family = Literal["email", "json", "xml", "archive", "form"]
 Detect = Callable[[RawMessage, Any], bool]
 Handle = Callable[[RawMessage, Any, Any], "Outcome | None"]
 

@@ -67,6 +67,13 @@ class WebhookSettings(_Section):
     secrets: dict[str, SecretStr] = {}
     basic_auth: dict[str, SecretStr] = {}   # provider -> "user:password"
     require_signature: bool = True
+    bearer_tokens: dict[str, SecretStr] = {}  # provider -> token sent as "Authorization: Bearer"
+    public_url: str | None = None          # base URL as providers call it (Mandrill signs the URL)
+    sns_subscription_policy: str = "log"   # SubscriptionConfirmation: log | publish | reject
+    sns_topic_arns: list[str] = []         # accepted SNS topics (empty = any verified topic)
+    replay_cache_size: int = 100_000       # Mailgun tokens remembered against replays
+    publish_timeout_seconds: float = 10.0  # broker acknowledgement wait before answering 503
+    kafka_idempotence: bool = False        # idempotent producer (Apache Kafka; not on Tansu)
 
 
 class SuppressionSettings(_Section):

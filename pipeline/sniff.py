@@ -5,10 +5,11 @@ import re
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]?", re.M)  # RFC 5322 field name then ':'
 _MBOX_FROM = re.compile(rb"^From \S")
+_FORM_BODY = re.compile(rb"^mandrill_events=")
 
 
 def sniff(payload: bytes) -> str:
-    """Return "archive", "xml", "json", "email", "empty" or "unknown"."""
+    """Return "archive", "xml", "json", "form", "email", "empty" or "unknown"."""
     if payload[:2] == b"\x1f\x8b" or payload[:4] == b"PK\x03\x04":
         return "archive"
     head = payload[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -19,6 +20,9 @@ def sniff(payload: bytes) -> str:
         return "xml"
     if first in (b"{", b"["):
         return "json"
+    if _FORM_BODY.match(head):
+        # Checked before the header test: an unencoded JSON value holds ':' and would pass.
+        return "form"  # x-www-form-urlencoded webhook body (Mandrill's mandrill_events=...)
     if _MBOX_FROM.match(head):
         return "email"  # a single mbox message: the "From " line is dropped by the email parser
     first_line = head.split(b"\n", 1)[0]

@@ -12,6 +12,15 @@ COMMANDS = (
     "ingest",
     "query",
     "demo",
+    "report",
+    "topics",
+    "worker",
+    "sink",
+    "publish",
+    "up",
+    "unsuppress",
+    "crm",
+    "serve",
 )
 
 
