@@ -32,7 +32,7 @@ from schemas.models import MailEvent, NotParsed, RawMessage
 from .duck import connect
 from .lake import LakeWriter, to_arrow
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000
 
 
 @dataclass
