@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timezone
 
+from ._common import parse_address_arg
 from .worker import add_kafka_args, settings_from_args
 
 
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scope", type=parse_scope, default=("global", None))
     p.add_argument("--note", help="why (kept on the suppression record)")
     add_kafka_args(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, _error=p.error)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,9 +33,12 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.agents.suppress import COMMAND_HEADER
     from pipeline.suppression import UnsuppressRequest
 
+    address = parse_address_arg(args.address)
+    if address is None:
+        args._error(f"not an email address: {args.address!r}")
     settings = settings_from_args(args)
     scope, value = args.scope
-    request = UnsuppressRequest(address=args.address.strip().lower(), scope=scope,
+    request = UnsuppressRequest(address=address, scope=scope,
                                 scope_value=value, requested_at=datetime.now(timezone.utc),
                                 note=args.note)
     producer = make_producer(settings)

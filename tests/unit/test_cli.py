@@ -100,3 +100,15 @@ def test_console_script_runs_as_a_module():
                          text=True, check=True).stdout
     for command in ("classify", "ingest", "query", "demo"):
         assert command in out
+
+
+def test_unsuppress_takes_what_operators_type_and_refuses_non_addresses(capsys):
+    from pipeline.cli._common import parse_address_arg
+
+    assert parse_address_arg("Ann Example <Ann@Example.COM>") == "ann@example.com"
+    assert parse_address_arg("  bob@example.org ") == "bob@example.org"
+    assert parse_address_arg("not an address") is None
+    with pytest.raises(SystemExit) as exc:
+        main(["unsuppress", "not an address"])
+    assert exc.value.code == 2
+    assert "not an email address" in capsys.readouterr().err
