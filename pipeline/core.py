@@ -15,6 +15,7 @@ from schemas.models import RawMessage, RawSource
 
 from . import registry
 from .errors import LimitExceeded, NotSupported, ParseError, dead_letter
+from .mime.message import CachedMessage
 from .outcome import Outcome
 from .settings import Settings, default_settings
 from .sniff import sniff
@@ -28,7 +29,7 @@ def parse_email(payload: bytes) -> email.message.Message:
     if payload.startswith(b"From "):  # mbox separator line of a single message
         # Any newline convention: CR-only (old Mac) files would otherwise lose every line.
         payload = _FIRST_LINE.split(payload, maxsplit=1)[-1] if _FIRST_LINE.search(payload) else b""
-    return email.message_from_bytes(payload, policy=_EMAIL_POLICY)
+    return email.message_from_bytes(payload, _class=CachedMessage, policy=_EMAIL_POLICY)
 
 
 def _view(family: str, raw: RawMessage) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.message
+import email.parser
 import email.utils
 import quopri
 import re
@@ -153,8 +154,22 @@ def message_text(part: email.message.Message) -> str:
     return unsurrogate(text)
 
 
-def headers_of(part: email.message.Message) -> email.message.Message | None:
-    """The returned message's headers from a message/rfc822 or text/rfc822-headers part."""
+# A line end then an empty line, under any newline convention (LF, CRLF, CR-only).
+_BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
+
+
+def parse_headers(text: str) -> email.message.Message:
+    """Only the header block of `text` as a Message (the body is cut off before the
+    stdlib's line-by-line feed parser sees it): the returned message's headers without the
+    cost of reading, let alone MIME-parsing, its body."""
+    end = _BLANK_LINE.search(text)  # the header block ends at the first empty line
+    return email.parser.Parser().parsestr(text[:end.end()] if end else text, headersonly=True)
+
+
+def headers_of(part: email.message.Message, *,
+               headers_only: bool = False) -> email.message.Message | None:
+    """The returned message's headers from a message/rfc822 or text/rfc822-headers part.
+    `headers_only`: the caller reads headers only, so a pasted body is not MIME-parsed."""
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], email.message.Message):
         return payload[0]
@@ -162,7 +177,8 @@ def headers_of(part: email.message.Message) -> email.message.Message | None:
         raw = getattr(part, "_payload", payload)  # raw: get_payload() mangles 8-bit text
         text = unsurrogate(raw) if isinstance(raw, str) else payload
         text = decode_transfer(text, part.get("Content-Transfer-Encoding"))
-        return email.message_from_string(text.lstrip("\r\n"))
+        text = text.lstrip("\r\n")
+        return parse_headers(text) if headers_only else email.message_from_string(text)
     return None
 
 
@@ -220,7 +236,7 @@ def original_message(parts: list[email.message.Message]) -> OriginalMessage:
                                        "message/rfc822-headers", "message/global",
                                        "message/global-headers"):
             try:
-                return original_from_headers(headers_of(part))
+                return original_from_headers(headers_of(part, headers_only=True))
             except Exception:  # noqa: BLE001 - a broken returned message is not fatal
                 return OriginalMessage()
     return OriginalMessage()

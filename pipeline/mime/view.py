@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email.header
 import email.message
-import email.policy
 import re
 from functools import cached_property
 
@@ -71,23 +70,6 @@ class MailView:
 
     def __init__(self, msg: email.message.Message):
         self.msg = msg
-
-    @classmethod
-    def for_raw(cls, payload: bytes, msg: email.message.Message) -> "MailView":
-        """The view for a handler: like `of`, but repairs one stdlib-parse casualty first.
-
-        An mbox-style message with CR-only newlines ("From " line first, old Mac files) loses
-        every header when the "From " line is cut at the first LF (there is none), so it is
-        re-parsed here with the first CR-terminated line dropped."""
-        if not msg.keys() and payload[:5] == b"From " and b"\r" in payload[:1024]:
-            cached = msg.__dict__.get("_bouncepipe_view")
-            if cached is not None:
-                return cached
-            body = payload.split(b"\r", 1)[1].lstrip(b"\n")
-            view = cls(email.message_from_bytes(body, policy=email.policy.compat32))
-            msg.__dict__["_bouncepipe_view"] = view
-            return view
-        return cls.of(msg)
 
     @classmethod
     def of(cls, msg: email.message.Message) -> "MailView":
@@ -192,7 +174,7 @@ def checked_view(raw, msg: email.message.Message, settings) -> MailView:
     settings.limits.max_mime_parts (a LimitExceeded dead letter, never a slow crawl)."""
     from ..errors import LimitExceeded
 
-    view = MailView.for_raw(raw.payload, msg)
+    view = MailView.of(msg)
     limit = settings.limits.max_mime_parts if settings is not None else 0
     if limit and len(view.parts) > limit:
         raise LimitExceeded(f"email has {len(view.parts)} MIME parts, over the {limit} part cap "

@@ -9,7 +9,6 @@ Nothing here raises on bad input.
 """
 from __future__ import annotations
 
-import email
 import email.message
 import re
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from ..fields import (
     original_message,
     parse_date,
     parse_fields,
+    parse_headers,
     reply_code_in,
     status_in,
     strip_type,
@@ -72,7 +72,15 @@ def text_of(part: email.message.Message) -> str:
 
 
 def body_text(mail: MailView) -> str:
-    """The first text part (plain preferred), or the whole body of a single-part message."""
+    """The first text part (plain preferred), or the whole body of a single-part message.
+    Memoised on the view: most dialects ask for it."""
+    memo = mail.__dict__.get("_lhost_body_text")
+    if memo is None:
+        memo = mail.__dict__["_lhost_body_text"] = _body_text(mail)
+    return memo
+
+
+def _body_text(mail: MailView) -> str:
     msg = mail.msg
     try:
         if not msg.is_multipart():
@@ -92,7 +100,15 @@ def body_text(mail: MailView) -> str:
 
 
 def all_text(mail: MailView) -> str:
-    """Every text/* and delivery-status leaf joined (not the returned message), normalised."""
+    """Every text/* and delivery-status leaf joined (not the returned message), normalised.
+    Memoised on the view: most dialects ask for it."""
+    memo = mail.__dict__.get("_lhost_all_text")
+    if memo is None:
+        memo = mail.__dict__["_lhost_all_text"] = _all_text(mail)
+    return memo
+
+
+def _all_text(mail: MailView) -> str:
     msg = mail.msg
     try:
         if not msg.is_multipart():
@@ -284,7 +300,7 @@ def original_of(mail: MailView, tail_text: str = "") -> OriginalMessage:
         if not text:
             continue
         try:
-            parsed = original_from_headers(email.message_from_string(text))
+            parsed = original_from_headers(parse_headers(text))
         except Exception:  # noqa: BLE001
             continue
         if parsed.message_id or parsed.sender or parsed.subject:

@@ -7,7 +7,6 @@ message's headers out of that text, and phrase-table lookups.
 """
 from __future__ import annotations
 
-import email
 import email.message
 import re
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ from ..fields import (
     original_message,
     parse_date,
     parse_fields,
+    parse_headers,
     reply_code_in,
     status_in,
 )
@@ -125,7 +125,7 @@ def original_from_text(text: str) -> OriginalMessage:
     if not text.strip():
         return OriginalMessage()
     try:
-        return original_from_headers(email.message_from_string(text.lstrip("\n")))
+        return original_from_headers(parse_headers(text.lstrip("\n")))
     except Exception:  # noqa: BLE001 - garbage after the marker is not fatal
         return OriginalMessage()
 
