@@ -19,7 +19,9 @@ from pathlib import Path
 
 from schemas.models import RawMessage, RawSource
 
-_MBOX_SPLIT = re.compile(rb"(?:\A|\n)From [^\n]*\n")
+# "From " separator lines under any newline convention (LF, CRLF, and CR-only old Mac files).
+_MBOX_SPLIT = re.compile(rb"(?:\A|\r\n|\n|\r)From [^\r\n]*(?:\r\n|\n|\r)")
+_MBOX_NEXT = re.compile(rb"(?:\n|\r)From ")
 _SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 _SKIP_DIRS = {".git", "__pycache__", ".ipynb_checkpoints"}
 
@@ -37,7 +39,7 @@ def _walk(path: Path) -> Iterator[Path]:
 
 def _is_mbox(data: bytes) -> bool:
     # A single message saved with its "From " line is still one message; mbox = 2+ of them.
-    return data.startswith(b"From ") and data.count(b"\nFrom ") >= 1
+    return data.startswith(b"From ") and _MBOX_NEXT.search(data) is not None
 
 
 def split_mbox(data: bytes) -> list[bytes]:
@@ -48,7 +50,7 @@ def split_mbox(data: bytes) -> list[bytes]:
         end = starts[i + 1] if i + 1 < len(starts) else len(data)
         body = data[begin:end]
         # mboxrd quoting: ">From " at line start was "From " in the original message.
-        body = re.sub(rb"(?m)^>(>*From )", rb"\1", body)
+        body = re.sub(rb"(\A|\n|\r)>(>*From )", rb"\1\2", body)
         messages.append(body)
     return messages
 

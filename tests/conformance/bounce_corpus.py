@@ -69,17 +69,24 @@ class FileResult:
 
 
 def classify_file(path: Path) -> FileResult:
-    """Run the pure core over one corpus file (no Kafka, no CLI)."""
-    from pipeline.core import process_bytes
+    """Run the pure core over one corpus file (no Kafka, no CLI), through the product's file
+    source so an mbox file holding several messages (rhost-cox-01) is split exactly as
+    `bouncepipe classify` splits it; events of all its messages, in order."""
+    from connectors.files import iter_raw_messages
+    from pipeline.core import process
 
-    out = process_bytes(path.read_bytes(), source=str(path))
-    events = [
-        {"category": e.category, "reason": e.reason, "status": e.status,
-         "recipient": e.recipient, "feedback_type": e.feedback_type, "rule": e.rule,
-         "parser": e.parser, "diagnostic": e.diagnostic}
-        for e in out.events
-    ]
-    dead = out.dead_letters[0].reason if out.dead_letters and not events else None
+    events: list[dict] = []
+    dead_letters: list[str] = []
+    for raw in iter_raw_messages([path]):
+        out = process(raw)
+        events.extend(
+            {"category": e.category, "reason": e.reason, "status": e.status,
+             "recipient": e.recipient, "feedback_type": e.feedback_type, "rule": e.rule,
+             "parser": e.parser, "diagnostic": e.diagnostic}
+            for e in out.events
+        )
+        dead_letters.extend(d.reason for d in out.dead_letters)
+    dead = dead_letters[0] if dead_letters and not events else None
     return FileResult(events, dead)
 
 

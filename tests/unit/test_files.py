@@ -54,3 +54,16 @@ def test_sniff_families():
     assert sniff(b"Received: from x\nFrom: y\n\nbody") == "email"
     assert sniff(b"   \n\t") == "empty"
     assert sniff(b"just some words") == "unknown"
+
+
+def test_cr_only_and_crlf_mbox_files_are_split_too(tmp_path):
+    for nl in (b"\r", b"\r\n"):
+        mbox = tmp_path / f"old-{len(nl)}.mbox"
+        one = (MSG % (1, 1)).replace(b"\n", nl)
+        two = (MSG % (2, 2)).replace(b"\n", nl)
+        mbox.write_bytes(b"From a Tue Nov 17 09:00:00 2026" + nl + one + nl +
+                         b">From quoted" + nl + b"From b Tue Nov 17 09:01:00 2026" + nl + two)
+        raws = list(iter_raw_messages([mbox]))
+        assert [r.source.member for r in raws] == ["1", "2"]
+        assert raws[0].payload == one + nl + b"From quoted"
+        assert raws[1].payload == two
