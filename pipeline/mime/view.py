@@ -65,6 +65,40 @@ def part_text(part: email.message.Message) -> str:
         return payload.decode("utf-8", "replace")
 
 
+_NEWLINES = re.compile(r"\r\n?")
+
+
+def normalise_newlines(text: str) -> str:
+    return _NEWLINES.sub("\n", text or "")
+
+
+def decoded_text(part: email.message.Message, *, fallbacks: tuple[str, ...] = ("utf-8",),
+                 aliases: dict[str, str] | None = None) -> str:
+    """Decoded text of one leaf part with LF newlines, for dialects that scan bodies.
+
+    Tries the declared charset (through `aliases`, for labels that lie), then each of
+    `fallbacks` strictly, then UTF-8 with replacement; never raises (broken transfer
+    encodings and unknown charsets included)."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken transfer encoding
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        return normalise_newlines(raw) if isinstance(raw, str) else ""
+    declared = (part.get_content_charset() or "").lower()
+    tried: list[str] = []
+    for charset in ([(aliases or {}).get(declared, declared)] if declared else []) + list(fallbacks):
+        if not charset or charset in tried:
+            continue
+        tried.append(charset)
+        try:
+            return normalise_newlines(payload.decode(charset))
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return normalise_newlines(payload.decode("utf-8", "replace"))
+
+
 class MailView:
     """Convenience accessors over a parsed message. Cheap to build; everything is lazy."""
 

@@ -13,7 +13,7 @@ import email.message
 import re
 from collections.abc import Iterable
 
-from ...mime.view import MailView
+from ...mime.view import MailView, decoded_text, normalise_newlines
 from ..fields import (
     address,
     fold,
@@ -37,7 +37,6 @@ __all__ = [
     "first_phrase", "EMAIL", "command_in", "DSN_TYPES",
 ]
 
-_NEWLINES = re.compile(r"\r\n?")
 # The look-behind makes a match start only at a token boundary: linear time on long tokens.
 EMAIL = re.compile(r"(?<![^\s<>\"'(),;:\[\]])[^\s<>\"'(),;:\[\]@]+@"
                    r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
@@ -50,25 +49,13 @@ _RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipien
 
 
 def nl(text: str) -> str:
-    return _NEWLINES.sub("\n", text or "")
+    return normalise_newlines(text)
 
 
 def text_of(part: email.message.Message) -> str:
-    """Decoded text of one leaf part, newlines normalised; never raises."""
-    try:
-        payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - broken transfer encoding
-        payload = None
-    if payload is None:
-        raw = part.get_payload()
-        return nl(raw) if isinstance(raw, str) else ""
-    charset = (part.get_content_charset() or "utf-8").lower()
-    for cs in (charset, "utf-8", "latin-1"):
-        try:
-            return nl(payload.decode(cs))
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return nl(payload.decode("utf-8", "replace"))
+    """Decoded text of one leaf part, newlines normalised; never raises. Latin-1 last: these
+    MTAs' bodies are ASCII or a Western charset, and latin-1 decodes any byte."""
+    return decoded_text(part, fallbacks=("utf-8", "latin-1"))
 
 
 def body_text(mail: MailView) -> str:

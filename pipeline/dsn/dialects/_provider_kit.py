@@ -11,6 +11,7 @@ import email.message
 import re
 from collections.abc import Iterable, Mapping
 
+from ...mime.view import decoded_text, normalise_newlines
 from ..fields import (
     address,
     fold,
@@ -33,7 +34,6 @@ __all__ = [
     "ds_recipients",
 ]
 
-_NEWLINES = re.compile(r"\r\n?")
 # Charsets tried, in order, when the declared one fails: Japanese carriers label Shift_JIS or
 # EUC-JP bodies as ISO-2022-JP (and use NEC/IBM extensions plain iso2022_jp rejects).
 _FALLBACK_CHARSETS = ("utf-8", "iso2022_jp_ext", "iso2022_jp_2", "cp932", "euc_jp")
@@ -41,31 +41,9 @@ _CHARSET_ALIASES = {"iso-2022-jp": "iso2022_jp_ext", "shift_jis": "cp932", "sjis
                     "x-sjis": "cp932", "unicode-1-1-utf-7": "utf-7", "x-unknown": "utf-8"}
 
 
-def normalise_newlines(text: str) -> str:
-    return _NEWLINES.sub("\n", text)
-
-
 def part_text(part: email.message.Message) -> str:
     """Decoded text of one non-multipart part; never raises, newlines normalised."""
-    try:
-        payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - broken transfer encoding
-        payload = None
-    if payload is None:
-        raw = part.get_payload()
-        return normalise_newlines(raw) if isinstance(raw, str) else ""
-    declared = (part.get_content_charset() or "").lower()
-    tried: list[str] = []
-    for charset in ([_CHARSET_ALIASES.get(declared, declared)] if declared else []) + list(
-            _FALLBACK_CHARSETS):
-        if not charset or charset in tried:
-            continue
-        tried.append(charset)
-        try:
-            return normalise_newlines(payload.decode(charset))
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return normalise_newlines(payload.decode("utf-8", "replace"))
+    return decoded_text(part, fallbacks=_FALLBACK_CHARSETS, aliases=_CHARSET_ALIASES)
 
 
 def plain_text(msg: email.message.Message) -> str:
