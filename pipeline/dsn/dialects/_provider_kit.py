@@ -8,7 +8,6 @@ message's headers out of that text, and phrase-table lookups.
 from __future__ import annotations
 
 import email.message
-import re
 from collections.abc import Iterable, Mapping
 
 from ...mime.view import decoded_text, normalise_newlines
