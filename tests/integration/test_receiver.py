@@ -201,7 +201,8 @@ def test_serve_command_spool_end_to_end(tmp_path: Path):
     import time
     import urllib.request
 
-    from tests.conftest import REPO, free_port
+    from pipeline.broker import free_port
+    from tests.conftest import REPO
 
     port = free_port()
     env = {**os.environ, "BOUNCEPIPE_WEBHOOKS__BASIC_AUTH": '{"postmark": "hook:secret"}'}
@@ -235,7 +236,7 @@ def test_serve_command_spool_end_to_end(tmp_path: Path):
 def test_broker_unreachable_at_boot_gives_503_not_a_crash():
     from connectors.publish_kafka import KafkaPublisher
     from pipeline.settings import KafkaSettings
-    from tests.conftest import free_port
+    from pipeline.broker import free_port
 
     publisher = KafkaPublisher(KafkaSettings(bootstrap=f"127.0.0.1:{free_port()}"), timeout=2)
 
