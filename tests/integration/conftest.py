@@ -102,6 +102,31 @@ def read_topic(settings: Settings, topic: str) -> list:
     return asyncio.run(read())
 
 
+def group_lag(settings: Settings, group_id: str, topics: list[str]) -> int:
+    """Records of `topics` not yet committed by consumer group `group_id` (its lag)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from connectors.kafka import aiokafka_config
+
+    async def lag():
+        consumer = AIOKafkaConsumer(group_id=group_id, enable_auto_commit=False,
+                                    **aiokafka_config(settings.kafka))
+        await consumer.start()   # not subscribed: reads the group's offsets without joining it
+        try:
+            await consumer._client.force_metadata_update()
+            tps = [TopicPartition(t, p) for t in topics
+                   for p in sorted(consumer.partitions_for_topic(t) or ())]
+            ends = await consumer.end_offsets(tps)
+            total = 0
+            for tp in tps:
+                total += max(0, ends[tp] - (await consumer.committed(tp) or 0))
+            return total
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(lag())
+
+
 def compacted(records) -> dict[str, tuple[str, str]]:
     """What a compacted suppressions topic converges to: key -> (action, suppression_id)."""
     from schemas.models import SuppressionEvent

@@ -14,7 +14,8 @@ import pytest
 from connectors.kafka import make_producer
 from pipeline.settings import Settings
 
-from .conftest import BackgroundPipeline, batch_reference, compacted, lake_events, read_topic
+from .conftest import (BackgroundPipeline, batch_reference, compacted, group_lag, lake_events,
+                       read_topic)
 from .generate import dsn_emails, webhook_batches
 
 pytestmark = [pytest.mark.broker]
@@ -183,10 +184,17 @@ def test_kill_9_worker_and_sink_loses_and_duplicates_nothing(stream_settings, un
         publisher.join()
         print("final wait", round(time.monotonic() - T0, 1), restarts, flush=True)
         deadline = time.monotonic() + 150
+        t = stream_settings.topics
+        sink_topics = [t.events, t.suppressions, t.dmarc_rows, t.deadletter]
         while time.monotonic() < deadline:
             supervise()
+            # Caught up = every event landed AND the sink group committed everything AND no
+            # process is down: a file written but not committed (a crash between the two) is
+            # deleted and rewritten by the next sink, so counting rows alone can stop mid-recovery.
             if _lake_counts(lake)[0] >= len(expected) and \
-                    compacted(read_topic(stream_settings, stream_settings.topics.suppressions)) == state:
+                    group_lag(stream_settings, f"{unique_topic_prefix}-sink", sink_topics) == 0 \
+                    and all(p.poll() is None for p in procs.values()) and \
+                    compacted(read_topic(stream_settings, t.suppressions)) == state:
                 break
             time.sleep(1)
         print("caught up", round(time.monotonic() - T0, 1), restarts, _lake_counts(lake), flush=True)
