@@ -74,6 +74,19 @@ def _series(data: list[dict], key: str, x: str, y: str) -> dict[str, tuple[list,
     return dict(out)
 
 
+def _rate_lines(data, series: str, value: str, title: str, decimals: int):
+    """One line per `series` value of a daily rate, legend on the right: the shape shared by
+    the bounce, complaint and DMARC pass-rate charts (callers add their own reference lines)."""
+    fig, ax = _fig()
+    for i, (name, (xs, ys)) in enumerate(sorted(_series(data, series, "day", value).items())):
+        ax.plot(xs, ys, marker="o", markersize=2.5, linewidth=1.4, label=name, color=PALETTE[i % 10])
+    ax.set_title(title)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.autofmt_xdate()
+    return fig, ax
+
+
 @_styled
 def bounce_rate_chart(con, top: int = 6) -> Figure | None:
     """Daily bounce rate of the recipient domains with the most bounces."""
@@ -87,13 +100,8 @@ def bounce_rate_chart(con, top: int = 6) -> Figure | None:
         ORDER BY day""", [CHART_DAYS, top])
     if not data:
         return None
-    fig, ax = _fig()
-    for i, (domain, (xs, ys)) in enumerate(sorted(_series(data, "recipient_domain", "day", "bounce_rate").items())):
-        ax.plot(xs, ys, marker="o", markersize=2.5, linewidth=1.4, label=domain, color=PALETTE[i % 10])
-    ax.set_title("Bounce rate per day, by recipient domain (bounces / (delivered + bounces))")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.autofmt_xdate()
+    fig, _ = _rate_lines(data, "recipient_domain", "bounce_rate",
+                         "Bounce rate per day, by recipient domain (bounces / (delivered + bounces))", 1)
     return fig
 
 
@@ -141,9 +149,8 @@ def complaint_rate_chart(con) -> Figure | None:
                         ORDER BY day""", [CHART_DAYS])
     if not data:
         return None
-    fig, ax = _fig()
-    for i, (name, (xs, ys)) in enumerate(sorted(_series(data, "stream", "day", "complaint_rate").items())):
-        ax.plot(xs, ys, marker="o", markersize=2.5, linewidth=1.4, label=name, color=PALETTE[i % 10])
+    fig, ax = _rate_lines(data, "stream", "complaint_rate",
+                          "Complaint rate, rolling 7 days, by tenant / stream (complaints / delivered)", 2)
     ax.axhline(COMPLAINT_WARN, color=STATUS_COLORS["warn"], linestyle="--", linewidth=1)
     ax.axhline(COMPLAINT_OVER, color=STATUS_COLORS["over"], linestyle="--", linewidth=1)
     xmin = min(r["day"] for r in data)
@@ -151,11 +158,7 @@ def complaint_rate_chart(con) -> Figure | None:
                 xytext=(2, 3), color=STATUS_COLORS["warn"], fontsize=8)
     ax.annotate("0.30 %: never reach", (xmin, COMPLAINT_OVER), textcoords="offset points",
                 xytext=(2, 3), color=STATUS_COLORS["over"], fontsize=8)
-    ax.set_title("Complaint rate, rolling 7 days, by tenant / stream (complaints / delivered)")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=2))
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.autofmt_xdate()
     return fig
 
 
@@ -190,13 +193,7 @@ def dmarc_pass_rate_chart(con) -> Figure | None:
                 [CHART_DAYS])
     if not data:
         return None
-    fig, ax = _fig()
-    for i, (name, (xs, ys)) in enumerate(sorted(_series(data, "domain", "day", "pass_rate").items())):
-        ax.plot(xs, ys, marker="o", markersize=2.5, linewidth=1.4, label=name, color=PALETTE[i % 10])
-    ax.set_title("DMARC pass rate per day, by header-from domain")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.autofmt_xdate()
+    fig, _ = _rate_lines(data, "domain", "pass_rate", "DMARC pass rate per day, by header-from domain", 0)
     return fig
 
 
