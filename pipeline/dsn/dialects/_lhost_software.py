@@ -58,13 +58,18 @@ def text_of(part: email.message.Message) -> str:
     return decoded_text(part, fallbacks=("utf-8", "latin-1"))
 
 
+def _memo(mail: MailView, key: str, compute) -> str:
+    """compute(mail), once per view: several dialects read the same decoded text."""
+    memo = mail.__dict__.get(key)
+    if memo is None:
+        memo = mail.__dict__[key] = compute(mail)
+    return memo
+
+
 def body_text(mail: MailView) -> str:
     """The first text part (plain preferred), or the whole body of a single-part message.
     Memoised on the view: most dialects ask for it."""
-    memo = mail.__dict__.get("_lhost_body_text")
-    if memo is None:
-        memo = mail.__dict__["_lhost_body_text"] = _body_text(mail)
-    return memo
+    return _memo(mail, "_lhost_body_text", _body_text)
 
 
 def _body_text(mail: MailView) -> str:
@@ -89,10 +94,7 @@ def _body_text(mail: MailView) -> str:
 def all_text(mail: MailView) -> str:
     """Every text/* and delivery-status leaf joined (not the returned message), normalised.
     Memoised on the view: most dialects ask for it."""
-    memo = mail.__dict__.get("_lhost_all_text")
-    if memo is None:
-        memo = mail.__dict__["_lhost_all_text"] = _all_text(mail)
-    return memo
+    return _memo(mail, "_lhost_all_text", _all_text)
 
 
 def _all_text(mail: MailView) -> str:
