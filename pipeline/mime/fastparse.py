@@ -13,7 +13,7 @@ The result is the identical tree of `CachedMessage` objects: same headers, paylo
 preambles, epilogues, default types, unix-from lines and defect classes. This is checked by
 `tests/unit/test_mime_fastparse.py` (every corpus email, fixtures and Hypothesis mutations,
 compared part by part with the stdlib's tree). Inputs whose quirks are not reproduced here
-(a "From " line inside a header block) raise `_Unsupported` and are
+(a "From " line inside a header block, a folded boundary parameter) raise `_Unsupported` and are
 parsed by the stdlib instead, as is anything that raises.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ import email.errors
 import email.policy
 import re
 
-from .message import CachedMessage
+from .message import CONTENT_TYPE_MEMO, CachedMessage
 
 _POLICY = email.policy.compat32
 # FeedParser's header-or-continuation test, applied to each line of a header block.
@@ -180,11 +180,16 @@ class _Parser:
                 if first != q:
                     msg.set_unixfrom(s[q:first].rstrip("\r\n"))
                     block = s[first:end]
-                append = msg._headers.append
+                headers = msg._headers
+                ctype = None
                 for chunk in _NEXT_HEADER.split(block):
                     if chunk:
                         name, _, value = chunk.partition(":")
-                        append((name, value.lstrip(" \t").rstrip("\r\n")))
+                        value = value.lstrip(" \t").rstrip("\r\n")
+                        headers.append((name, value))
+                        if ctype is None and name[0] in "Cc" and name.lower() == "content-type":
+                            ctype = value
+                _seed_content_type(msg, ctype)
                 if end < self.n and not self._stops_at(end):
                     if s[end] in "\r\n":
                         self.pos = self._line_end(end)  # the separator is consumed
@@ -261,6 +266,8 @@ class _Parser:
         if (str(msg.get("content-transfer-encoding", "8bit")).lower()
                 not in ("7bit", "8bit", "binary")):
             msg.defects.append(email.errors.InvalidMultipartContentTransferEncodingDefect())
+        if "\n" in boundary or "\r" in boundary:
+            raise _Unsupported("line break inside the boundary")  # matches no line, ever
         sep = "--" + boundary
         capturing_preamble = True
         preamble_start = self.pos
@@ -320,6 +327,21 @@ class _Parser:
         # Everything after the close boundary. (FeedParser's strip of a newline at the
         # epilogue's front never fires: it prepends "" when the boundary line ended in one.)
         msg.epilogue = self._rest()
+
+
+def _seed_content_type(msg: CachedMessage, value: str | None) -> None:
+    """Give the part its content type now, from the header just read, as the stdlib's
+    `get_content_type()` would compute it (saves its lower-casing scan of every header).
+    Values with 8-bit bytes are left to the stdlib (it wraps them in a Header object)."""
+    if value is None:
+        ctype = msg.get_default_type()
+    elif value.isascii():
+        ctype = value.partition(";")[0].strip().lower()
+        if ctype.count("/") != 1:
+            ctype = "text/plain"
+    else:
+        return
+    msg.__dict__[CONTENT_TYPE_MEMO] = (len(msg._headers), ctype)
 
 
 def _strip_eol(text: str) -> str:

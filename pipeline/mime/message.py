@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.message
 
-_MEMO = "_bouncepipe_ctype"
+_MEMO = CONTENT_TYPE_MEMO = "_bouncepipe_ctype"  # (header count, content type); fastparse seeds it
 
 
 class CachedMessage(email.message.Message):

@@ -20,7 +20,8 @@ from pipeline.mime.message import CachedMessage
 
 def tree(msg) -> tuple:
     payload = msg._payload
-    return (tuple(msg._headers), msg._unixfrom, msg.preamble, msg.epilogue, msg._default_type,
+    return (tuple(msg._headers), msg.get_content_type(), msg._unixfrom, msg.preamble, msg.epilogue,
+            msg._default_type,
             tuple(type(d).__name__ for d in msg.defects),
             tuple(tree(p) for p in payload) if isinstance(payload, list) else payload)
 
@@ -114,6 +115,7 @@ QUIRKS = {
     "delivery-status-trailing-blanks": "Content-Type: message/delivery-status\n\nA: 1\n\n\n\nB: 2\n\n",
     "rfc822-empty": "Content-Type: message/rfc822\n",
     "eight-bit": "Subject: caf\udcc3\udca9\nContent-Type: text/plain\n\n\udcff body\n",
+    "folded-boundary": "Content-Type: multipart/mixed; boundary=b\n folded\n\n--b\n folded\n",
     "colon-in-boundary-line": ("Content-Type: multipart/mixed; boundary=\"x:y\"\n\n--x:y\nA: 1\n\nx\n"
                                "--x:y\n--x:y--\n"),
 }
