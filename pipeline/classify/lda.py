@@ -56,6 +56,10 @@ MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# (marker, agent) in AGENTS order: one flat loop, as this runs on every bounce
+_MARKS: tuple[tuple[str, str], ...] = tuple((m, a) for a, marks in AGENTS.items() for m in marks)
+
+
 def lda_reason(f: "Facts") -> tuple[str, str] | None:
     """(reason, rule) when a local delivery agent's error decides, else None."""
     if not f.diagnostic and not f.extra.get("lead-in"):
@@ -63,8 +67,10 @@ def lda_reason(f: "Facts") -> tuple[str, str] | None:
     if f.command and f.command != "DATA":
         return None
     text = f.text
-    agent = next((a for a, marks in AGENTS.items() if any(m in text for m in marks)), None)
-    if agent is None:
+    for mark, agent in _MARKS:
+        if mark in text:
+            break
+    else:
         return None
     for reason, phrases in MESSAGES[agent].items():
         if any(p in text for p in phrases):

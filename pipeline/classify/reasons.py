@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .phrases import included
+from .phrases import phrases_in, reasons_in
 from .status_map import status_reason
 
 
@@ -48,125 +48,151 @@ class Facts:
             self.__dict__["_text"] = cached
         return cached
 
+    @property
+    def phrases(self) -> frozenset[str]:
+        """The table phrases found in `text` (`phrases.phrases_in`), computed once: every
+        probe's table question is then a set look-up."""
+        cached = self.__dict__.get("_phrases")
+        if cached is None:
+            cached = self.__dict__["_phrases"] = phrases_in(self.text)
+        return cached
 
-def _inc(name: str, f: Facts) -> bool:
-    """Does `name`'s phrase table match the diagnostic? Memoised per Facts: the probes ask
-    about the same tables several times."""
-    memo = f.__dict__.setdefault("_included", {})
-    hit = memo.get(name)
-    if hit is None:
-        hit = memo[name] = included(name, f.text) is not None
-    return hit
+    @property
+    def table_hits(self) -> frozenset[str]:
+        """The reasons whose phrase table matches `text` (`phrases.reasons_in`), computed
+        once: the probes ask about the same tables several times."""
+        cached = self.__dict__.get("_table_hits")
+        if cached is None:
+            cached = self.__dict__["_table_hits"] = reasons_in(self.text, self.phrases)
+        return cached
 
 
-def _given(name: str, f: Facts) -> bool:
-    return f.given_reason == name
+class _Ask:
+    """What the probes of one classification look at, worked out once: the dialect's reason,
+    the status code's reason and the reasons whose phrase table matches (`Facts.table_hits`,
+    on the first table question). The probes run on every bounce and ask about the same
+    tables and codes several times."""
+
+    __slots__ = ("f", "given", "by_status", "hits")
+
+    def __init__(self, f: Facts) -> None:
+        self.f = f
+        self.given = f.given_reason
+        self.by_status = status_reason(f.status)
+        self.hits: frozenset[str] | None = None  # on the first table question: often none
+
+    def inc(self, name: str) -> bool:
+        """Does `name`'s phrase table match the text?"""
+        hits = self.hits
+        if hits is None:
+            hits = self.hits = self.f.table_hits
+        return name in hits
 
 
 def _status_or_phrase(name: str):
-    def probe(f: Facts) -> bool:
-        return _given(name, f) or status_reason(f.status) == name or _inc(name, f)
+    def probe(a: _Ask) -> bool:
+        return a.given == name or a.by_status == name or a.inc(name)
     return probe
 
 
 def _phrase_only(name: str):
-    def probe(f: Facts) -> bool:
-        return _given(name, f) or _inc(name, f)
+    def probe(a: _Ask) -> bool:
+        return a.given == name or a.inc(name)
     return probe
 
 
-def _userunknown(f: Facts) -> bool:
-    if _given("userunknown", f):
+def _userunknown(a: _Ask) -> bool:
+    if a.given == "userunknown":
         return True
-    tmp = status_reason(f.status)
+    tmp = a.by_status
     if tmp == "suspend":
         return False
     if tmp == "userunknown":
-        return not any(_inc(n, f) for n in ("norelaying", "blocked", "mailboxfull", "hasmoved",
-                                            "rejected", "notaccept"))
-    return f.command == "RCPT" and _inc("userunknown", f)
+        return not any(a.inc(n) for n in ("norelaying", "blocked", "mailboxfull", "hasmoved",
+                                          "rejected", "notaccept"))
+    return a.f.command == "RCPT" and a.inc("userunknown")
 
 
-def _filtered(f: Facts) -> bool:
-    if _given("filtered", f):
+def _filtered(a: _Ask) -> bool:
+    if a.given == "filtered":
         return True
-    tmp = status_reason(f.status)
+    tmp = a.by_status
     if tmp == "suspend":
         return False
     if tmp == "filtered":
-        return _inc("userunknown", f) or _inc("filtered", f)
-    if f.command in ("CONN", "EHLO", "HELO", "MAIL", "RCPT"):
+        return a.inc("userunknown") or a.inc("filtered")
+    if a.f.command in ("CONN", "EHLO", "HELO", "MAIL", "RCPT"):
         return False
-    return _inc("filtered", f) or _inc("userunknown", f)
+    return a.inc("filtered") or a.inc("userunknown")
 
 
-def _hostunknown(f: Facts) -> bool:
-    if _given("hostunknown", f):
+def _hostunknown(a: _Ask) -> bool:
+    if a.given == "hostunknown":
         return True
-    if status_reason(f.status) == "hostunknown":
-        return not _inc("networkerror", f)
-    return _inc("hostunknown", f)
+    if a.by_status == "hostunknown":
+        return not a.inc("networkerror")
+    return a.inc("hostunknown")
 
 
-def _rejected(f: Facts) -> bool:
-    if _given("rejected", f):
+def _rejected(a: _Ask) -> bool:
+    if a.given == "rejected":
         return True
-    tmp = status_reason(f.status) or "undefined"
+    tmp = a.by_status or "undefined"
     if tmp == "rejected":
         return True
-    if f.command == "MAIL":
-        return _inc("rejected", f)
-    if f.command == "DATA":
-        return tmp != "userunknown" and _inc("rejected", f)
+    if a.f.command == "MAIL":
+        return a.inc("rejected")
+    if a.f.command == "DATA":
+        return tmp != "userunknown" and a.inc("rejected")
     if tmp in ("undefined", "onhold", "securityerror", "systemerror"):
-        return _inc("rejected", f)
+        return a.inc("rejected")
     return False
 
 
-def _mesgtoobig(f: Facts) -> bool:
-    if _given("mesgtoobig", f):
+def _mesgtoobig(a: _Ask) -> bool:
+    if a.given == "mesgtoobig":
         return True
-    tmp = status_reason(f.status)
+    tmp = a.by_status
     if tmp == "mesgtoobig":
         return True
-    if tmp == "exceedlimit" or f.status == "5.2.3":
+    if tmp == "exceedlimit" or a.f.status == "5.2.3":
         return False
-    return _inc("mesgtoobig", f)
+    return a.inc("mesgtoobig")
 
 
-def _suspend(f: Facts) -> bool:
-    return _given("suspend", f) or f.reply_code == 525 or _inc("suspend", f)
+def _suspend(a: _Ask) -> bool:
+    return a.given == "suspend" or a.f.reply_code == 525 or a.inc("suspend")
 
 
-def _norelaying(f: Facts) -> bool:
-    if _given("norelaying", f):
+def _norelaying(a: _Ask) -> bool:
+    if a.given == "norelaying":
         return True
-    if f.given_reason in ("securityerror", "systemerror", "undefined"):
+    if a.given in ("securityerror", "systemerror", "undefined"):
         return False
-    if f.command in ("CONN", "EHLO", "HELO"):
+    if a.f.command in ("CONN", "EHLO", "HELO"):
         return False
-    return _inc("norelaying", f)
+    return a.inc("norelaying")
 
 
 _EARLY_COMMANDS = ("CONN", "EHLO", "HELO", "MAIL", "RCPT")
 
 
-def _spamdetected(f: Facts) -> bool:
-    if not f.status:
+def _spamdetected(a: _Ask) -> bool:
+    if not a.f.status:
         return False
-    if _given("spamdetected", f) or status_reason(f.status) == "spamdetected":
+    if a.given == "spamdetected" or a.by_status == "spamdetected":
         return True
-    if f.command in _EARLY_COMMANDS:
+    if a.f.command in _EARLY_COMMANDS:
         return False
-    return _inc("spamdetected", f)
+    return a.inc("spamdetected")
 
 
-def _contenterror(f: Facts) -> bool:
-    if _given("contenterror", f):
+def _contenterror(a: _Ask) -> bool:
+    if a.given == "contenterror":
         return True
-    if _spamdetected(f):
+    if _spamdetected(a):
         return False
-    return status_reason(f.status) == "contenterror" or _inc("contenterror", f)
+    return a.by_status == "contenterror" or a.inc("contenterror")
 
 
 # go-sisimai reason/lib.go classorder[0] with each reason's ProbesInto (reason/why-*.go).
@@ -202,15 +228,15 @@ RETRIED_BY_STATUS = frozenset({"undefined", "onhold", "systemerror", "securityer
                                "networkerror", "hostunknown", "userunknown"})
 
 
-def _another(f: Facts) -> tuple[str, str]:
+def _another(a: _Ask) -> tuple[str, str]:
+    f = a.f
     if f.given_reason and f.given_reason not in ("onhold", "undefined"):
         from . import dialect_rule  # late: the package imports this module
         return f.given_reason, dialect_rule(f)
-    by_status = status_reason(f.status)
+    by_status = a.by_status
     if by_status in RETRIED_BY_STATUS or by_status == "" or f.diagnostic_type not in ("SMTP", ""):
         for name in FALLBACK_ORDER:
-            phrase = included(name, f.text)
-            if phrase is not None:
+            if a.inc(name):
                 return name, f"phrase.{name}"
         if by_status:
             return by_status, f"status.{f.status}"
@@ -233,17 +259,18 @@ def _another(f: Facts) -> tuple[str, str]:
 
 def find_reason(f: Facts) -> tuple[str, str]:
     """(reason, rule) from probes and fallbacks; ("", "") when nothing decides."""
+    a = _Ask(f)
     if f.diagnostic_type in ("SMTP", ""):
         for name, probe in PROBES:
-            if probe(f):
-                if status_reason(f.status) == name:
+            if probe(a):
+                if a.by_status == name:
                     return name, f"status.{f.status}"
                 return name, f"phrase.{name}"
-    reason, rule = _another(f)
+    reason, rule = _another(a)
     if reason:
         return reason, rule
     if f.action == "delayed":
         return "expired", "action.delayed"
-    if included("vacation", f.text) is not None:
+    if a.inc("vacation"):
         return "vacation", "phrase.vacation"
     return "", ""

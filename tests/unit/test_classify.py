@@ -123,3 +123,68 @@ def test_rhost_overrides(recipient, remote, diag, status, reply, want):
 def test_local_delivery_agents(diag, command, want):
     v = classify(Facts(diagnostic=diag, command=command))
     assert (v.reason, v.rule) == want
+
+
+def _included_by_definition(reason: str, text: str) -> str | None:
+    """The phrase tables' meaning, spelled out: vetoes, then index phrases in table order,
+    then aligned pairs. `included` / `matches` / `reasons_in` answer from one
+    Aho-Corasick pass and must agree with this on every text."""
+    from pipeline.classify.tables import TABLES
+    table = TABLES.get(reason)
+    if not text or table is None:
+        return None
+    if any(veto in text for veto in table.isnot):
+        return None
+    for phrase in table.index:
+        if phrase in text:
+            return phrase
+    for pieces in table.pairs:
+        if aligned(text, pieces):
+            return " ... ".join(pieces)
+    return None
+
+
+def _phrase_soup(seed: int, count: int) -> list[str]:
+    """Texts glued from table phrases, pair pieces (in and out of order) and vetoes."""
+    import random
+
+    from pipeline.classify.tables import TABLES
+    words = sorted({w for t in TABLES.values()
+                    for w in (*t.index, *t.isnot, *(p for ps in t.pairs for p in ps))})
+    rng = random.Random(seed)
+    texts = ["", "550 5.1.1 <bob@example.com>: recipient address rejected: user unknown",
+             "mail rejete. mail rejected. 506", "ip 1.2.3.4 is blocked by earthlink",
+             "is blocked by earthlink ip ", "user (bob) unknown", "said: 550 5.1.1  user unknown "]
+    for _ in range(count):
+        glue = rng.choice(["", " ", " x "])
+        texts.append(glue.join(rng.choice(words) for _ in range(rng.randint(1, 5))))
+    return texts
+
+
+def test_one_pass_phrase_matching_agrees_with_the_table_definition():
+    from pipeline.classify.phrases import matches, phrases_in, reasons_in
+    from pipeline.classify.tables import TABLES
+    checked = hits = 0
+    for text in _phrase_soup(seed=3464, count=3000):
+        found = phrases_in(text)
+        table_hits = reasons_in(text, found)
+        for reason in TABLES:
+            want = _included_by_definition(reason, text)
+            assert included(reason, text) == want, (reason, text)
+            assert included(reason, text, found) == want, (reason, text)
+            assert matches(reason, text, found) is (want is not None), (reason, text)
+            assert (reason in table_hits) is (want is not None), (reason, text)
+            checked += 1
+            hits += want is not None
+    assert checked == 3007 * len(TABLES) and hits > 3000  # the soup does hit the tables
+
+
+def test_pairs_match_only_in_order_and_vetoes_win():
+    from pipeline.classify.phrases import matches, reasons_in
+    assert matches("userunknown", "user (bob) unknown")
+    assert not matches("userunknown", ") unknown, then user (")
+    assert "blocked" in reasons_in("ip 1.2.3.4 is blocked by earthlink")
+    assert "blocked" not in reasons_in("is blocked by earthlink ip 1.2.3.4")
+    # "recipient address rejected" vetoes "rejected" even though "sender rejected" is there
+    assert "rejected" not in reasons_in("550 recipient address rejected: sender rejected")
+    assert "rejected" in reasons_in("550 sender rejected")
