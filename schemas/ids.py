@@ -14,5 +14,5 @@ def stable_id(*parts: object) -> str:
     None becomes the empty string; parts are separated by a unit separator (\\x1f) that never
     occurs in the values we hash, so ("a", "bc") and ("ab", "c") differ.
     """
-    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    text = "\x1f".join(["" if p is None else str(p) for p in parts])  # list: faster join
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

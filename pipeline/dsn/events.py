@@ -15,7 +15,6 @@ from .fields import TAG_HEADERS, normalise_address, reply_code_in, status_in
 from .model import BounceReport, RecipientReport
 
 _HTML = re.compile(r"<html>.*?</html>", re.I | re.S)
-_WS = re.compile(r"\s+")
 # SMTP commands as dialects may state them ("RCPT TO", "end of DATA", "END") -> one word.
 _COMMANDS = ("CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT", "QUIT")
 _IN_REPLY_TO = re.compile(r"in reply to (?:the )?(end of data|[a-z]+)\b", re.I)
@@ -26,7 +25,9 @@ def smtp_command(stated: str | None, diagnostic: str | None) -> str | None:
     text = (stated or "").strip().upper()
     guessed = False
     if not text and diagnostic:
-        m = _IN_REPLY_TO.search(diagnostic)
+        # cheap negative test first: "reply to" has no letter that re.I matches beyond
+        # what lower() maps to it, so no hit here means no regex match
+        m = _IN_REPLY_TO.search(diagnostic) if "reply to" in diagnostic.lower() else None
         text, guessed = (m.group(1).upper() if m else ""), True
     if not text:
         return None
@@ -43,8 +44,9 @@ def clean_diagnostic(diag: str | None, reply: int | None, status: str | None) ->
     replies (go-sisimai fact/rise.go DIAGNOSTICCODE), keeping one `550 5.7.1` at the head."""
     if not diag:
         return None
-    text = _WS.sub(" ", diag).strip()
-    if "<html>" in text.lower():
+    # split/join folds exactly what `\s+` folds (both use str.isspace) and is ~5x faster
+    text = " ".join(diag.split())
+    if "<" in text and "<html>" in text.lower():
         text = _HTML.sub(" ", text)
     if reply and f"{reply}-" in text:
         code = str(reply)
@@ -52,7 +54,7 @@ def clean_diagnostic(diag: str | None, reply: int | None, status: str | None) ->
             if status:
                 text = text.replace(f"{code}{sep}{status}", "")
             text = text.replace(f"{code}{sep}", "")
-        text = _WS.sub(" ", text).strip()
+        text = " ".join(text.split())
         text = f"{code} {status or ''} {text}".replace("  ", " ").strip()
     return text or None
 
@@ -96,47 +98,58 @@ def _tag(report: BounceReport, kind: str) -> str | None:
     return None
 
 
+# "<prefix>.<dialect>" names the parser of an event
+_PARSER_PREFIX = {kind: "dsn" if kind == SourceKind.DSN else kind.value for kind in SourceKind}
+
+
 def build_event(raw: RawMessage, report: BounceReport, rep: RecipientReport, index: int,
                 facts: Facts, verdict: Verdict, *, source_kind: SourceKind,
-                occurred_at: datetime | None = None) -> MailEvent:
-    recipient = normalise_address(rep.recipient) or (rep.recipient or "").strip("<> ").lower()
-    sender = normalise_address(report.original.sender)
+                occurred_at: datetime | None = None,
+                normalised_recipient: str | None = None) -> MailEvent:
+    """`normalised_recipient`: `normalise_address(rep.recipient)` when the caller has it."""
+    original = report.original
+    recipient = (normalised_recipient or normalise_address(rep.recipient)
+                 or (rep.recipient or "").strip("<> ").lower())
+    sender = normalise_address(original.sender)
     when = (occurred_at or rep.arrival_date or rep.last_attempt or report.date
             or raw.received_at)
-    tags = {k: v for k, v in report.original.tags.items() if v}
-    if report.original.feedback_id:
-        tags["feedback-id"] = report.original.feedback_id
+    tags = {k: v for k, v in original.tags.items() if v} if original.tags else {}
+    if original.feedback_id:
+        tags["feedback-id"] = original.feedback_id
     tags.update({k: v for k, v in rep.extra.items() if k.startswith("arf.") and v})
-    return MailEvent(
-        event_id=MailEvent.make_id(raw.sha256, index, recipient),
-        raw_sha256=raw.sha256,
-        recipient_index=index,
-        occurred_at=when,
-        received_at=raw.received_at,
-        source_kind=source_kind,
-        source=raw.source.label,
-        parser=f"{source_kind.value if source_kind != SourceKind.DSN else 'dsn'}.{report.dialect}",
-        provider=verdict.provider or report.provider,
-        category=verdict.category,
-        reason=verdict.reason,
-        recipient=recipient or None,
-        recipient_domain=_domain(recipient),
-        sender=sender,
-        sender_domain=_domain(sender),
-        status=facts.status,
-        reply_code=facts.reply_code,
-        action=facts.action,
-        diagnostic=facts.diagnostic,
-        remote_mta=rep.remote_mta,
-        reporting_mta=rep.reporting_mta,
-        feedback_type=rep.feedback_type,
-        message_id=report.original.message_id,
-        subject=report.original.subject,
-        stream=_tag(report, "stream"),
-        campaign=_tag(report, "campaign"),
-        tenant=raw.tenant or _tag(report, "tenant"),
-        list_id=report.original.list_id,
-        tags=tags,
-        classifier_version=pipeline.CLASSIFIER_VERSION,
-        rule=verdict.rule,
-    )
+    has_tags = bool(original.tags)  # the tag look-ups below only when there are any
+    # model_validate(dict): the same validation as MailEvent(**fields), without the
+    # keyword-argument round trip of BaseModel.__init__ (~1 us an event)
+    return MailEvent.model_validate({
+        "event_id": MailEvent.make_id(raw.sha256, index, recipient),
+        "raw_sha256": raw.sha256,
+        "recipient_index": index,
+        "occurred_at": when,
+        "received_at": raw.received_at,
+        "source_kind": source_kind,
+        "source": raw.source.label,
+        "parser": f"{_PARSER_PREFIX.get(source_kind) or source_kind.value}.{report.dialect}",
+        "provider": verdict.provider or report.provider,
+        "category": verdict.category,
+        "reason": verdict.reason,
+        "recipient": recipient or None,
+        "recipient_domain": _domain(recipient),
+        "sender": sender,
+        "sender_domain": _domain(sender),
+        "status": facts.status,
+        "reply_code": facts.reply_code,
+        "action": facts.action,
+        "diagnostic": facts.diagnostic,
+        "remote_mta": rep.remote_mta,
+        "reporting_mta": rep.reporting_mta,
+        "feedback_type": rep.feedback_type,
+        "message_id": original.message_id,
+        "subject": original.subject,
+        "stream": _tag(report, "stream") if has_tags else None,
+        "campaign": _tag(report, "campaign") if has_tags else None,
+        "tenant": raw.tenant or (_tag(report, "tenant") if has_tags else None),
+        "list_id": original.list_id,
+        "tags": tags,
+        "classifier_version": pipeline.CLASSIFIER_VERSION,
+        "rule": verdict.rule,
+    })
