@@ -35,15 +35,35 @@ _KEEP = ("source-ip", "user-agent", "reporting-mta", "original-mail-from", "vers
          "delivery-result")
 
 
+_DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+
+
 def is_feedback(mail: MailView) -> bool:
-    if mail.parts_of_type("message/delivery-status", "message/global-delivery-status"):
-        return False  # a bounce (perhaps of a forwarded feedback report): the DSN handler's
+    # Runs on every email that is not a DMARC report: one pass over the memoised part types,
+    # and cheap substring tests before the address parse and the raw header scan.
+    feedback_part = False
+    for ctype, _ in mail.part_types:
+        if ctype in _DSN_TYPES:
+            return False  # a bounce (perhaps of a forwarded feedback report): the DSN handler's
+        if ctype == "message/feedback-report":
+            feedback_part = True
+    if feedback_part:
+        return True
     ctype = str(mail.msg.get("Content-Type") or "")
-    if _REPORT_TYPE.search(ctype) or mail.parts_of_type("message/feedback-report"):
+    if _REPORT_TYPE.search(ctype):
         return True
-    sender = (address(mail.from_) or "").lower()
-    if sender in _FBL_FROM or _FBL_SUBJECT.search(mail.subject):
+    # the FBL address is a substring of From whatever address() strips around it
+    from_ = mail.from_.lower()
+    if any(fbl in from_ for fbl in _FBL_FROM) and (address(mail.from_) or "").lower() in _FBL_FROM:
         return True
+    if _FBL_SUBJECT.search(mail.subject):
+        return True
+    return _is_apple_unsubscribe(mail)
+
+
+def _is_apple_unsubscribe(mail: MailView) -> bool:
+    if not mail.header("X-Apple-Unsubscribe"):
+        return False  # absent or blank (memoised look-up; the raw test below scans headers)
     return str(mail.msg.get("X-Apple-Unsubscribe") or "").strip().lower() == "true"
 
 
@@ -80,7 +100,7 @@ def inquire(mail: MailView) -> BounceReport | None:
             if found and found.lower() not in (r.lower() for r in rcpts):
                 rcpts.append(found)
         first.setdefault(name, value)
-    apple = str(mail.msg.get("X-Apple-Unsubscribe") or "").strip().lower() == "true"
+    apple = _is_apple_unsubscribe(mail)
     ftype = fold(first.get("feedback-type")).lower() or ("opt-out" if apple else "abuse")
     returned = _returned_headers(mail)
     if not rcpts:

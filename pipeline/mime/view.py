@@ -10,6 +10,8 @@ import email.message
 import re
 from functools import cached_property
 
+from ..errors import LimitExceeded
+
 _WS = re.compile(r"\s+")
 
 
@@ -206,8 +208,6 @@ class MailView:
 def checked_view(raw, msg: email.message.Message, settings) -> MailView:
     """The handler's view of `msg`, refusing emails with more MIME parts than
     settings.limits.max_mime_parts (a LimitExceeded dead letter, never a slow crawl)."""
-    from ..errors import LimitExceeded
-
     view = MailView.of(msg)
     limit = settings.limits.max_mime_parts if settings is not None else 0
     if limit and len(view.parts) > limit:

@@ -49,3 +49,136 @@ def test_not_spam_is_not_a_failure():
 def test_a_dsn_is_not_feedback():
     mail = MailView(parse_email((FIXTURES / "rfc3464_delayed_expired.eml").read_bytes()))
     assert not is_feedback(mail) and inquire(mail) is None
+
+
+# --- the cheap "not mine" checks of the email handlers (ARF, DMARC report/failure) ------------
+# They run on every email, so they take shortcuts; each must answer exactly as its plain
+# definition does (exceptions included: the stdlib's RFC 2231 parse can raise TypeError).
+
+def _mail(ctype: str, parts: list[tuple[str, str]] = (), top_extra: str = "") -> bytes:
+    head = f"From: a@example.com\nTo: b@example.com\nSubject: hi\n{top_extra}"
+    if not parts:
+        return f"{head}Content-Type: {ctype}\n\nbody\n".encode()
+    chunks = [f"{head}MIME-Version: 1.0\nContent-Type: {ctype}; boundary=\"B\"\n\n"]
+    for headers, body in parts:
+        chunks.append(f"--B\n{headers}\n\n{body}\n")
+    chunks.append("--B--\n")
+    return "".join(chunks).encode()
+
+
+_DSN = 'multipart/report; report-type=delivery-status'
+_STATUS = ("Content-Type: message/delivery-status",
+           "Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; b@example.com\n"
+           "Action: failed\nStatus: 5.1.1")
+_TEXT = ("Content-Type: text/plain", "mail failed")
+_BAD_2231 = "Content-Disposition: attachment; filename*=a.zip; filename*0=b.zip"
+
+REPORT_CHECK_CASES = {
+    "plain dsn": (_mail(_DSN, [_TEXT, _STATUS]), False),
+    "dsn returning a zip": (_mail(_DSN, [_TEXT, _STATUS, (
+        "Content-Type: application/zip\nContent-Disposition: attachment; filename=x.zip",
+        "UEsDBA==")]), False),
+    "dsn with an unparseable file name": (_mail(_DSN, [_TEXT, _STATUS, (
+        f"Content-Type: application/octet-stream\n{_BAD_2231}", "AAAA")]), False),
+    # the stdlib reads no RFC 2231 form of a hyphenated name: "report-type*" is another one
+    "dsn named by an RFC 2231 report-type": (_mail(
+        "multipart/report; report-type*=us-ascii''delivery-status", [_TEXT, _STATUS, (
+            "Content-Type: application/zip", "UEsDBA==")]), True),
+    "report-type with an RFC 2231 neighbour": (_mail(
+        "multipart/report; report-type=delivery-status; title*=us-ascii'en'x", [
+            _TEXT, _STATUS, ("Content-Type: application/zip", "UEsDBA==")]), False),
+    "rua by media type": (_mail("multipart/mixed", [_TEXT, (
+        "Content-Type: application/gzip", "H4sI")]), True),
+    "rua by file name": (_mail("multipart/mixed", [_TEXT, (
+        "Content-Type: application/x-whatever\nContent-Disposition: attachment; "
+        'filename="example.com!report.xml.gz"', "H4sI")]), True),
+    "rua by Content-Type name": (_mail("multipart/mixed", [_TEXT, (
+        'Content-Type: application/x-whatever; NAME="report.XML"', "PD94")]), True),
+    "mdn with an xml file": (_mail(
+        "multipart/report; report-type=disposition-notification", [_TEXT, (
+            'Content-Type: text/plain; name="r.xml"', "x")]), False),
+    "single part json": (_mail("application/json"), True),
+    "single part text": (_mail("text/plain"), False),
+    "unparseable file name": (_mail("multipart/mixed", [_TEXT, (
+        f"Content-Type: text/plain\n{_BAD_2231}", "x")]), TypeError),
+}
+
+
+def _answer(check, *args):
+    try:
+        return check(*args)
+    except Exception as exc:  # noqa: BLE001 - the exception is part of the answer
+        return type(exc)
+
+
+def test_report_attachment_check_answers_as_its_definition():
+    from pipeline.dmarc.handlers import _has_report_attachment, _has_report_attachment_walk
+    for name, (data, want) in REPORT_CHECK_CASES.items():
+        assert _answer(_has_report_attachment_walk, parse_email(data)) == want, name
+        assert _answer(_has_report_attachment, None, parse_email(data)) == want, name
+
+
+def test_report_checks_agree_with_their_definitions_on_every_fixture():
+    from pipeline.dmarc.failure import feedback_part
+    from pipeline.dmarc.handlers import (
+        _has_feedback_part,
+        _has_report_attachment,
+        _has_report_attachment_walk,
+    )
+    import os
+    corpus = Path(os.environ.get("BOUNCEPIPE_CORPUS")
+                  or Path(__file__).resolve().parents[3] / "shared" / "corpus")
+    files = sorted(FIXTURES.parent.rglob("*.eml")) + sorted(corpus.rglob("*.eml"))
+    assert len(files) > 40
+    reports = 0
+    for path in files:
+        data = path.read_bytes()
+        want = _answer(_has_report_attachment_walk, parse_email(data))
+        assert _answer(_has_report_attachment, None, parse_email(data)) == want, path
+        reports += want is True
+        msg = parse_email(data)
+        assert _has_feedback_part(None, msg) is (feedback_part(msg) is not None), path
+    assert reports > 0 or not corpus.is_dir()  # the DMARC corpus has report emails
+
+
+def test_is_feedback_shortcuts():
+    apple = _mail("text/plain", top_extra="X-Apple-Unsubscribe:  TRUE \n")
+    assert is_feedback(MailView.of(parse_email(apple)))
+    not_apple = _mail("text/plain", top_extra="X-Apple-Unsubscribe: =?utf-8?q?true?=\n")
+    assert not is_feedback(MailView.of(parse_email(not_apple)))  # raw value, as before
+    jmrp = _mail("text/plain").replace(b"From: a@example.com", b"From: Staff <STAFF@hotmail.com>")
+    assert is_feedback(MailView.of(parse_email(jmrp)))
+    lookalike = _mail("text/plain").replace(b"From: a@example.com",
+                                            b"From: xstaff@hotmail.com")
+    assert not is_feedback(MailView.of(parse_email(lookalike)))
+    assert not is_feedback(MailView.of(parse_email(REPORT_CHECK_CASES["plain dsn"][0])))
+
+
+def test_plain_report_type_reads_as_the_stdlib_does():
+    import email.message
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pipeline.dmarc.handlers import _ASK, _plain_report_type
+
+    tokens = ["multipart/report", ";", " ", "\n\t", '"', "=", "report-type", "Report-Type",
+              "report-typex", "delivery-status", "Feedback-Report", "boundary", "B=1", "x",
+              "<", ">", "*", "\\", "é", "'"]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(tokens), max_size=12))
+    def check(pieces):
+        value = "".join(pieces)
+        msg = email.message.Message()
+        msg["Content-Type"] = value
+        plain = _plain_report_type(msg.get("content-type"))
+        if plain is not _ASK:
+            assert plain == msg.get_param("report-type"), value
+
+    check()
+    assert _plain_report_type('multipart/report; Report-Type="Delivery-Status"; boundary="=_a b"'
+                              ) == "Delivery-Status"
+    assert _plain_report_type("multipart/report; boundary=x; report-type") == ""
+    assert _plain_report_type("multipart/report; report-type*=x") is _ASK
+    assert _plain_report_type('multipart/report; boundary="a;b"') is _ASK  # quoted ";"
