@@ -12,13 +12,12 @@ import email.parser
 import email.utils
 import quopri
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from ..mime.view import decode_header_value, unsurrogate
 from .model import OriginalMessage
 
 # --- regexes, compiled once -------------------------------------------------------------------
-_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _ADDRESS = re.compile(r"<?([^\s<>\"(),;:]+@[^\s<>\"(),;:]+?)>?(?=[\s>,;:)\"]|$)")
 ENHANCED_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 REPLY_CODE = re.compile(r"(?<![\d.])([245]\d\d)(?![\d.])")
@@ -38,12 +37,20 @@ TAG_HEADERS: dict[str, str] = {
 
 def fold(text: str | None) -> str:
     """Collapse whitespace (folded continuation lines included) to single spaces."""
-    return _WS.sub(" ", text or "").strip()
+    # str.split() splits on exactly the characters `\s` matches (str.isspace): the same
+    # result as _WS.sub(" ", text).strip(), several times faster on short values
+    if not text:
+        return ""
+    if isinstance(text, str):
+        return " ".join(text.split())
+    return _WS.sub(" ", text).strip()  # not text: fail as before (TypeError)
 
 
 def strip_type(value: str | None) -> str:
     """`smtp; 550 ...` -> `550 ...`; `rfc822; a@b` -> `a@b`; `dns; mx` -> `mx`."""
-    return _SMTP_TYPE.sub("", fold(value), count=1)
+    text = fold(value)
+    m = _SMTP_TYPE.match(text)   # anchored: the same as _SMTP_TYPE.sub("", text, count=1)
+    return text[m.end():] if m else text
 
 
 def value_type(value: str | None) -> str:
@@ -52,21 +59,29 @@ def value_type(value: str | None) -> str:
     return m.group(0).split(";")[0].strip().upper() if m else ""
 
 
+_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
+
+
 def parse_fields(text: str) -> list[tuple[str, str]]:
     """`Name: value` lines -> [(lower-case name, value)], continuation lines folded in.
     Blank lines are returned as ("", "") separators."""
     out: list[tuple[str, str]] = []
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if not line.strip():
+        if not line or line.isspace():   # blank: nothing left after strip()
             out.append(("", ""))
             continue
-        if line[0] in " \t" and out and out[-1][0]:
-            name, value = out[-1]
-            out[-1] = (name, f"{value} {line.strip()}")
+        first = line[0]
+        if first == " " or first == "\t":
+            # a continuation adds to the last field (even across ignored lines); after a
+            # blank line, or before any field, it is dropped
+            if out and out[-1][0]:
+                name, value = out[-1]
+                out[-1] = (name, f"{value} {line.strip()}")
             continue
-        m = _FIELD.match(line)
-        if m:
-            out.append((m.group(1).lower(), m.group(2).strip()))
+        if ":" in line:   # cheap test first: most prose lines have no colon
+            m = _FIELD.match(line)
+            if m:
+                out.append((m.group(1).lower(), m.group(2).strip()))
     return out
 
 
@@ -95,11 +110,55 @@ def reply_code_in(text: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
+# The common RFC 5322 shape, e.g. "Mon, 23 Nov 2026 10:00:00 +0100" (folded or not): read
+# directly, because email.utils costs ~10 us per call and a bounce carries several dates.
+# Only strings on which the stdlib's _parsedate_tz provably yields the same tuple match (a
+# 4-digit year >= 1000, a numeric zone that ends its token, tokens after the zone ignored as
+# the stdlib does); everything else takes the stdlib path below.
+_COMMON_DATE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) "
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec) ([1-9][0-9]{3}) "
+    r"([0-9]{1,2}):([0-9]{2}):([0-9]{2}) ([+-][0-9]{4})(?: |$)", re.I)
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# "+HHMM" / "-HHMM" -> the signed UTC offset, for every zone with minutes 00-59 that
+# timezone() accepts (under a day); "-0000" is the stdlib's naive "zone unknown", read as UTC.
+_OFFSETS = {f"{sign}{hours:02d}{minutes:02d}": timedelta(
+    seconds=(hours * 3600 + minutes * 60) * (1 if sign == "+" else -1))
+    for sign in "+-" for hours in range(24) for minutes in range(60)}
+
+
+def _common_date(m: re.Match) -> datetime | None:
+    """parse_date()'s answer for a _COMMON_DATE match: the UTC datetime the stdlib path
+    (parsedate_to_datetime, then astimezone(utc)) gives, None where it fails."""
+    day, month, year, hour, minute, second, zone = m.groups()
+    offset = _OFFSETS.get(zone)
+    if offset is None:   # minutes over 59: HH*3600 + MM*60 as the stdlib computes it
+        number = int(zone[1:])
+        seconds = (number // 100) * 3600 + (number % 100) * 60
+        if seconds >= 86400:   # timezone() refuses a whole day or more
+            return None
+        offset = timedelta(seconds=seconds if zone[0] == "+" else -seconds)
+    try:
+        # the local time minus its offset
+        return datetime(int(year), _MONTHS[month.lower()], int(day), int(hour), int(minute),
+                        int(second), tzinfo=timezone.utc) - offset
+    except (ValueError, OverflowError):
+        return None
+
+
 def parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        dt = email.utils.parsedate_to_datetime(fold(value))
+        # an already-folded common date needs no fold(): the match is the same either way
+        m = _COMMON_DATE.match(value)
+        if m is None:
+            value = fold(value)
+            m = _COMMON_DATE.match(value)
+        if m is not None:
+            return _common_date(m)
+        dt = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if dt is None:
@@ -128,7 +187,15 @@ def decode_transfer(text: str, cte: str | None) -> str:
 
 def message_text(part: email.message.Message) -> str:
     """Raw text of a part whose payload the stdlib split into header blocks
-    (message/delivery-status, message/feedback-report) or left as a string."""
+    (message/delivery-status, message/feedback-report) or left as a string.
+    Memoised on the part: the dialects, RFC 3464 and MailView.full_text all read it."""
+    memo = part.__dict__.get("_dsn_message_text")
+    if memo is None:
+        memo = part.__dict__["_dsn_message_text"] = _message_text(part)
+    return memo
+
+
+def _message_text(part: email.message.Message) -> str:
     payload = part.get_payload()
     if isinstance(payload, list):
         chunks = []
@@ -164,6 +231,30 @@ def parse_headers(text: str) -> email.message.Message:
     cost of reading, let alone MIME-parsing, its body."""
     end = _BLANK_LINE.search(text)  # the header block ends at the first empty line
     return email.parser.Parser().parsestr(text[:end.end()] if end else text, headersonly=True)
+
+
+# The header block at the start of a text: the longest run of lines the stdlib feed parser
+# reads as header lines (email.feedparser.headerRE: a field, a continuation or a "From " line),
+# each with its line end (CRLF, CR or LF, as the feed parser splits them).
+_HEADER_BLOCK = re.compile(
+    r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n?|\n|\Z))*")
+# The block, one item per match, each starting at a line start (so findall never tries a
+# position inside a line): a field (name, the rest of its first line, the continuation lines
+# right after it) or any other line. A "From " line, a line starting with ":" (empty name) and
+# a continuation without a field before it are not fields: the stdlib skips them too.
+_BLOCK_FIELD = re.compile(
+    r"([\041-\071\073-\176]*):([^\r\n]*(?:\r\n?|\n)?)((?:[\t ][^\r\n]*(?:\r\n?|\n)?)*)"
+    r"|[^\r\n]*(?:\r\n?|\n)?")
+
+
+def header_pairs(text: str) -> list[tuple[str, str]]:
+    """[(name, raw value)] of the header block at the start of `text`: exactly what
+    `parse_headers(text)._headers` holds (compat32: value = the first line after the colon,
+    left-stripped of blanks, plus its continuation lines, trailing CR/LF removed), read with
+    two regexes instead of the stdlib's line-by-line FeedParser and a Message object."""
+    block = _HEADER_BLOCK.match(text).group()
+    return [(name, (first.lstrip(" \t") + rest).rstrip("\r\n"))
+            for name, first, rest in _BLOCK_FIELD.findall(block) if name]
 
 
 def headers_of(part: email.message.Message, *,
@@ -204,24 +295,64 @@ def original_from_headers(headers: email.message.Message | None) -> OriginalMess
     """OriginalMessage from the returned message's header block."""
     if headers is None:
         return OriginalMessage()
+    return original_from_pairs(getattr(headers, "_headers", None) or headers.items())
+
+
+def original_from_text(text: str) -> OriginalMessage:
+    """OriginalMessage from the header block at the start of `text`: the same answer as
+    original_from_headers(parse_headers(text)), without the stdlib feed parser."""
+    return original_from_pairs(header_pairs(text))
+
+
+_ORIGINAL_FIELDS = ("message-id", "from", "return-path", "subject", "to", "date", "list-id",
+                    "feedback-id")
+
+
+def original_from_pairs(pairs) -> OriginalMessage:
+    """OriginalMessage from the returned message's (name, raw value) header pairs.
+
+    The first value of each field (as raw_header() finds it) comes from one dict instead of a
+    scan per field; absent fields skip the decode/fold calls (they would all give None)."""
+    lowered = [(name.lower(), value) for name, value in pairs]
+    first = dict(reversed(lowered))   # built backwards: the first value of each name wins
+    # Tags: each name once, in first-seen order, with its last value (as repeated
+    # `tags[key] = ...` assignments over `lowered` would leave them).
     tags: dict[str, str] = {}
-    for name, value in getattr(headers, "_headers", None) or headers.items():
-        key = name.lower()
-        if key in TAG_HEADERS or (key.startswith("x-") and any(
-                w in key for w in ("campaign", "stream", "tenant"))):
+    for key, value in dict(lowered).items():
+        if key.startswith("x-") and (key in TAG_HEADERS or "campaign" in key
+                                     or "stream" in key or "tenant" in key):
             tags[key] = decode_header_value(value)
-    msgid = fold(str(raw_header(headers, "Message-ID") or "")) or None
-    return OriginalMessage(
-        message_id=msgid.strip("<>") if msgid else None,
-        sender=address(decode_header_value(raw_header(headers, "From")))
-        or address(str(raw_header(headers, "Return-Path") or "")),
-        subject=decode_header_value(raw_header(headers, "Subject")) or None,
-        to=address(decode_header_value(raw_header(headers, "To"))),
-        date=parse_date(str(raw_header(headers, "Date") or "")),
-        list_id=_list_id(decode_header_value(raw_header(headers, "List-Id"))),
-        feedback_id=fold(str(raw_header(headers, "Feedback-ID") or "")) or None,
-        tags=tags,
-    )
+    # raw_header()'s text of each field (8-bit UTF-8 kept, U+FFFD for invalid bytes); None
+    # when absent (`first` itself is the sentinel: a header value may be anything)
+    msgid, sender, return_path, subject, to, date, list_id, feedback_id = [
+        None if value is first else value if isinstance(value, str) and value.isascii()
+        else unsurrogate(value) if isinstance(value, str) else str(value)
+        for value in [first.get(key, first) for key in _ORIGINAL_FIELDS]]
+
+    def decoded(text: str) -> str:
+        # decode_header_value(text) for such a text: without an encoded word that is
+        # just the whitespace fold
+        return decode_header_value(text) if "=?" in text else fold(text)
+
+    original = OriginalMessage(tags=tags)
+    if msgid:
+        msgid = fold(msgid)
+        original.message_id = msgid.strip("<>") if msgid else None
+    if sender:
+        original.sender = address(decoded(sender))
+    if not original.sender:
+        original.sender = address(return_path) if return_path else None
+    if subject:
+        original.subject = decoded(subject) or None
+    if to:
+        original.to = address(decoded(to))
+    if date:
+        original.date = parse_date(date)
+    if list_id:
+        original.list_id = _list_id(decoded(list_id))
+    if feedback_id:
+        original.feedback_id = fold(feedback_id) or None
+    return original
 
 
 RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers",
@@ -232,11 +363,23 @@ def original_message(parts: list[email.message.Message]) -> OriginalMessage:
     """The returned message's headers from the first returned-message part of `parts`
     (a MailView's `.parts`; pass `mail.parts_of_type(*RETURNED_TYPES)` to skip the scan)."""
     for part in parts:
-        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers",
-                                       "message/rfc822-headers", "message/global",
-                                       "message/global-headers"):
+        if part.get_content_type() in RETURNED_TYPES:
             try:
-                return original_from_headers(headers_of(part, headers_only=True))
+                return _original_of_part(part)
             except Exception:  # noqa: BLE001 - a broken returned message is not fatal
                 return OriginalMessage()
+    return OriginalMessage()
+
+
+def _original_of_part(part: email.message.Message) -> OriginalMessage:
+    """original_from_headers(headers_of(part, headers_only=True)), reading a text header
+    block with header_pairs() instead of the stdlib feed parser (same pairs)."""
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], email.message.Message):
+        return original_from_headers(payload[0])
+    if isinstance(payload, str):
+        raw = getattr(part, "_payload", payload)  # raw: get_payload() mangles 8-bit text
+        text = unsurrogate(raw) if isinstance(raw, str) else payload
+        text = decode_transfer(text, part.get("Content-Transfer-Encoding"))
+        return original_from_text(text.lstrip("\r\n"))
     return OriginalMessage()

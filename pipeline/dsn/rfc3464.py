@@ -103,30 +103,33 @@ def split_blocks(fields: list[tuple[str, str]]) -> tuple[dict[str, str], list[di
 
 
 def recipient_report(block: dict[str, str], message: dict[str, str]) -> RecipientReport | None:
-    recipient = address(block.get("final-recipient")) or address(block.get("original-recipient"))
+    get = block.get
+    recipient = address(get("final-recipient")) or address(get("original-recipient"))
     if not recipient:
         return None
-    raw_diag = block.get("diagnostic-code", "")
-    diagnostic = strip_type(raw_diag) or None
-    status = status_in(block.get("status")) if block.get("status") else None
-    reply = reply_code_in(diagnostic)
+    raw_diag = get("diagnostic-code", "")
+    diagnostic = strip_type(raw_diag) or None if raw_diag else None
+    status = get("status")
     extra = {k: fold(v) for k, v in block.items() if k.startswith("x-")}
     extra.update({f"msg.{k}": fold(v) for k, v in message.items() if k.startswith("x-")})
-    if block.get("original-recipient"):
+    if get("original-recipient"):
         extra["original-recipient"] = address(block["original-recipient"]) or ""
+    action = get("action")
+    # absent fields skip the fold/regex helpers: they would all give None
+    remote_mta = get("remote-mta")
+    reporting_mta = get("reporting-mta") or message.get("reporting-mta")
+    last_attempt = get("last-attempt-date")
     return RecipientReport(
         recipient=recipient,
-        action=(fold(block.get("action")).lower().split(" ")[0] or None)
-        if block.get("action") else None,
-        status=status,
-        reply_code=reply,
+        action=(fold(action).lower().split(" ")[0] or None) if action else None,
+        status=status_in(status) if status else None,
+        reply_code=reply_code_in(diagnostic) if diagnostic else None,
         diagnostic=diagnostic,
         diagnostic_type=value_type(raw_diag) if raw_diag else None,
-        remote_mta=strip_type(block.get("remote-mta")) or None,
-        reporting_mta=strip_type(block.get("reporting-mta") or message.get("reporting-mta"))
-        or None,
-        arrival_date=parse_date(block.get("arrival-date") or message.get("arrival-date")),
-        last_attempt=parse_date(block.get("last-attempt-date")),
+        remote_mta=strip_type(remote_mta) or None if remote_mta else None,
+        reporting_mta=strip_type(reporting_mta) or None if reporting_mta else None,
+        arrival_date=parse_date(get("arrival-date") or message.get("arrival-date")),
+        last_attempt=parse_date(last_attempt) if last_attempt else None,
         extra=extra,
     )
 
@@ -140,7 +143,6 @@ def parse_dsn_text(text: str) -> tuple[dict[str, str], list[RecipientReport]]:
 # go-sisimai rfc3464/lib.go: lines of the human-readable part that are boilerplate, not an error.
 _DONT_APPEND = ("Content-", "This is a MIME", "This is a multi", "This is an auto",
                 "This multi-part", "###", "***", "--")
-_WS_RUN = re.compile(r"\s+")
 
 
 _FIRST_DSN_FIELD = re.compile(r"^(?:reporting-mta|final-recipient|original-recipient)\s*:",
@@ -156,7 +158,7 @@ def _lead_in_lines(text: str) -> str:
         if "--- The follow" in line or "--- Transcript" in line:
             continue
         chunks.append(line)
-    return _WS_RUN.sub(" ", " ".join(chunks)).strip()[:4000]
+    return fold(" ".join(chunks))[:4000]   # fold(): the same whitespace collapse, faster
 
 
 def lead_in(mail: MailView) -> str:
