@@ -13,22 +13,23 @@ import email.message
 import re
 from collections.abc import Iterable
 
-from ...mime.view import MailView, decoded_text, normalise_newlines
+from ...mime.view import MailView, normalise_newlines
 from ..fields import (
+    RETURNED_TYPES,
     address,
     fold,
     message_text,
-    original_from_headers,
+    original_from_text,
     original_message,
     parse_date,
     parse_fields,
-    parse_headers,
     reply_code_in,
     status_in,
     strip_type,
     value_type,
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
+from ._mail import decoded_text  # view.decoded_text with a cheaper charset read
 
 __all__ = [
     "address", "fold", "parse_date", "reply_code_in", "status_in", "strip_type",
@@ -46,6 +47,7 @@ DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers",
                    "message/global", "message/global-headers", "message/partial")
 _RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
+_RECIPIENT_START = frozenset(_RECIPIENT_FIELDS[:2])
 
 
 def nl(text: str) -> str:
@@ -54,8 +56,12 @@ def nl(text: str) -> str:
 
 def text_of(part: email.message.Message) -> str:
     """Decoded text of one leaf part, newlines normalised; never raises. Latin-1 last: these
-    MTAs' bodies are ASCII or a Western charset, and latin-1 decodes any byte."""
-    return decoded_text(part, fallbacks=("utf-8", "latin-1"))
+    MTAs' bodies are ASCII or a Western charset, and latin-1 decodes any byte.
+    Memoised on the part: body_text() and all_text() decode the same first text part."""
+    memo = part.__dict__.get("_dsn_text_of")
+    if memo is None:
+        memo = part.__dict__["_dsn_text_of"] = decoded_text(part, fallbacks=("utf-8", "latin-1"))
+    return memo
 
 
 def _memo(mail: MailView, key: str, compute) -> str:
@@ -78,10 +84,9 @@ def _body_text(mail: MailView) -> str:
         if not msg.is_multipart():
             return text_of(msg)
         html = ""
-        for part in mail.parts:
+        for ctype, part in mail.part_types:   # the view's parts with their types, computed once
             if part.is_multipart():
                 continue
-            ctype = part.get_content_type()
             if ctype == "text/plain":
                 return text_of(part)
             if ctype == "text/html" and not html:
@@ -104,10 +109,9 @@ def _all_text(mail: MailView) -> str:
             return text_of(msg)
         chunks = []
         inside_returned = set()
-        for part in mail.parts:
+        for ctype, part in mail.part_types:   # the view's parts with their types, computed once
             if id(part) in inside_returned:
                 continue
-            ctype = part.get_content_type()
             if ctype in _RETURNED_TYPES or ctype in DSN_TYPES:
                 try:
                     for sub in part.walk():
@@ -169,11 +173,11 @@ def dsn_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     message: dict[str, str] = {}
     blocks: list[dict[str, str]] = []
     current: dict[str, str] | None = None
-    for name, value in parse_fields(nl(text)):
+    for name, value in parse_fields(text):   # parse_fields() normalises newlines itself
         if not name:
             current = None
             continue
-        if name in _RECIPIENT_FIELDS[:2]:
+        if name in _RECIPIENT_START:
             # Only the same field repeated starts a new recipient: Original-Recipient may come
             # before or after Final-Recipient, and Exim writes Action/Status first.
             if current is None or name in current:
@@ -192,31 +196,36 @@ def dsn_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
             current[name] = f"{current[name]} {value}"
         else:
             current.setdefault(name, value)
-    blocks = [b for b in blocks if any(k in b for k in _RECIPIENT_FIELDS[:2])]
+    blocks = [b for b in blocks if "final-recipient" in b or "original-recipient" in b]
     return message, blocks
 
 
 def block_report(block: dict[str, str], message: dict[str, str]) -> RecipientReport | None:
-    recipient = address(block.get("final-recipient")) or address(block.get("original-recipient"))
+    get = block.get
+    recipient = address(get("final-recipient")) or address(get("original-recipient"))
     if not recipient:
         return None
-    raw_diag = block.get("diagnostic-code", "")
-    diagnostic = strip_type(raw_diag) or None
+    raw_diag = get("diagnostic-code", "")
     extra: dict[str, str] = {}
+    diagnostic_type = None
     if raw_diag:
         extra["diagnostic-type"] = value_type(raw_diag)
+        diagnostic_type = extra["diagnostic-type"] or None
+    action = get("action")
+    # absent fields skip the fold/regex helpers: they would all give None
+    remote_mta = get("remote-mta")
+    reporting_mta = get("reporting-mta") or message.get("reporting-mta")
+    last_attempt = get("last-attempt-date")
     return RecipientReport(
         recipient=recipient,
-        action=(fold(block.get("action")).lower().split(" ")[0] or None)
-        if block.get("action") else None,
-        status=status_in(block.get("status")),
-        diagnostic=diagnostic,
-        diagnostic_type=value_type(raw_diag) or None,
-        remote_mta=strip_type(block.get("remote-mta")) or None,
-        reporting_mta=strip_type(block.get("reporting-mta") or message.get("reporting-mta"))
-        or None,
-        arrival_date=parse_date(block.get("arrival-date") or message.get("arrival-date")),
-        last_attempt=parse_date(block.get("last-attempt-date")),
+        action=(fold(action).lower().split(" ")[0] or None) if action else None,
+        status=status_in(get("status")),
+        diagnostic=strip_type(raw_diag) or None if raw_diag else None,
+        diagnostic_type=diagnostic_type,
+        remote_mta=strip_type(remote_mta) or None if remote_mta else None,
+        reporting_mta=strip_type(reporting_mta) or None if reporting_mta else None,
+        arrival_date=parse_date(get("arrival-date") or message.get("arrival-date")),
+        last_attempt=parse_date(last_attempt) if last_attempt else None,
         extra=extra,
     )
 
@@ -240,7 +249,9 @@ _RETURNED_HEADER_START = re.compile(
 
 def _from_first_header(text: str) -> str:
     """`text` from its first header-like line (skips "-----" rules and blank lines)."""
-    lines = text.lstrip("\n").split("\n")
+    # only the first 20 lines are candidates: split no further (the text may be a whole
+    # returned message); the 21st piece is the rest, so the join below is unchanged
+    lines = text.lstrip("\n").split("\n", 20)
     for i, line in enumerate(lines[:20]):
         if _HEADER_LINE.match(line):
             return "\n".join(lines[i:])
@@ -253,8 +264,7 @@ def _returned_texts(mail: MailView) -> list[str]:
     with message headers (e.g. an attached "mailheaders.txt")."""
     out: list[str] = []
     first_text = True
-    for part in mail.parts:
-        ctype = part.get_content_type()
+    for ctype, part in mail.part_types:
         payload = part.get_payload()
         if ctype in _RETURNED_TYPES and isinstance(payload, list) and payload:
             inner = payload[0]
@@ -275,26 +285,39 @@ def original_of(mail: MailView, tail_text: str = "") -> OriginalMessage:
     """The returned message's headers: attached part first, then text after the dialect's
     marker, then headers the MIME parser did not recognise."""
     try:
-        found = original_message(mail.parts)
+        # the view's precomputed part types: the same parts, in order, as scanning mail.parts
+        found = original_message(mail.parts_of_type(*RETURNED_TYPES))
     except Exception:  # noqa: BLE001
         found = OriginalMessage()
     if found.message_id or found.sender or found.subject:
         return found
-    try:
-        candidates = [tail_text] + _returned_texts(mail)
+    parsed = _original_in_text(tail_text)
+    if parsed is not None:
+        return parsed
+    try:  # only when the dialect's own text had none: this walks every part
+        candidates = _returned_texts(mail)
     except Exception:  # noqa: BLE001
-        candidates = [tail_text]
+        candidates = []
     for candidate in candidates:
-        text = _from_first_header(candidate or "")
-        if not text:
-            continue
-        try:
-            parsed = original_from_headers(parse_headers(text))
-        except Exception:  # noqa: BLE001
-            continue
-        if parsed.message_id or parsed.sender or parsed.subject:
+        parsed = _original_in_text(candidate)
+        if parsed is not None:
             return parsed
     return found
+
+
+def _original_in_text(candidate: str) -> OriginalMessage | None:
+    """The returned headers pasted in `candidate`, if they name a message id, sender or
+    subject."""
+    text = _from_first_header(candidate or "")
+    if not text:
+        return None
+    try:
+        parsed = original_from_text(text)
+    except Exception:  # noqa: BLE001
+        return None
+    if parsed.message_id or parsed.sender or parsed.subject:
+        return parsed
+    return None
 
 
 def command_in(text: str | None) -> str | None:

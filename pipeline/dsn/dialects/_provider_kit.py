@@ -10,20 +10,20 @@ from __future__ import annotations
 import email.message
 from collections.abc import Iterable, Mapping
 
-from ...mime.view import decoded_text, normalise_newlines
+from ...mime.view import normalise_newlines
+from ..fields import original_from_text as _original_from_header_block
 from ..fields import (
     address,
     fold,
-    original_from_headers,
     original_message,
     parse_date,
     parse_fields,
-    parse_headers,
     reply_code_in,
     status_in,
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import recipient_report
+from ._mail import decoded_text  # view.decoded_text with a cheaper charset read
 
 __all__ = [
     "address", "fold", "reply_code_in", "status_in", "parse_date", "original_message",
@@ -41,8 +41,13 @@ _CHARSET_ALIASES = {"iso-2022-jp": "iso2022_jp_ext", "shift_jis": "cp932", "sjis
 
 
 def part_text(part: email.message.Message) -> str:
-    """Decoded text of one non-multipart part; never raises, newlines normalised."""
-    return decoded_text(part, fallbacks=_FALLBACK_CHARSETS, aliases=_CHARSET_ALIASES)
+    """Decoded text of one non-multipart part; never raises, newlines normalised.
+    Memoised on the part: several provider dialects read the same text part."""
+    memo = part.__dict__.get("_dsn_part_text")
+    if memo is None:
+        memo = part.__dict__["_dsn_part_text"] = decoded_text(
+            part, fallbacks=_FALLBACK_CHARSETS, aliases=_CHARSET_ALIASES)
+    return memo
 
 
 def plain_text(msg: email.message.Message) -> str:
@@ -102,7 +107,7 @@ def original_from_text(text: str) -> OriginalMessage:
     if not text.strip():
         return OriginalMessage()
     try:
-        return original_from_headers(parse_headers(text.lstrip("\n")))
+        return _original_from_header_block(text.lstrip("\n"))
     except Exception:  # noqa: BLE001 - garbage after the marker is not fatal
         return OriginalMessage()
 

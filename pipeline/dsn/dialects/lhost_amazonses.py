@@ -21,6 +21,7 @@ from ..fields import TAG_HEADERS
 from ..model import OriginalMessage, RecipientReport
 from ..rfc3464 import dsn_text
 from . import dialect
+from ._mail import header_get
 from ._provider_kit import (
     ds_recipients,
     address,
@@ -175,10 +176,10 @@ def _from_json(payload: dict) -> list[RecipientReport]:
 @dialect(NAME, order=112)
 def inquire(mail: MailView):
     msg = mail.msg
-    if not any(msg.get(h) for h in SES_HEADERS) or _is_workmail(mail):
+    if not any(header_get(mail, h) for h in SES_HEADERS) or _is_workmail(mail):
         return None
     try:
-        if msg.get("x-amz-sns-message-id") and not msg.is_multipart():
+        if header_get(mail, "x-amz-sns-message-id") and not msg.is_multipart():
             payload = _json_payload(plain_text(msg))
             if payload is None:
                 return None

@@ -12,6 +12,7 @@ import re
 
 from ...mime.view import MailView
 from . import dialect
+from ._mail import header_get
 from ._provider_kit import ds_recipients, original_of, phrase_reason, report, specific_status
 
 NAME = "lhost-amazonworkmail"
@@ -29,7 +30,7 @@ def inquire(mail: MailView):
     msg = mail.msg
     if "amazon workmail" not in mail.header("X-Mailer").lower():
         return None
-    if not (msg.get("X-SES-Outgoing") or msg.get("X-AWS-Outgoing")):
+    if not (header_get(mail, "X-SES-Outgoing") or header_get(mail, "X-AWS-Outgoing")):
         return None
     try:
         text = mail.full_text

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
+from ._mail import has_header_prefix
 from ._lhost_software import dsn_report
 
 NAME = "lhost-barracuda"
@@ -15,6 +16,6 @@ NAME = "lhost-barracuda"
 @dialect(NAME, order=338)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.subject.startswith("**Message you sent blocked")
-            or any(k.lower().startswith("x-barracuda") for k in mail.msg.keys())):
+            or has_header_prefix(mail, "x-barracuda")):
         return None
     return dsn_report(NAME, "barracuda", mail)

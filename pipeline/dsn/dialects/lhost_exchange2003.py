@@ -12,6 +12,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
+from ._mail import header_get, received_lines
 from ._lhost_software import EMAIL, body_text, build, fold
 
 NAME = "lhost-exchange2003"
@@ -34,7 +35,7 @@ _SMTP_EQ = re.compile(r":smtp=([^;\s@]+@[^;\s]+)", re.I)
 
 
 def _is_exchange2003(mail: MailView) -> bool:
-    if mail.msg.get("X-MS-Embedded-Report") is not None:
+    if header_get(mail, "X-MS-Embedded-Report") is not None:
         return True
     mailer = mail.header("X-Mailer")
     if mailer.startswith(("Internet Mail Service (",
@@ -43,7 +44,7 @@ def _is_exchange2003(mail: MailView) -> bool:
     if mail.header("X-MimeOLE").startswith("Produced By Microsoft Exchange"):
         return True
     return any(" with Internet Mail Service (" in str(r)
-               for r in (mail.msg.get_all("Received") or []))
+               for r in received_lines(mail))
 
 
 @dialect(NAME, order=280)

@@ -75,11 +75,21 @@ _DSN_FIELD = re.compile(r"^(?:Reporting-MTA|Action|Final-Recipient|Status|Remote
 _ANGLE = re.compile(r"<([^<>\s@]+@[^<>\s]+)>:?\s*(.*)$")
 
 
+def mxlogic_marked(mail: MailView) -> bool:
+    """The McAfee SaaS (MXLogic) marks of an Exim clone. Memoised on the view: lhost-mxlogic's
+    gate and _is_exim both ask, on every bounce."""
+    memo = mail.__dict__.get("_dsn_mxlogic_marked")
+    if memo is None:
+        memo = mail.__dict__["_dsn_mxlogic_marked"] = bool(
+            mail.header("X-MX-Bounce") or mail.header("X-MXL-Hash")
+            or mail.header("X-MXL-NoteHash") or "<mxl~" in mail.header("Message-ID"))
+    return memo
+
+
 def _is_exim(mail: MailView) -> tuple[bool, bool]:
     """(exim, third party clone)."""
     msgid = mail.header("Message-ID")
-    third = bool(mail.header("X-MX-Bounce") or mail.header("X-MXL-Hash")
-                 or mail.header("X-MXL-NoteHash") or "<mxl~" in msgid)
+    third = mxlogic_marked(mail)
     votes = ("Mail Delivery System" in mail.from_) + any(
         s in mail.subject for s in SUBJECTS) + bool(_EXIM_ID.match(msgid))
     return votes >= 2 or third, third
@@ -119,6 +129,8 @@ def _notice(text: str, third: bool) -> tuple[list[RecipientReport], str]:
     start_line, _, rest = text[first:].partition("\n")
     if any(s in start_line for s in FROZEN):
         other = start_line
+    # the FROZEN phrases have no newline: absent from the text, absent from every line
+    maybe_frozen = any(s in rest for s in FROZEN)
     for line in rest.split("\n"):
         if not line.strip():
             continue
@@ -141,7 +153,7 @@ def _notice(text: str, third: bool) -> tuple[list[RecipientReport], str]:
             if out and alias and "@" not in out[-1].recipient:
                 out[-1].recipient = alias.group(0)
             continue
-        if any(s in line for s in FROZEN):
+        if maybe_frozen and any(s in line for s in FROZEN):
             other = f"{other} {line}"
         elif line.startswith("  <") and not third:
             continue                      # "A message sent by\n  <sender>" is not a recipient

@@ -21,13 +21,13 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
+from ._mail import received_lines
 from ._provider_kit import (
     address,
     all_text,
     fold,
     original_of,
     phrase_reason,
-    received_headers,
     reply_code_in,
     report,
     split_at,
@@ -58,7 +58,7 @@ def _matches(mail: MailView) -> int:
     sender = mail.from_
     score = ("Postmaster@ezweb.ne.jp" in sender) + ("Postmaster@au.com" in sender)
     score += mail.subject == SUBJECT
-    received = received_headers(mail.msg)
+    received = received_lines(mail)
     score += any("ezweb.ne.jp (EZweb Mail) with" in r for r in received)
     score += any(".au.com (" in r for r in received)
     msgid = mail.header("Message-ID")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
+from ._mail import received_lines
 from ._provider_kit import (
     address,
     all_text,
@@ -19,7 +20,6 @@ from ._provider_kit import (
     original_of,
     parse_date,
     phrase_reason,
-    received_headers,
     report,
     split_at,
 )
@@ -43,7 +43,7 @@ def _matches(mail: MailView) -> bool:
         return True
     if mail.header("Reply-To").lower() == "no-reply@app.auone-net.jp":
         return True
-    return any("ezweb.ne.jp (" in r or ".au.com (" in r for r in received_headers(mail.msg))
+    return any("ezweb.ne.jp (" in r or ".au.com (" in r for r in received_lines(mail))
 
 
 @dialect(NAME, order=162)

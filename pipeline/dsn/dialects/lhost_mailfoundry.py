@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
+from ._mail import received_lines
 from ._lhost_software import address, body_text, build, fold
 
 NAME = "lhost-mailfoundry"
@@ -18,7 +19,7 @@ ERROR = "Delivery failed for the following reason:"
 
 @dialect(NAME, order=295)
 def inquire(mail: MailView) -> BounceReport | None:
-    if not any("(MAILFOUNDRY)" in str(r) for r in (mail.msg.get_all("Received") or [])) and \
+    if not any("(MAILFOUNDRY)" in str(r) for r in received_lines(mail)) and \
             mail.subject != "Message delivery has failed":
         return None
     recipients: list[RecipientReport] = []

@@ -17,8 +17,7 @@ NAME = "lhost-mxlogic"
 
 @dialect(NAME, order=190)
 def inquire(mail: MailView) -> BounceReport | None:
-    if not (mail.header("X-MX-Bounce") or mail.header("X-MXL-Hash")
-            or mail.header("X-MXL-NoteHash") or "<mxl~" in mail.header("Message-ID")):
+    if not lhost_exim.mxlogic_marked(mail):
         return None
     report = lhost_exim.inquire(mail)
     if report is None:

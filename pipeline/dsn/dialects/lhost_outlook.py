@@ -10,11 +10,11 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
+from ._mail import header_get, received_lines
 from ._provider_kit import (
     ds_recipients,
     original_of,
     phrase_reason,
-    received_headers,
     report,
     specific_status,
 )
@@ -39,9 +39,9 @@ def _looks_like_outlook(mail: MailView) -> bool:
     score = 0
     if "Delivery Status Notification" in mail.subject:
         score += 1
-    if mail.msg.get("X-Message-Delivery") or mail.msg.get("X-Message-Info"):
+    if header_get(mail, "X-Message-Delivery") or header_get(mail, "X-Message-Info"):
         score += 1
-    if any(h in r for r in received_headers(mail.msg) for h in _HOTMAIL_HOSTS):
+    if any(h in r for r in received_lines(mail) for h in _HOTMAIL_HOSTS):
         score += 1
     elif any(h in mail.header("Message-ID").lower() for h in _HOTMAIL_HOSTS):
         score += 1

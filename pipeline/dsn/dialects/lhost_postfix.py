@@ -48,8 +48,13 @@ def _notice(text: str) -> tuple[str | None, str, bool]:
     recipient: str | None = None
     diag: list[str] = []
     unavailable = False
-    for line in text[m.end():].split("\n"):
-        if "delivery report unavailable" in line.lower():   # bounce_notify_util.c
+    rest = text[m.end():]
+    # one lower() of the whole rest instead of one per line: the ASCII phrase is in some
+    # line's lower() only if it is in the whole text's lower()
+    maybe_unavailable = "delivery report unavailable" in rest.lower()
+    for line in rest.split("\n"):
+        if maybe_unavailable and "delivery report unavailable" in line.lower():
+            # bounce_notify_util.c
             unavailable = True
             continue
         if line.startswith("Reporting-MTA:") or line.startswith("Final-Recipient:"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
+from ._mail import header_get
 from ._provider_kit import ds_recipients, original_of, report, specific_status
 
 NAME = "lhost-receivingses"
@@ -26,7 +27,7 @@ INBOUND_MTA = "inbound-smtp."
 @dialect(NAME, order=111)
 def inquire(mail: MailView):
     msg = mail.msg
-    if not msg.get("X-SES-Outgoing") or mail.content_type != "multipart/report":
+    if not header_get(mail, "X-SES-Outgoing") or mail.content_type != "multipart/report":
         return None
     try:
         ds = dsn_text(mail)
