@@ -196,10 +196,10 @@ def test_message_text_is_memoised_per_part():
     assert unsurrogate(first) == first
 
 
-# --- the charset read by the dialect kits: get_content_charset() is the reference -----------
+# --- the charset read by mime.view (part_text, decoded_text): get_content_charset() is the reference -----------
 
 def test_content_charset_matches_the_stdlib():
-    from pipeline.dsn.dialects._mail import content_charset
+    from pipeline.mime.view import content_charset
 
     rnd = random.Random(5)
     values = ["text/plain", "text/plain; charset=us-ascii", 'text/plain; charset="UTF-8"',
@@ -218,20 +218,6 @@ def test_content_charset_matches_the_stdlib():
         part._headers.append(("Content-Type", value))
         assert content_charset(part) == part.get_content_charset(), value
     assert content_charset(email.message.Message()) is None
-
-
-def test_kit_decoded_text_matches_the_view():
-    from pipeline.core import parse_email
-    from pipeline.dsn.dialects import _mail
-    from pipeline.mime import view
-
-    for path in sorted(FIXTURES.glob("*.eml")):
-        for part in parse_email(path.read_bytes()).walk():
-            if part.is_multipart():
-                continue
-            for fallbacks in (("utf-8",), ("utf-8", "latin-1"), ("utf-8", "cp932", "euc_jp")):
-                assert _mail.decoded_text(part, fallbacks=fallbacks) == \
-                    view.decoded_text(part, fallbacks=fallbacks)
 
 
 def test_dialect_header_lookups_match_the_stdlib():

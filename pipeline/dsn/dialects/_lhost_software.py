@@ -13,7 +13,7 @@ import email.message
 import re
 from collections.abc import Iterable
 
-from ...mime.view import MailView, normalise_newlines
+from ...mime.view import MailView, decoded_text, normalise_newlines
 from ..fields import (
     RETURNED_TYPES,
     address,
@@ -29,7 +29,6 @@ from ..fields import (
     value_type,
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
-from ._mail import decoded_text  # view.decoded_text with a cheaper charset read
 
 __all__ = [
     "address", "fold", "parse_date", "reply_code_in", "status_in", "strip_type",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import email.message
 from collections.abc import Iterable, Mapping
 
-from ...mime.view import normalise_newlines
+from ...mime.view import decoded_text, normalise_newlines
 from ..fields import original_from_text as _original_from_header_block
 from ..fields import (
     address,
@@ -23,7 +23,6 @@ from ..fields import (
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import recipient_report
-from ._mail import decoded_text  # view.decoded_text with a cheaper charset read
 
 __all__ = [
     "address", "fold", "reply_code_in", "status_in", "parse_date", "original_message",
