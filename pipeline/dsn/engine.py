@@ -48,12 +48,13 @@ def events_for(raw: RawMessage, report: BounceReport, *,
                source_kind: SourceKind = SourceKind.DSN) -> list[MailEvent]:
     events = []
     for index, rep in enumerate(report.recipients):
-        if source_kind == SourceKind.DSN and not normalise_address(rep.recipient):
+        recipient = normalise_address(rep.recipient)
+        if source_kind == SourceKind.DSN and not recipient:
             continue  # a DSN block without a usable address says nothing about anyone
         facts = facts_for(rep, report)
         verdict = classify(facts)
         events.append(build_event(raw, report, rep, index, facts, verdict,
-                                  source_kind=source_kind))
+                                  source_kind=source_kind, normalised_recipient=recipient))
     return events
 
 

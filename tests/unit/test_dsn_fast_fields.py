@@ -15,6 +15,8 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.dsn import fields
 from pipeline.dsn.model import OriginalMessage
@@ -239,3 +241,15 @@ def test_dialect_header_lookups_match_the_stdlib():
         for prefix in ("x-barracuda", "x-ms-", "received"):
             assert has_header_prefix(mail, prefix) == any(
                 k.lower().startswith(prefix) for k in msg.keys())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="245.1039 a", max_size=16))
+def test_status_and_reply_code_regexes_match_their_plain_forms(text):
+    from pipeline.dsn.fields import ENHANCED_STATUS, REPLY_CODE
+
+    plain = {ENHANCED_STATUS: re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)"),
+             REPLY_CODE: re.compile(r"(?<![\d.])([245]\d\d)(?![\d.])")}
+    for fast, reference in plain.items():
+        a, b = fast.search(text), reference.search(text)
+        assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups()))
