@@ -33,6 +33,7 @@ _HEADER_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
 _HEADER_BLOCK = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
 # Where one header ends and the next begins: a line ending not followed by a continuation.
 _NEXT_HEADER = re.compile(r"\n(?![ \t])")
+_BARE_CR = re.compile("\r(?!\n)")
 _BLANK = object()  # the end-of-block predicate a message/delivery-status part pushes
 
 
@@ -71,7 +72,7 @@ class _Parser:
         self.n = len(text)
         # Lines end in LF, CRLF or a bare CR (old Mac files, some corpus samples). Without
         # bare CRs, every line ends at the next LF: one find instead of two.
-        self.bare_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+        self.bare_cr = "\r" in text and _BARE_CR.search(text) is not None
         self.pos = 0
         self.stops: list = []   # boundary strings ("--" + boundary) and _BLANK
         self.last: CachedMessage | None = None  # FeedParser._last: the newest message
