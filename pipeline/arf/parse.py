@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ..dsn.dialects._mail import header_get
 from ..dsn.fields import (
     RETURNED_TYPES,
     address,
@@ -49,7 +50,7 @@ def is_feedback(mail: MailView) -> bool:
             feedback_part = True
     if feedback_part:
         return True
-    ctype = str(mail.msg.get("Content-Type") or "")
+    ctype = str(header_get(mail, "Content-Type") or "")  # = msg.get(), from the view's index
     if _REPORT_TYPE.search(ctype):
         return True
     # the FBL address is a substring of From whatever address() strips around it

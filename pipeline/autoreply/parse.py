@@ -19,15 +19,18 @@ _SUBJECT = re.compile(
     r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|autoreply|auto:|"
     r"out of (?:the )?office|abwesenheitsnotiz|r[ée]ponse automatique)", re.I)
 _BOUNCE_FROM = re.compile(r"mailer-daemon|postmaster|mail delivery", re.I)
+_REPORT_PARTS = frozenset(("message/delivery-status", "message/feedback-report"))
 _BODY = ("i am away on vacation", "i am away until", "i am out of the office",
          "i will be traveling for work on", "out of the office", "out of office")
 
 
 def is_autoreply(mail: MailView) -> bool:
-    ctype = mail.content_type
-    if ctype == "multipart/report" or mail.parts_of_type("message/delivery-status",
-                                                         "message/feedback-report"):
+    part_types = mail.part_types  # memoised; the first entry is the message itself
+    if part_types[0][0] == "multipart/report":
         return False
+    for ctype, _ in part_types:
+        if ctype in _REPORT_PARTS:
+            return False
     if _BOUNCE_FROM.search(mail.from_):
         return False
     submitted = mail.header("Auto-Submitted").lower()

@@ -10,7 +10,7 @@ Order (mirrors go-sisimai `fact/rise.go` REASON block and `reason/find.go`):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemas.vocab import Category
 
@@ -24,8 +24,7 @@ RETRIED = frozenset({"undefined", "onhold", "systemerror", "securityerror", "exp
                      "networkerror", "hostunknown", "userunknown"})
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):  # immutable; a tuple builds ~4x faster than a frozen dataclass
     category: Category
     reason: str
     rule: str

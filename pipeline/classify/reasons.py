@@ -13,6 +13,23 @@ from .phrases import phrases_in, reasons_in
 from .status_map import status_reason
 
 
+class _memo:
+    """A value computed from the facts on first use and then kept in the instance (a
+    non-data descriptor: later reads are plain attribute look-ups, not calls; the rhost
+    overrides read `text` once per phrase)."""
+
+    def __init__(self, compute):
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
+
+
 @dataclass
 class Facts:
     """What the classifier looks at for one recipient (already cleaned by the engine)."""
@@ -33,189 +50,151 @@ class Facts:
     provider: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @_memo
     def text(self) -> str:
         """Lower-case text the phrase tables look at, computed once: the diagnostic, preceded
         by the bounce's human-readable lead-in when the parser kept one (extra["lead-in"],
         single-recipient RFC 3464 bounces, as go-sisimai rfc3464/lib.go does) and the
         diagnostic is not already part of it."""
-        cached = self.__dict__.get("_text")
-        if cached is None:
-            cached = (self.diagnostic or "").lower()
-            lead = (self.extra.get("lead-in") or "").lower()
-            if lead:
-                cached = lead if cached and cached in lead else f"{lead} {cached}".strip()
-            self.__dict__["_text"] = cached
-        return cached
+        text = (self.diagnostic or "").lower()
+        lead = (self.extra.get("lead-in") or "").lower()
+        if lead:
+            text = lead if text and text in lead else f"{lead} {text}".strip()
+        return text
 
-    @property
+    @_memo
     def phrases(self) -> frozenset[str]:
         """The table phrases found in `text` (`phrases.phrases_in`), computed once: every
         probe's table question is then a set look-up."""
-        cached = self.__dict__.get("_phrases")
-        if cached is None:
-            cached = self.__dict__["_phrases"] = phrases_in(self.text)
-        return cached
+        return phrases_in(self.text)
 
-    @property
+    @_memo
     def table_hits(self) -> frozenset[str]:
         """The reasons whose phrase table matches `text` (`phrases.reasons_in`), computed
         once: the probes ask about the same tables several times."""
-        cached = self.__dict__.get("_table_hits")
-        if cached is None:
-            cached = self.__dict__["_table_hits"] = reasons_in(self.text, self.phrases)
-        return cached
+        return reasons_in(self.text, self.phrases)
 
 
-class _Ask:
-    """What the probes of one classification look at, worked out once: the dialect's reason,
-    the status code's reason and the reasons whose phrase table matches (`Facts.table_hits`,
-    on the first table question). The probes run on every bounce and ask about the same
-    tables and codes several times."""
-
-    __slots__ = ("f", "given", "by_status", "hits")
-
-    def __init__(self, f: Facts) -> None:
-        self.f = f
-        self.given = f.given_reason
-        self.by_status = status_reason(f.status)
-        self.hits: frozenset[str] | None = None  # on the first table question: often none
-
-    def inc(self, name: str) -> bool:
-        """Does `name`'s phrase table match the text?"""
-        hits = self.hits
-        if hits is None:
-            hits = self.hits = self.f.table_hits
-        return name in hits
+# Probes take (facts, the dialect's reason, the status code's reason, the reasons whose phrase
+# table matches: `Facts.table_hits`). The plain "status or phrase" and "phrase only" probes are
+# markers that find_reason tests inline (they are most of the list, and this runs on every
+# bounce: a call per probe costs more than the test itself).
+_STATUS_OR_PHRASE = "status-or-phrase"
+_PHRASE_ONLY = "phrase-only"
 
 
-def _status_or_phrase(name: str):
-    def probe(a: _Ask) -> bool:
-        return a.given == name or a.by_status == name or a.inc(name)
-    return probe
-
-
-def _phrase_only(name: str):
-    def probe(a: _Ask) -> bool:
-        return a.given == name or a.inc(name)
-    return probe
-
-
-def _userunknown(a: _Ask) -> bool:
-    if a.given == "userunknown":
+def _userunknown(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    if given == "userunknown":
         return True
-    tmp = a.by_status
-    if tmp == "suspend":
+    if by_status == "suspend":
         return False
-    if tmp == "userunknown":
-        return not any(a.inc(n) for n in ("norelaying", "blocked", "mailboxfull", "hasmoved",
-                                          "rejected", "notaccept"))
-    return a.f.command == "RCPT" and a.inc("userunknown")
+    if by_status == "userunknown":
+        return not any(n in hits for n in ("norelaying", "blocked", "mailboxfull", "hasmoved",
+                                           "rejected", "notaccept"))
+    return f.command == "RCPT" and "userunknown" in hits
 
 
-def _filtered(a: _Ask) -> bool:
-    if a.given == "filtered":
+def _filtered(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    if given == "filtered":
         return True
-    tmp = a.by_status
-    if tmp == "suspend":
+    if by_status == "suspend":
         return False
-    if tmp == "filtered":
-        return a.inc("userunknown") or a.inc("filtered")
-    if a.f.command in ("CONN", "EHLO", "HELO", "MAIL", "RCPT"):
+    if by_status == "filtered":
+        return "userunknown" in hits or "filtered" in hits
+    if f.command in ("CONN", "EHLO", "HELO", "MAIL", "RCPT"):
         return False
-    return a.inc("filtered") or a.inc("userunknown")
+    return "filtered" in hits or "userunknown" in hits
 
 
-def _hostunknown(a: _Ask) -> bool:
-    if a.given == "hostunknown":
+def _hostunknown(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    if given == "hostunknown":
         return True
-    if a.by_status == "hostunknown":
-        return not a.inc("networkerror")
-    return a.inc("hostunknown")
+    if by_status == "hostunknown":
+        return "networkerror" not in hits
+    return "hostunknown" in hits
 
 
-def _rejected(a: _Ask) -> bool:
-    if a.given == "rejected":
+def _rejected(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    if given == "rejected":
         return True
-    tmp = a.by_status or "undefined"
+    tmp = by_status or "undefined"
     if tmp == "rejected":
         return True
-    if a.f.command == "MAIL":
-        return a.inc("rejected")
-    if a.f.command == "DATA":
-        return tmp != "userunknown" and a.inc("rejected")
+    if f.command == "MAIL":
+        return "rejected" in hits
+    if f.command == "DATA":
+        return tmp != "userunknown" and "rejected" in hits
     if tmp in ("undefined", "onhold", "securityerror", "systemerror"):
-        return a.inc("rejected")
+        return "rejected" in hits
     return False
 
 
-def _mesgtoobig(a: _Ask) -> bool:
-    if a.given == "mesgtoobig":
+def _mesgtoobig(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    if given == "mesgtoobig":
         return True
-    tmp = a.by_status
-    if tmp == "mesgtoobig":
+    if by_status == "mesgtoobig":
         return True
-    if tmp == "exceedlimit" or a.f.status == "5.2.3":
+    if by_status == "exceedlimit" or f.status == "5.2.3":
         return False
-    return a.inc("mesgtoobig")
+    return "mesgtoobig" in hits
 
 
-def _suspend(a: _Ask) -> bool:
-    return a.given == "suspend" or a.f.reply_code == 525 or a.inc("suspend")
+def _suspend(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    return given == "suspend" or f.reply_code == 525 or "suspend" in hits
 
 
-def _norelaying(a: _Ask) -> bool:
-    if a.given == "norelaying":
+def _norelaying(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    if given == "norelaying":
         return True
-    if a.given in ("securityerror", "systemerror", "undefined"):
+    if given in ("securityerror", "systemerror", "undefined"):
         return False
-    if a.f.command in ("CONN", "EHLO", "HELO"):
+    if f.command in ("CONN", "EHLO", "HELO"):
         return False
-    return a.inc("norelaying")
+    return "norelaying" in hits
 
 
 _EARLY_COMMANDS = ("CONN", "EHLO", "HELO", "MAIL", "RCPT")
 
 
-def _spamdetected(a: _Ask) -> bool:
-    if not a.f.status:
+def _spamdetected(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    if not f.status:
         return False
-    if a.given == "spamdetected" or a.by_status == "spamdetected":
+    if given == "spamdetected" or by_status == "spamdetected":
         return True
-    if a.f.command in _EARLY_COMMANDS:
+    if f.command in _EARLY_COMMANDS:
         return False
-    return a.inc("spamdetected")
+    return "spamdetected" in hits
 
 
-def _contenterror(a: _Ask) -> bool:
-    if a.given == "contenterror":
+def _contenterror(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
+    if given == "contenterror":
         return True
-    if _spamdetected(a):
+    if _spamdetected(f, given, by_status, hits):
         return False
-    return a.by_status == "contenterror" or a.inc("contenterror")
+    return by_status == "contenterror" or "contenterror" in hits
 
 
 # go-sisimai reason/lib.go classorder[0] with each reason's ProbesInto (reason/why-*.go).
 PROBES = (
-    ("mailboxfull", _status_or_phrase("mailboxfull")),
+    ("mailboxfull", _STATUS_OR_PHRASE),
     ("mesgtoobig", _mesgtoobig),
-    ("exceedlimit", _status_or_phrase("exceedlimit")),
+    ("exceedlimit", _STATUS_OR_PHRASE),
     ("suspend", _suspend),
-    ("hasmoved", _phrase_only("hasmoved")),
+    ("hasmoved", _PHRASE_ONLY),
     ("norelaying", _norelaying),
-    ("authfailure", _status_or_phrase("authfailure")),
+    ("authfailure", _STATUS_OR_PHRASE),
     ("userunknown", _userunknown),
     ("filtered", _filtered),
-    ("requireptr", _status_or_phrase("requireptr")),
-    ("notcompliantrfc", _phrase_only("notcompliantrfc")),
-    ("badreputation", _phrase_only("badreputation")),
+    ("requireptr", _STATUS_OR_PHRASE),
+    ("notcompliantrfc", _PHRASE_ONLY),
+    ("badreputation", _PHRASE_ONLY),
     ("contenterror", _contenterror),
     ("rejected", _rejected),
     ("hostunknown", _hostunknown),
     ("spamdetected", _spamdetected),
-    ("speeding", _phrase_only("speeding")),
-    ("toomanyconn", _status_or_phrase("toomanyconn")),
-    ("blocked", _status_or_phrase("blocked")),
+    ("speeding", _PHRASE_ONLY),
+    ("toomanyconn", _STATUS_OR_PHRASE),
+    ("blocked", _STATUS_OR_PHRASE),
 )
 
 # go-sisimai reason/lib.go classorder[1]: phrase-only fallback order.
@@ -228,15 +207,14 @@ RETRIED_BY_STATUS = frozenset({"undefined", "onhold", "systemerror", "securityer
                                "networkerror", "hostunknown", "userunknown"})
 
 
-def _another(a: _Ask) -> tuple[str, str]:
-    f = a.f
+def _another(f: Facts, by_status: str) -> tuple[str, str]:
     if f.given_reason and f.given_reason not in ("onhold", "undefined"):
         from . import dialect_rule  # late: the package imports this module
         return f.given_reason, dialect_rule(f)
-    by_status = a.by_status
     if by_status in RETRIED_BY_STATUS or by_status == "" or f.diagnostic_type not in ("SMTP", ""):
+        hits = f.table_hits
         for name in FALLBACK_ORDER:
-            if a.inc(name):
+            if name in hits:
                 return name, f"phrase.{name}"
         if by_status:
             return by_status, f"status.{f.status}"
@@ -259,18 +237,29 @@ def _another(a: _Ask) -> tuple[str, str]:
 
 def find_reason(f: Facts) -> tuple[str, str]:
     """(reason, rule) from probes and fallbacks; ("", "") when nothing decides."""
-    a = _Ask(f)
+    by_status = status_reason(f.status)
     if f.diagnostic_type in ("SMTP", ""):
+        given = f.given_reason
+        if given == "mailboxfull" or by_status == "mailboxfull":  # the first probe, no table
+            return "mailboxfull", f"status.{f.status}" if by_status == "mailboxfull" else \
+                "phrase.mailboxfull"
+        hits = f.table_hits  # every other path asks a table question
         for name, probe in PROBES:
-            if probe(a):
-                if a.by_status == name:
+            if probe is _STATUS_OR_PHRASE:
+                found = given == name or by_status == name or name in hits
+            elif probe is _PHRASE_ONLY:
+                found = given == name or name in hits
+            else:
+                found = probe(f, given, by_status, hits)
+            if found:
+                if by_status == name:
                     return name, f"status.{f.status}"
                 return name, f"phrase.{name}"
-    reason, rule = _another(a)
+    reason, rule = _another(f, by_status)
     if reason:
         return reason, rule
     if f.action == "delayed":
         return "expired", "action.delayed"
-    if a.inc("vacation"):
+    if "vacation" in f.table_hits:
         return "vacation", "phrase.vacation"
     return "", ""

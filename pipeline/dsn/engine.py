@@ -16,8 +16,7 @@ from ..errors import ParseError
 from ..mime.view import MailView
 from . import rfc3464
 from .dialects import dialects
-from .events import build_event, facts_for
-from .fields import normalise_address
+from .events import ReportFields, facts_for, normalised
 from .model import BounceReport
 
 log = logging.getLogger(__name__)
@@ -47,14 +46,17 @@ def read_bounce(mail: MailView, *, sha256: str | None = None) -> BounceReport | 
 def events_for(raw: RawMessage, report: BounceReport, *,
                source_kind: SourceKind = SourceKind.DSN) -> list[MailEvent]:
     events = []
+    dsn = source_kind == SourceKind.DSN
+    shared: ReportFields | None = None  # on the first usable recipient
     for index, rep in enumerate(report.recipients):
-        recipient = normalise_address(rep.recipient)
-        if source_kind == SourceKind.DSN and not recipient:
+        recipient = normalised(rep.recipient)
+        if dsn and not recipient:
             continue  # a DSN block without a usable address says nothing about anyone
+        if shared is None:
+            shared = ReportFields(raw, report, source_kind)
         facts = facts_for(rep, report)
-        verdict = classify(facts)
-        events.append(build_event(raw, report, rep, index, facts, verdict,
-                                  source_kind=source_kind, normalised_recipient=recipient))
+        events.append(shared.event(rep, index, facts, classify(facts),
+                                   normalised_recipient=recipient))
     return events
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from hashlib import sha256
 
 import pipeline
 from schemas.models import MailEvent, RawMessage
@@ -17,11 +18,15 @@ from .model import BounceReport, RecipientReport
 _HTML = re.compile(r"<html>.*?</html>", re.I | re.S)
 # SMTP commands as dialects may state them ("RCPT TO", "end of DATA", "END") -> one word.
 _COMMANDS = ("CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT", "QUIT")
+# the commands that normalise to themselves
+_AS_STATED = frozenset(_COMMANDS)
 _IN_REPLY_TO = re.compile(r"in reply to (?:the )?(end of data|[a-z]+)\b", re.I)
 
 
 def smtp_command(stated: str | None, diagnostic: str | None) -> str | None:
     """Normalise the failed SMTP command; fall back to Postfix's "(in reply to X command)"."""
+    if stated in _AS_STATED:
+        return stated  # already one word (most dialects state it so)
     text = (stated or "").strip().upper()
     guessed = False
     if not text and diagnostic:
@@ -62,20 +67,25 @@ def clean_diagnostic(diag: str | None, reply: int | None, status: str | None) ->
 def facts_for(rep: RecipientReport, report: BounceReport) -> Facts:
     """The classifier's input: status preferred per go-sisimai `status.Prefer`, reply code
     from the report or the diagnostic, cleaned diagnostic."""
-    in_text = status_in(rep.diagnostic)
-    reply = rep.reply_code or reply_code_in(rep.diagnostic)
+    diag = rep.diagnostic
+    extra = rep.extra
+    # the helpers answer None for no text: skip the calls (this runs on every event)
+    in_text = status_in(diag) if diag else None
+    reply = rep.reply_code or (reply_code_in(diag) if diag else None)
     status = prefer(rep.status, in_text, reply)
+    command = rep.command
+    if command not in _AS_STATED:  # smtp_command() hands those back as they are
+        lead = extra.get("lead-in")
+        command = smtp_command(command, diag) or (smtp_command(None, lead) if lead else None)
     return Facts(
         recipient=rep.recipient,
         status=status,
         reply_code=reply,
         # no Diagnostic-Code: the human-readable lead-in is the diagnostic (go-sisimai does too)
-        diagnostic=clean_diagnostic(rep.diagnostic or rep.extra.get("lead-in", "")[:1000],
-                                    reply, status),
+        diagnostic=clean_diagnostic(diag or extra.get("lead-in", "")[:1000], reply, status),
         diagnostic_type=(rep.diagnostic_type or "").upper(),
         action=(rep.action or "").lower() or None,
-        command=smtp_command(rep.command, rep.diagnostic)
-        or smtp_command(None, rep.extra.get("lead-in")),
+        command=command,
         remote_mta=rep.remote_mta,
         reporting_mta=rep.reporting_mta,
         given_reason=rep.reason,
@@ -83,8 +93,23 @@ def facts_for(rep: RecipientReport, report: BounceReport) -> Facts:
         feedback_type=rep.feedback_type,
         dialect=report.dialect,
         provider=report.provider,
-        extra=rep.extra,
+        extra=extra,
     )
+
+
+# An address as parsers usually hand it over: no brackets, white space, type prefix, quotes,
+# or dots at its ends, and some character on each side of an "@". `fields.address()` finds
+# exactly such a string whole (no `\s` to fold, no `;` for a type prefix, no delimiter to stop
+# at, nothing for strip(".")), so normalising it is just lower(): one fullmatch instead of
+# fold + two regexes (tests/unit/test_classify.py compares the two).
+_PLAIN_ADDRESS = re.compile(r'[^\s<>"(),;:.][^\s<>"(),;:]*@[^\s<>"(),;:]*[^\s<>"(),;:.]')
+
+
+def normalised(value: str | None) -> str | None:
+    """Exactly `fields.normalise_address(value)`, cheaper for plain addresses."""
+    if value and _PLAIN_ADDRESS.fullmatch(value):
+        return value.lower()
+    return normalise_address(value)
 
 
 def _domain(address: str | None) -> str | None:
@@ -102,54 +127,93 @@ def _tag(report: BounceReport, kind: str) -> str | None:
 _PARSER_PREFIX = {kind: "dsn" if kind == SourceKind.DSN else kind.value for kind in SourceKind}
 
 
+class ReportFields:
+    """What every event of one report shares (sender, tags, provenance...), worked out once
+    per report rather than once per recipient; `event()` adds the recipient's own fields."""
+
+    __slots__ = ("raw", "report", "fields", "id_prefix")
+
+    def __init__(self, raw: RawMessage, report: BounceReport, source_kind: SourceKind) -> None:
+        original = report.original
+        sender = normalised(original.sender)
+        tags = {k: v for k, v in original.tags.items() if v} if original.tags else {}
+        if original.feedback_id:
+            tags["feedback-id"] = original.feedback_id
+        has_tags = bool(original.tags)  # the tag look-ups below only when there are any
+        self.raw = raw
+        self.report = report
+        # MailEvent.make_id(raw.sha256, index, recipient) hashes these parts joined by \x1f
+        # (schemas.ids.stable_id): the constant head is joined once
+        self.id_prefix = f"event\x1f{raw.sha256}\x1f"
+        self.fields = {
+            "raw_sha256": raw.sha256,
+            "received_at": raw.received_at,
+            "source_kind": source_kind,
+            "source": raw.source.label,
+            "parser": f"{_PARSER_PREFIX.get(source_kind) or source_kind.value}.{report.dialect}",
+            "sender": sender,
+            "sender_domain": _domain(sender),
+            "message_id": original.message_id,
+            "subject": original.subject,
+            "stream": _tag(report, "stream") if has_tags else None,
+            "campaign": _tag(report, "campaign") if has_tags else None,
+            "tenant": raw.tenant or (_tag(report, "tenant") if has_tags else None),
+            "list_id": original.list_id,
+            "tags": tags,
+            "classifier_version": pipeline.CLASSIFIER_VERSION,
+        }
+
+    def event(self, rep: RecipientReport, index: int, facts: Facts, verdict: Verdict, *,
+              occurred_at: datetime | None = None,
+              normalised_recipient: str | None = None) -> MailEvent:
+        """`normalised_recipient`: `normalise_address(rep.recipient)` when the caller has it."""
+        recipient = (normalised_recipient or normalise_address(rep.recipient)
+                     or (rep.recipient or "").strip("<> ").lower())
+        report = self.report
+        shared = self.fields
+        tags = shared["tags"]
+        if rep.extra:
+            arf = None  # a plain loop: most extras hold no arf.* field, and this runs per event
+            for k, v in rep.extra.items():
+                if k.startswith("arf.") and v:
+                    if arf is None:
+                        arf = {}
+                    arf[k] = v
+            if arf:
+                tags = {**tags, **arf}  # validation copies the dict: the shared one stays as is
+        event_id = sha256(f"{self.id_prefix}{index}\x1f{recipient}".encode(
+            "utf-8", "surrogatepass")).hexdigest()[:32]
+        # The validator itself: the same validation as MailEvent(**fields) or
+        # MailEvent.model_validate(fields), without their Python-level argument handling
+        return MailEvent.__pydantic_validator__.validate_python({
+            **shared,
+            "event_id": event_id,
+            "recipient_index": index,
+            "occurred_at": (occurred_at or rep.arrival_date or rep.last_attempt or report.date
+                            or self.raw.received_at),
+            "provider": verdict.provider or report.provider,
+            "category": verdict.category,
+            "reason": verdict.reason,
+            "recipient": recipient or None,
+            "recipient_domain": recipient.rsplit("@", 1)[1] if "@" in recipient else None,
+            "status": facts.status,
+            "reply_code": facts.reply_code,
+            "action": facts.action,
+            "diagnostic": facts.diagnostic,
+            "remote_mta": rep.remote_mta,
+            "reporting_mta": rep.reporting_mta,
+            "feedback_type": rep.feedback_type,
+            "tags": tags,
+            "rule": verdict.rule,
+        })
+
+
 def build_event(raw: RawMessage, report: BounceReport, rep: RecipientReport, index: int,
                 facts: Facts, verdict: Verdict, *, source_kind: SourceKind,
                 occurred_at: datetime | None = None,
                 normalised_recipient: str | None = None) -> MailEvent:
-    """`normalised_recipient`: `normalise_address(rep.recipient)` when the caller has it."""
-    original = report.original
-    recipient = (normalised_recipient or normalise_address(rep.recipient)
-                 or (rep.recipient or "").strip("<> ").lower())
-    sender = normalise_address(original.sender)
-    when = (occurred_at or rep.arrival_date or rep.last_attempt or report.date
-            or raw.received_at)
-    tags = {k: v for k, v in original.tags.items() if v} if original.tags else {}
-    if original.feedback_id:
-        tags["feedback-id"] = original.feedback_id
-    tags.update({k: v for k, v in rep.extra.items() if k.startswith("arf.") and v})
-    has_tags = bool(original.tags)  # the tag look-ups below only when there are any
-    # model_validate(dict): the same validation as MailEvent(**fields), without the
-    # keyword-argument round trip of BaseModel.__init__ (~1 us an event)
-    return MailEvent.model_validate({
-        "event_id": MailEvent.make_id(raw.sha256, index, recipient),
-        "raw_sha256": raw.sha256,
-        "recipient_index": index,
-        "occurred_at": when,
-        "received_at": raw.received_at,
-        "source_kind": source_kind,
-        "source": raw.source.label,
-        "parser": f"{_PARSER_PREFIX.get(source_kind) or source_kind.value}.{report.dialect}",
-        "provider": verdict.provider or report.provider,
-        "category": verdict.category,
-        "reason": verdict.reason,
-        "recipient": recipient or None,
-        "recipient_domain": _domain(recipient),
-        "sender": sender,
-        "sender_domain": _domain(sender),
-        "status": facts.status,
-        "reply_code": facts.reply_code,
-        "action": facts.action,
-        "diagnostic": facts.diagnostic,
-        "remote_mta": rep.remote_mta,
-        "reporting_mta": rep.reporting_mta,
-        "feedback_type": rep.feedback_type,
-        "message_id": original.message_id,
-        "subject": original.subject,
-        "stream": _tag(report, "stream") if has_tags else None,
-        "campaign": _tag(report, "campaign") if has_tags else None,
-        "tenant": raw.tenant or (_tag(report, "tenant") if has_tags else None),
-        "list_id": original.list_id,
-        "tags": tags,
-        "classifier_version": pipeline.CLASSIFIER_VERSION,
-        "rule": verdict.rule,
-    })
+    """One event; `normalised_recipient`: `normalise_address(rep.recipient)` when the caller
+    has it. Several recipients of one report: `ReportFields(...).event(...)` for each."""
+    return ReportFields(raw, report, source_kind).event(
+        rep, index, facts, verdict, occurred_at=occurred_at,
+        normalised_recipient=normalised_recipient)

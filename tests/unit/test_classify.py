@@ -188,3 +188,28 @@ def test_pairs_match_only_in_order_and_vetoes_win():
     # "recipient address rejected" vetoes "rejected" even though "sender rejected" is there
     assert "rejected" not in reasons_in("550 recipient address rejected: sender rejected")
     assert "rejected" in reasons_in("550 sender rejected")
+
+
+def test_plain_address_fast_path_is_normalise_address():
+    """events.normalised() takes a shortcut for plain addresses: it must answer exactly as
+    fields.normalise_address() on every shape, plain or not (a seeded random soup of the
+    characters the address regex treats specially, plus hand-picked edge cases)."""
+    import random
+
+    from pipeline.dsn.events import _PLAIN_ADDRESS, normalised
+    from pipeline.dsn.fields import normalise_address
+
+    cases = ["Bob@Example.COM", "a@b", "a@@", "@b", "a@", ".a@b", "a@b.", "a.b@c.d",
+             "a@b@c", "<a@b>", "rfc822; a@b", "a @b", "a@b\u00a0", "Ünï@例え.jp", "a@b>",
+             "\"a\"@b", "a@(b)", "a;b@c", "x-foo; A@B", "", None, "a@b\u2028c", "..@..",
+             "a.@.b", "K\u212a@b"]
+    rng = random.Random(7)
+    alphabet = "ab.@<>\"(),;: \t\u00a0Xx1-_;rfc822"
+    mostly_plain = "ab.@X1-_.@"
+    cases += ["".join(rng.choice(chars) for _ in range(rng.randint(1, 12)))
+              for chars in (alphabet, mostly_plain) for _ in range(3000)]
+    plain = 0
+    for value in cases:
+        assert normalised(value) == normalise_address(value), repr(value)
+        plain += bool(value and _PLAIN_ADDRESS.fullmatch(value))
+    assert plain > 500  # the shortcut was taken often enough to be tested
