@@ -224,7 +224,12 @@ def test_content_charset_matches_the_stdlib():
 
 def test_dialect_header_lookups_match_the_stdlib():
     from pipeline.core import parse_email
-    from pipeline.dsn.dialects._mail import has_header_prefix, header_get, received_lines
+    from pipeline.dsn.dialects._mail import (
+        has_header_prefix,
+        header_get,
+        received_lines,
+        received_text,
+    )
     from pipeline.mime.view import MailView
 
     names = ["From", "subject", "X-SES-Outgoing", "Content-Type", "Received", "X-Mailer",
@@ -238,6 +243,9 @@ def test_dialect_header_lookups_match_the_stdlib():
             got, want = header_get(mail, name), msg.get(name)
             assert str(got) == str(want) and type(got) is type(want)
         assert received_lines(mail) == [str(v) for v in msg.get_all("Received") or []]
+        for phrase in ("(qmail ", ".au.com (", "by ", "from a", "zz"):
+            assert (phrase in received_text(mail)) == (
+                any(phrase in r for r in received_lines(mail)))
         for prefix in ("x-barracuda", "x-ms-", "received"):
             assert has_header_prefix(mail, prefix) == any(
                 k.lower().startswith(prefix) for k in msg.keys())
@@ -253,3 +261,118 @@ def test_status_and_reply_code_regexes_match_their_plain_forms(text):
     for fast, reference in plain.items():
         a, b = fast.search(text), reference.search(text)
         assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups()))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=' <>"(),;:@ab.\t\n', max_size=16))
+def test_address_regex_matches_its_plain_form(text):
+    # the token-boundary look-behind and the greedy domain run change no match or group
+    plain = re.compile(r"<?([^\s<>\"(),;:]+@[^\s<>\"(),;:]+?)>?(?=[\s>,;:)\"]|$)")
+    a, b = fields._ADDRESS.search(text), plain.search(text)
+    assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups()))
+
+
+def test_original_from_text_matches_all_header_pairs():
+    # original_from_text() builds only the pairs original_from_pairs() reads
+    for text in _texts() + _mutants(400, seed=6):
+        for start in (0, text.find("\n\n") + 2):
+            block = text[start:]
+            want = fields.original_from_pairs(fields.header_pairs(block))
+            got = fields.original_from_text(block)
+            assert got == want and list(got.tags.items()) == list(want.tags.items())
+
+
+# --- dialect text shortcuts (dialects/_mail.py): the decoded text is the reference ------------
+
+_LEAF_VARIANTS = [  # (Content-Type, Content-Transfer-Encoding or None, body bytes)
+    ("text/plain", None, b"This is an automatically generated message from SendGrid.\n"),
+    ("text/plain; charset=us-ascii", "7bit", b"plain\r\nFinal-Recipient: rfc822; a@b\r\n"),
+    ("text/plain; charset=utf-8", "8bit", "h\u00e9 SendGrid.\n".encode()),
+    ("text/plain; charset=iso-2022-jp", None, b"\x1b$B$3\x1b(B Final-Recipient:\n"),
+    ("text/plain; charset=utf-16", None, "Final-Recipient:".encode("utf-16")),
+    ("text/plain; charset=shift_jis", None, b"\x83\x40Final-Recipient: x\n"),
+    ("text/plain", "quoted-printable", b"Final-Rec=\nipient: =41\n"),
+    ("text/plain", "base64", b"RmluYWwtUmVjaXBpZW50OiBh\n"),
+    ("text/html; charset=windows-1252", None, b"<p>Final-Recipient: \x93q\x94</p>\n"),
+    ("text/plain; charset=x-unknown", None, b"Final-Recipient: a\n"),
+    ("text/plain; charset=latin-1", " 7BIT ", b"Final-Recipient: \xe9\n"),
+]
+
+
+def _variant_messages() -> list[bytes]:
+    out = []
+    for ctype, cte, body in _LEAF_VARIANTS:
+        head = f"Content-Type: {ctype}\n" + (f"Content-Transfer-Encoding: {cte}\n" if cte else "")
+        out.append(b"From: a@b\nSubject: s\n" + head.encode() + b"\n" + body)
+        out.append(b"From: a@b\nSubject: s\nMIME-Version: 1.0\n"
+                   b"Content-Type: multipart/report; boundary=\"B\"\n\n--B\n" + head.encode()
+                   + b"\n" + body + b"\n--B\nContent-Type: message/delivery-status\n\n"
+                   b"Reporting-MTA: dns; x\n\nFinal-Recipient: rfc822; a@b\nStatus: 5.1.1\n"
+                   b"\n--B\nContent-Type: message/rfc822\n\nSubject: r\n\n" + body + b"\n--B--\n")
+    return out
+
+
+def test_full_text_has_matches_the_full_text():
+    from pipeline.core import parse_email
+    from pipeline.dsn.dialects._mail import full_text_has
+    from pipeline.mime.view import MailView
+
+    phrases = ["This is an automatically generated message from SendGrid.", "Final-Recipient:",
+               "Final-Recipient: rfc822; a@b", "Status: 5.1.1", "SendGrid.", "q", "absent!"]
+    datas = _variant_messages() + [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    fast = 0
+    for data in datas:
+        for phrase in phrases:
+            mail = MailView.of(parse_email(data))
+            got = full_text_has(mail, phrase)
+            fast += "full_text" not in mail.__dict__
+            assert got == (phrase in MailView(parse_email(data)).full_text), (data[:300], phrase)
+    assert fast  # the shortcut is taken somewhere, not only the fallback
+
+
+def test_plain_ascii_text_matches_decoded_text():
+    from pipeline.core import parse_email
+    from pipeline.dsn.dialects._mail import plain_ascii_text
+    from pipeline.dsn.dialects._provider_kit import _CHARSET_ALIASES, _FALLBACK_CHARSETS
+    from pipeline.mime.view import MailView, decoded_text
+
+    datas = _variant_messages() + [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    taken = 0
+    for data in datas:
+        for part in MailView(parse_email(data)).parts:
+            if part.is_multipart():
+                continue
+            for aliases, fallbacks in ((None, ("utf-8", "latin-1")),
+                                       (_CHARSET_ALIASES, _FALLBACK_CHARSETS)):
+                got = plain_ascii_text(part, aliases)
+                if got is not None:
+                    taken += 1
+                    assert got == decoded_text(part, fallbacks=fallbacks, aliases=aliases)
+    assert taken
+
+
+def test_phrase_tables_are_read_lowered_once_with_the_same_answers():
+    from pipeline.dsn.dialects import lhost_exim, lhost_qmail, lhost_yahoo
+    from pipeline.dsn.dialects._lhost_software import first_phrase
+    from pipeline.dsn.dialects._mail import lowered_table
+    from pipeline.dsn.dialects._provider_kit import phrase_reason
+
+    def reference(text, table):
+        low = text.lower()
+        for reason, phrases in table.items():
+            if any(p.lower() in low for p in phrases):
+                return reason
+        return None
+
+    tables = [lhost_exim.MESSAGES_OF, lhost_qmail.MESSAGES_OF, lhost_yahoo.MESSAGES_OF,
+              {"b": ("MiXeD Case",), "a": ("mixed",)}]
+    rnd = random.Random(7)
+    for table in tables:
+        assert lowered_table(table) is lowered_table(table)
+        phrases = [p for ps in table.values() for p in ps]
+        for _ in range(300):
+            text = " ".join(rnd.choice(phrases + ["x", "550", "MIXED case"])
+                            for _ in range(rnd.randint(0, 3)))
+            text = text.upper() if rnd.random() < 0.3 else text
+            assert first_phrase(text, table) == reference(text, table)
+            assert phrase_reason(text, table) == reference(text, table)

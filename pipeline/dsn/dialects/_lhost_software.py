@@ -29,6 +29,7 @@ from ..fields import (
     value_type,
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
+from ._mail import lowered_table, plain_ascii_text
 
 __all__ = [
     "address", "fold", "parse_date", "reply_code_in", "status_in", "strip_type",
@@ -50,6 +51,8 @@ _RECIPIENT_START = frozenset(_RECIPIENT_FIELDS[:2])
 
 
 def nl(text: str) -> str:
+    if text and "\r" not in text:   # nothing to change: one memchr instead of a regex pass
+        return text
     return normalise_newlines(text)
 
 
@@ -59,7 +62,10 @@ def text_of(part: email.message.Message) -> str:
     Memoised on the part: body_text() and all_text() decode the same first text part."""
     memo = part.__dict__.get("_dsn_text_of")
     if memo is None:
-        memo = part.__dict__["_dsn_text_of"] = decoded_text(part, fallbacks=("utf-8", "latin-1"))
+        memo = plain_ascii_text(part)
+        if memo is None:
+            memo = decoded_text(part, fallbacks=("utf-8", "latin-1"))
+        part.__dict__["_dsn_text_of"] = memo
     return memo
 
 
@@ -334,9 +340,10 @@ def first_phrase(text: str | None, table: dict[str, tuple[str, ...]]) -> str | N
     if not text:
         return None
     low = text.lower()
-    for reason, phrases in table.items():
-        if any(p.lower() in low for p in phrases):
-            return reason
+    for reason, phrases in lowered_table(table):
+        for phrase in phrases:
+            if phrase in low:
+                return reason
     return None
 
 

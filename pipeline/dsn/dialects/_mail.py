@@ -6,12 +6,19 @@ stdlib's `msg.get(name)` and `msg.get_all(name)` lower-case every header name on
 here they are answered from the MailView's one-pass index of top-level headers (`_headers`:
 first raw value per lower-case name) or memoised on the view, with exactly the stdlib's answers.
 (Decoded part text: `pipeline.mime.view.decoded_text`, which reads the charset cheaply.)
+Also here, each exactly equal to the slower form it replaces (tests/unit/test_dsn_fast_fields.py
+compares them): `plain_ascii_text` (an ASCII, unencoded part is its own decoded text),
+`full_text_has` (`phrase in mail.full_text` without building it when no part needs decoding;
+it mirrors MailView.full_text's walk, so a change there must be made here too),
+`received_text` (one search over the Received lines) and `lowered_table` (phrase tables
+lower-cased once).
 """
 from __future__ import annotations
 
 import re
 
-from ...mime.view import MailView
+from ...mime.view import MailView, content_charset, normalise_newlines
+from ..fields import message_text
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
@@ -41,3 +48,113 @@ def received_lines(mail: MailView) -> list[str]:
             memo = []
         mail.__dict__["_dsn_received"] = memo
     return memo
+
+
+# Charsets whose decoding maps ASCII bytes to the same characters and no other byte to an
+# ASCII character (with "replace" too): an ASCII phrase is in the decoded text exactly when it
+# is in the raw bytes. (Not Shift_JIS, ISO-2022-JP, UTF-16...: there ASCII bytes change sense.)
+_ASCII_SAFE_CHARSETS = frozenset((None, "", "us-ascii", "ascii", "utf-8", "utf8", "iso-8859-1",
+                                  "latin-1", "latin1", "iso-8859-15", "windows-1252"))
+# Transfer encodings `get_payload(decode=True)` decodes; any other value leaves the bytes as-is.
+_DECODED_CTES = frozenset(("quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"))
+_FIELD_BLOCK_TYPES = ("message/delivery-status", "message/global-delivery-status",
+                      "message/feedback-report")
+
+
+def full_text_has(mail: MailView, phrase: str) -> bool:
+    """Exactly `phrase in mail.full_text` for an ASCII `phrase` without CR/LF, without
+    decoding every text part when that can be avoided: a dialect's cheap negative test (the
+    view's full text is built only when a part needs real decoding or holds the phrase).
+
+    full_text joins, with "\\n", the decoded text of each text/* leaf (of the whole body when
+    the message is not multipart) and the field-block text of each delivery-status /
+    feedback-report part; a phrase without a newline lies inside one chunk. A leaf whose
+    payload is ASCII text, not transfer-encoded, in an ASCII-safe charset decodes to itself."""
+    if "full_text" in mail.__dict__:
+        return phrase in mail.full_text
+    try:
+        msg = mail.msg
+        if not msg.is_multipart():
+            leaves = [msg]
+        else:
+            leaves = []
+            skip: set[int] = set()
+            for ctype, part in mail.part_types:   # the same walk as MailView.full_text
+                if id(part) in skip:
+                    continue
+                if ctype in _FIELD_BLOCK_TYPES:
+                    if phrase in message_text(part):   # memoised on the part
+                        return True
+                    blocks = part.get_payload()
+                    if isinstance(blocks, list):
+                        skip.update(id(b) for b in blocks)
+                    continue
+                if part.is_multipart():
+                    continue
+                if ctype.startswith("text/"):
+                    leaves.append(part)
+        for part in leaves:
+            if _plain_charset(part) is None:
+                return phrase in mail.full_text    # needs real decoding: build the text
+            if phrase in part._payload:
+                return True
+        return False
+    except Exception:  # noqa: BLE001 - let full_text itself answer (or raise) as before
+        return phrase in mail.full_text
+
+
+def plain_ascii_text(part, aliases: dict[str, str] | None = None) -> str | None:
+    """`decoded_text(part, ...)` for a leaf whose payload is ASCII text, not transfer-encoded,
+    in an ASCII-safe charset (after `aliases`): that payload decodes to itself under the
+    declared charset and every fallback, so only its newlines change. None otherwise (the
+    caller decodes). Skips get_payload(decode=True)'s byte copy and the decode on the common
+    plain-text bounce part."""
+    declared = _plain_charset(part)
+    if declared is None or (aliases and aliases.get(declared, declared) not in
+                            _ASCII_SAFE_CHARSETS):
+        return None
+    payload = part._payload
+    return normalise_newlines(payload) if "\r" in payload else payload
+
+
+def _plain_charset(part) -> str | None:
+    """The declared charset (lower case, "" when none) of a leaf whose raw payload is its
+    decoded text: an ASCII string, not transfer-encoded, in an ASCII-safe charset; None for
+    any other part. Memoised on the part (full_text_has and the dialects' text both ask)."""
+    memo = part.__dict__.get("_dsn_plain_charset", False)
+    if memo is False:
+        payload = part._payload
+        memo = None
+        if isinstance(payload, str) and payload.isascii() and str(
+                part.get("content-transfer-encoding", "")).lower() not in _DECODED_CTES:
+            declared = (content_charset(part) or "").lower()
+            if declared in _ASCII_SAFE_CHARSETS:
+                memo = declared
+        part.__dict__["_dsn_plain_charset"] = memo
+    return memo
+
+
+def received_text(mail: MailView) -> str:
+    """`received_lines(mail)` joined by "\\n", once per message: a phrase without a newline is
+    in this text exactly when it is in one of the lines (no match can span the joins), so
+    `phrase in received_text(mail)` answers `any(phrase in r for r in received_lines(mail))`
+    with one C-level search."""
+    memo = mail.__dict__.get("_dsn_received_text")
+    if memo is None:
+        memo = mail.__dict__["_dsn_received_text"] = "\n".join(received_lines(mail))
+    return memo
+
+
+# id(table) -> (table, its lowered form); the table itself is kept so its id stays its own.
+_LOWERED_TABLES: dict[int, tuple[object, tuple[tuple[str, tuple[str, ...]], ...]]] = {}
+
+
+def lowered_table(table) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """((reason, (phrase.lower(), ...)), ...) of a dialect's constant phrase table
+    ({reason: phrases}), in the table's order, computed once per table instead of lowering
+    every phrase on every lookup."""
+    entry = _LOWERED_TABLES.get(id(table))
+    if entry is None or entry[0] is not table:
+        entry = _LOWERED_TABLES[id(table)] = (table, tuple(
+            (reason, tuple(p.lower() for p in phrases)) for reason, phrases in table.items()))
+    return entry[1]

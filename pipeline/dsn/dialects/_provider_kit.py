@@ -10,9 +10,10 @@ from __future__ import annotations
 import email.message
 from collections.abc import Iterable, Mapping
 
-from ...mime.view import decoded_text, normalise_newlines
+from ...mime.view import MailView, decoded_text, normalise_newlines
 from ..fields import original_from_text as _original_from_header_block
 from ..fields import (
+    RETURNED_TYPES,
     address,
     fold,
     original_message,
@@ -23,6 +24,7 @@ from ..fields import (
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import recipient_report
+from ._mail import lowered_table, plain_ascii_text
 
 __all__ = [
     "address", "fold", "reply_code_in", "status_in", "parse_date", "original_message",
@@ -44,9 +46,22 @@ def part_text(part: email.message.Message) -> str:
     Memoised on the part: several provider dialects read the same text part."""
     memo = part.__dict__.get("_dsn_part_text")
     if memo is None:
-        memo = part.__dict__["_dsn_part_text"] = decoded_text(
-            part, fallbacks=_FALLBACK_CHARSETS, aliases=_CHARSET_ALIASES)
+        memo = plain_ascii_text(part, _CHARSET_ALIASES)
+        if memo is None:
+            memo = decoded_text(part, fallbacks=_FALLBACK_CHARSETS, aliases=_CHARSET_ALIASES)
+        part.__dict__["_dsn_part_text"] = memo
     return memo
+
+
+def _walked_types(msg: email.message.Message) -> list[tuple[str, email.message.Message]] | None:
+    """(content type, part) of every part of `msg` in walk() order, from the shared MailView
+    (walked and typed once per message, not once per dialect); None when the view could not
+    walk the message (its parts fell back to [msg]): the caller walks it itself then."""
+    view = MailView.of(msg)
+    parts = view.parts
+    if len(parts) == 1 and msg.is_multipart():
+        return None
+    return view.part_types
 
 
 def plain_text(msg: email.message.Message) -> str:
@@ -54,6 +69,12 @@ def plain_text(msg: email.message.Message) -> str:
     try:
         if not msg.is_multipart():
             return part_text(msg)
+        typed = _walked_types(msg)
+        if typed is not None:
+            for ctype, part in typed:
+                if ctype == "text/plain" and not part.is_multipart():
+                    return part_text(part)
+            return ""
         for part in msg.walk():
             if part.get_content_type() == "text/plain" and not part.is_multipart():
                 return part_text(part)
@@ -114,7 +135,11 @@ def original_from_text(text: str) -> OriginalMessage:
 def original_of(msg: email.message.Message, tail_text: str = "") -> OriginalMessage:
     """The returned message's headers: attached part first, pasted text second."""
     try:
-        found = original_message(list(msg.walk()))
+        typed = _walked_types(msg)
+        if typed is None:
+            found = original_message(list(msg.walk()))
+        else:   # original_message() of the parts that can match: the same first part
+            found = original_message([p for t, p in typed if t in RETURNED_TYPES])
     except Exception:  # noqa: BLE001
         found = OriginalMessage()
     if found.message_id or found.sender or found.subject:
@@ -127,9 +152,9 @@ def phrase_reason(text: str | None, table: Mapping[str, Iterable[str]]) -> str |
     if not text:
         return None
     low = text.lower()
-    for reason, phrases in table.items():
+    for reason, phrases in lowered_table(table):
         for phrase in phrases:
-            if phrase.lower() in low:
+            if phrase in low:
                 return reason
     return None
 

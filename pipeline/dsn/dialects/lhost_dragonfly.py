@@ -12,7 +12,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import received_lines
+from ._mail import received_text
 from ._lhost_software import address, body_text, build, command_in, first_phrase, split_at
 
 NAME = "lhost-dragonfly"
@@ -32,8 +32,7 @@ _DID_NOT_LIKE = re.compile(r"^(\S+)(?: \[([^\]]+)\])? did not like our ([A-Z]+(?
 def inquire(mail: MailView) -> BounceReport | None:
     if "Mail delivery failed" not in mail.subject:
         return None
-    received = received_lines(mail)
-    if not any(" (DragonFly Mail Agent" in str(r) for r in received):
+    if " (DragonFly Mail Agent" not in received_text(mail):   # in no Received line
         return None
     head, tail = split_at(body_text(mail), RETURNED_MARKERS)
     recipients: list[RecipientReport] = []

@@ -12,7 +12,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import header_get, received_lines
+from ._mail import header_get, received_text
 from ._lhost_software import EMAIL, body_text, build, fold
 
 NAME = "lhost-exchange2003"
@@ -43,8 +43,7 @@ def _is_exchange2003(mail: MailView) -> bool:
         return True
     if mail.header("X-MimeOLE").startswith("Produced By Microsoft Exchange"):
         return True
-    return any(" with Internet Mail Service (" in str(r)
-               for r in received_lines(mail))
+    return " with Internet Mail Service (" in received_text(mail)   # any line holds it
 
 
 @dialect(NAME, order=280)

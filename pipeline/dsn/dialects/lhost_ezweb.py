@@ -21,7 +21,7 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import received_lines
+from ._mail import received_text
 from ._provider_kit import (
     address,
     all_text,
@@ -58,9 +58,9 @@ def _matches(mail: MailView) -> int:
     sender = mail.from_
     score = ("Postmaster@ezweb.ne.jp" in sender) + ("Postmaster@au.com" in sender)
     score += mail.subject == SUBJECT
-    received = received_lines(mail)
-    score += any("ezweb.ne.jp (EZweb Mail) with" in r for r in received)
-    score += any(".au.com (" in r for r in received)
+    received = received_text(mail)   # "in" the joined lines = in any one of them
+    score += "ezweb.ne.jp (EZweb Mail) with" in received
+    score += ".au.com (" in received
     msgid = mail.header("Message-ID")
     score += msgid.endswith(".ezweb.ne.jp>") or msgid.endswith(".au.com>")
     return score

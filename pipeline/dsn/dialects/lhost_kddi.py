@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import received_lines
+from ._mail import received_text
 from ._provider_kit import (
     address,
     all_text,
@@ -43,7 +43,8 @@ def _matches(mail: MailView) -> bool:
         return True
     if mail.header("Reply-To").lower() == "no-reply@app.auone-net.jp":
         return True
-    return any("ezweb.ne.jp (" in r or ".au.com (" in r for r in received_lines(mail))
+    received = received_text(mail)   # one search per phrase instead of one per line
+    return "ezweb.ne.jp (" in received or ".au.com (" in received
 
 
 @dialect(NAME, order=162)

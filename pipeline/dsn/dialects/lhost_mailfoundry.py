@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import received_lines
+from ._mail import received_text
 from ._lhost_software import address, body_text, build, fold
 
 NAME = "lhost-mailfoundry"
@@ -19,7 +19,7 @@ ERROR = "Delivery failed for the following reason:"
 
 @dialect(NAME, order=295)
 def inquire(mail: MailView) -> BounceReport | None:
-    if not any("(MAILFOUNDRY)" in str(r) for r in received_lines(mail)) and \
+    if "(MAILFOUNDRY)" not in received_text(mail) and \
             mail.subject != "Message delivery has failed":
         return None
     recipients: list[RecipientReport] = []

@@ -13,7 +13,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import received_lines
+from ._mail import received_text
 from ._lhost_software import body_text, build, dsn_recipients, first_phrase, split_at
 
 NAME = "lhost-opensmtpd"
@@ -40,8 +40,7 @@ def _is_opensmtpd(mail: MailView) -> bool:
         mail.from_.startswith("Mailer Daemon <")
     if votes == 0:
         return False
-    received = received_lines(mail)
-    return votes == 2 or any(" (OpenSMTPD) with " in str(r) for r in received)
+    return votes == 2 or " (OpenSMTPD) with " in received_text(mail)   # in any line
 
 
 @dialect(NAME, order=260)

@@ -13,7 +13,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import received_lines
+from ._mail import received_text
 from ._lhost_software import body_text, build, command_in, first_phrase, fold, split_at
 
 NAME = "lhost-qmail"
@@ -82,7 +82,7 @@ FAIL_ON_LDAP: dict[str, tuple[str, ...]] = {
 def _is_qmail(mail: MailView) -> bool:
     if mail.subject in SUBJECTS:
         return True
-    return any("(qmail " in str(r) for r in received_lines(mail))
+    return "(qmail " in received_text(mail)   # = any("(qmail " in r for r in lines)
 
 
 def _reason(r: RecipientReport, remote_said: str) -> None:

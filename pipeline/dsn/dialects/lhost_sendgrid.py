@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._mail import header_get
+from ._mail import full_text_has, header_get
 from ._provider_kit import ds_recipients, original_of, report, specific_status
 
 NAME = "lhost-sendgrid"
@@ -32,9 +32,9 @@ def inquire(mail: MailView):
             mail.from_.lower().startswith("mailer-daemon"):
         return None
     try:
+        if not full_text_has(mail, MESSAGE_START):   # cheap: most bounces have From
+            return None                               # MAILER-DAEMON, few are SendGrid's
         text = mail.full_text
-        if MESSAGE_START not in text:
-            return None
         ds = dsn_text(mail)
         if not ds:
             return None
