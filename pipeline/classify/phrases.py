@@ -133,21 +133,9 @@ def _pair_hit(c: _Compiled, text: str, found: frozenset[str]) -> tuple[str, ...]
 
 
 def matches(reason: str, text: str, found: frozenset[str] | None = None) -> bool:
-    """Does `reason`'s table match `text` (lower case)? Same answer as
-    `included(reason, text) is not None`; `found` is `phrases_in(text)` when the caller has
-    it already (one pass serves every table)."""
-    if not text:
-        return False
-    c = _COMPILED.get(reason)
-    if c is None:
-        return False
-    if found is None:
-        found = phrases_in(text)
-    if not found or not found.isdisjoint(c.isnot_set):
-        return False
-    if not found.isdisjoint(c.index_set):
-        return True
-    return _pair_hit(c, text, found) is not None
+    """Does `reason`'s table match `text` (lower case)? `found` is `phrases_in(text)` when the
+    caller has it already (one pass serves every table). The hot path asks `reasons_in`."""
+    return included(reason, text, found) is not None
 
 
 def included(reason: str, text: str, found: frozenset[str] | None = None) -> str | None:

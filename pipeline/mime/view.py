@@ -24,7 +24,7 @@ def unsurrogate(text: str) -> str:
     """Undo the stdlib's surrogateescape of raw 8-bit bytes (UTF-8 in headers or in parts
     it split itself, e.g. message/global-delivery-status): valid UTF-8 comes back as text,
     the rest becomes U+FFFD. Downstream (JSON, Arrow) cannot encode lone surrogates."""
-    if not _SURROGATE.search(text):
+    if text.isascii() or not _SURROGATE.search(text):  # isascii() reads a flag
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
@@ -93,7 +93,9 @@ _NEWLINES = re.compile(r"\r\n?")
 
 
 def normalise_newlines(text: str) -> str:
-    return _NEWLINES.sub("\n", text or "")
+    if not text:
+        return ""
+    return _NEWLINES.sub("\n", text) if "\r" in text else text
 
 
 def decoded_text(part: email.message.Message, *, fallbacks: tuple[str, ...] = ("utf-8",),
@@ -192,30 +194,40 @@ class MailView:
         return ""
 
     @cached_property
-    def full_text(self) -> str:
-        """All text/* parts and the delivery-status / feedback-report field blocks (as text),
-        joined: for dialects that scan."""
+    def text_sources(self) -> list[tuple[bool, email.message.Message]]:
+        """The parts `full_text` is made of, in order: (True, part) for a delivery-status /
+        feedback-report part (its field blocks, as text), (False, part) for a text/* leaf
+        (the message itself when it is not multipart). Shared with dialects that test a
+        phrase without building the whole text."""
         if not self.msg.is_multipart():
-            return part_text(self.msg)
-        chunks = []
+            return [(False, self.msg)]
+        sources = []
         skip: set[int] = set()
         for ctype, part in self.part_types:
             if id(part) in skip:
                 continue
             if ctype in _FIELD_BLOCK_TYPES:
-                # the stdlib split these into header blocks: their fields are headers, so
-                # part_text() of the blocks would lose them; rebuild the text instead
-                from ..dsn.fields import message_text
-                chunks.append(message_text(part))
+                sources.append((True, part))
                 blocks = part.get_payload()
-                if isinstance(blocks, list):
+                if isinstance(blocks, list):  # its blocks are read through the part
                     skip.update(id(b) for b in blocks)
                 continue
-            if part.is_multipart():
-                continue
-            if ctype.startswith("text/"):
-                chunks.append(part_text(part))
-        return "\n".join(chunks)
+            if not part.is_multipart() and ctype.startswith("text/"):
+                sources.append((False, part))
+        return sources
+
+    @cached_property
+    def full_text(self) -> str:
+        """All text/* parts and the delivery-status / feedback-report field blocks (as text),
+        joined: for dialects that scan."""
+        if not self.msg.is_multipart():
+            return part_text(self.msg)
+        from ..dsn.fields import message_text  # fields imports this module
+
+        # the stdlib split field parts into header blocks: their fields are headers, so
+        # part_text() of the blocks would lose them; message_text() rebuilds the text
+        return "\n".join(message_text(part) if fields else part_text(part)
+                         for fields, part in self.text_sources)
 
     @cached_property
     def part_types(self) -> list[tuple[str, email.message.Message]]:

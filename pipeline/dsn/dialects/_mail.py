@@ -57,8 +57,6 @@ _ASCII_SAFE_CHARSETS = frozenset((None, "", "us-ascii", "ascii", "utf-8", "utf8"
                                   "latin-1", "latin1", "iso-8859-15", "windows-1252"))
 # Transfer encodings `get_payload(decode=True)` decodes; any other value leaves the bytes as-is.
 _DECODED_CTES = frozenset(("quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"))
-_FIELD_BLOCK_TYPES = ("message/delivery-status", "message/global-delivery-status",
-                      "message/feedback-report")
 
 
 def full_text_has(mail: MailView, phrase: str) -> bool:
@@ -73,26 +71,13 @@ def full_text_has(mail: MailView, phrase: str) -> bool:
     if "full_text" in mail.__dict__:
         return phrase in mail.full_text
     try:
-        msg = mail.msg
-        if not msg.is_multipart():
-            leaves = [msg]
-        else:
-            leaves = []
-            skip: set[int] = set()
-            for ctype, part in mail.part_types:   # the same walk as MailView.full_text
-                if id(part) in skip:
-                    continue
-                if ctype in _FIELD_BLOCK_TYPES:
-                    if phrase in message_text(part):   # memoised on the part
-                        return True
-                    blocks = part.get_payload()
-                    if isinstance(blocks, list):
-                        skip.update(id(b) for b in blocks)
-                    continue
-                if part.is_multipart():
-                    continue
-                if ctype.startswith("text/"):
-                    leaves.append(part)
+        leaves = []
+        for fields, part in mail.text_sources:   # the parts MailView.full_text joins
+            if fields:
+                if phrase in message_text(part):   # memoised on the part
+                    return True
+            else:
+                leaves.append(part)
         for part in leaves:
             if _plain_charset(part) is None:
                 return phrase in mail.full_text    # needs real decoding: build the text
