@@ -240,10 +240,7 @@ def find_reason(f: Facts) -> tuple[str, str]:
     by_status = status_reason(f.status)
     if f.diagnostic_type in ("SMTP", ""):
         given = f.given_reason
-        if given == "mailboxfull" or by_status == "mailboxfull":  # the first probe, no table
-            return "mailboxfull", f"status.{f.status}" if by_status == "mailboxfull" else \
-                "phrase.mailboxfull"
-        hits = f.table_hits  # every other path asks a table question
+        hits = f.table_hits
         for name, probe in PROBES:
             if probe is _STATUS_OR_PHRASE:
                 found = given == name or by_status == name or name in hits

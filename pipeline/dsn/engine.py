@@ -16,7 +16,8 @@ from ..errors import ParseError
 from ..mime.view import MailView
 from . import rfc3464
 from .dialects import dialects
-from .events import ReportFields, facts_for, normalised
+from .events import ReportFields, facts_for
+from .fields import normalise_address
 from .model import BounceReport
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def events_for(raw: RawMessage, report: BounceReport, *,
     dsn = source_kind == SourceKind.DSN
     shared: ReportFields | None = None  # on the first usable recipient
     for index, rep in enumerate(report.recipients):
-        recipient = normalised(rep.recipient)
+        recipient = normalise_address(rep.recipient)
         if dsn and not recipient:
             continue  # a DSN block without a usable address says nothing about anyone
         if shared is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from hashlib import sha256
 
 import pipeline
 from schemas.models import MailEvent, RawMessage
@@ -73,10 +72,8 @@ def facts_for(rep: RecipientReport, report: BounceReport) -> Facts:
     in_text = status_in(diag) if diag else None
     reply = rep.reply_code or (reply_code_in(diag) if diag else None)
     status = prefer(rep.status, in_text, reply)
-    command = rep.command
-    if command not in _AS_STATED:  # smtp_command() hands those back as they are
-        lead = extra.get("lead-in")
-        command = smtp_command(command, diag) or (smtp_command(None, lead) if lead else None)
+    lead = extra.get("lead-in")
+    command = smtp_command(rep.command, diag) or (smtp_command(None, lead) if lead else None)
     return Facts(
         recipient=rep.recipient,
         status=status,
@@ -95,21 +92,6 @@ def facts_for(rep: RecipientReport, report: BounceReport) -> Facts:
         provider=report.provider,
         extra=extra,
     )
-
-
-# An address as parsers usually hand it over: no brackets, white space, type prefix, quotes,
-# or dots at its ends, and some character on each side of an "@". `fields.address()` finds
-# exactly such a string whole (no `\s` to fold, no `;` for a type prefix, no delimiter to stop
-# at, nothing for strip(".")), so normalising it is just lower(): one fullmatch instead of
-# fold + two regexes (tests/unit/test_classify.py compares the two).
-_PLAIN_ADDRESS = re.compile(r'[^\s<>"(),;:.][^\s<>"(),;:]*@[^\s<>"(),;:]*[^\s<>"(),;:.]')
-
-
-def normalised(value: str | None) -> str | None:
-    """Exactly `fields.normalise_address(value)`, cheaper for plain addresses."""
-    if value and _PLAIN_ADDRESS.fullmatch(value):
-        return value.lower()
-    return normalise_address(value)
 
 
 def _domain(address: str | None) -> str | None:
@@ -131,20 +113,17 @@ class ReportFields:
     """What every event of one report shares (sender, tags, provenance...), worked out once
     per report rather than once per recipient; `event()` adds the recipient's own fields."""
 
-    __slots__ = ("raw", "report", "fields", "id_prefix")
+    __slots__ = ("raw", "report", "fields")
 
     def __init__(self, raw: RawMessage, report: BounceReport, source_kind: SourceKind) -> None:
         original = report.original
-        sender = normalised(original.sender)
+        sender = normalise_address(original.sender)
         tags = {k: v for k, v in original.tags.items() if v} if original.tags else {}
         if original.feedback_id:
             tags["feedback-id"] = original.feedback_id
         has_tags = bool(original.tags)  # the tag look-ups below only when there are any
         self.raw = raw
         self.report = report
-        # MailEvent.make_id(raw.sha256, index, recipient) hashes these parts joined by \x1f
-        # (schemas.ids.stable_id): the constant head is joined once
-        self.id_prefix = f"event\x1f{raw.sha256}\x1f"
         self.fields = {
             "raw_sha256": raw.sha256,
             "received_at": raw.received_at,
@@ -181,13 +160,11 @@ class ReportFields:
                     arf[k] = v
             if arf:
                 tags = {**tags, **arf}  # validation copies the dict: the shared one stays as is
-        event_id = sha256(f"{self.id_prefix}{index}\x1f{recipient}".encode(
-            "utf-8", "surrogatepass")).hexdigest()[:32]
         # The validator itself: the same validation as MailEvent(**fields) or
         # MailEvent.model_validate(fields), without their Python-level argument handling
         return MailEvent.__pydantic_validator__.validate_python({
             **shared,
-            "event_id": event_id,
+            "event_id": MailEvent.make_id(self.raw.sha256, index, recipient),
             "recipient_index": index,
             "occurred_at": (occurred_at or rep.arrival_date or rep.last_attempt or report.date
                             or self.raw.received_at),
@@ -195,7 +172,7 @@ class ReportFields:
             "category": verdict.category,
             "reason": verdict.reason,
             "recipient": recipient or None,
-            "recipient_domain": recipient.rsplit("@", 1)[1] if "@" in recipient else None,
+            "recipient_domain": _domain(recipient),
             "status": facts.status,
             "reply_code": facts.reply_code,
             "action": facts.action,
@@ -207,13 +184,3 @@ class ReportFields:
             "rule": verdict.rule,
         })
 
-
-def build_event(raw: RawMessage, report: BounceReport, rep: RecipientReport, index: int,
-                facts: Facts, verdict: Verdict, *, source_kind: SourceKind,
-                occurred_at: datetime | None = None,
-                normalised_recipient: str | None = None) -> MailEvent:
-    """One event; `normalised_recipient`: `normalise_address(rep.recipient)` when the caller
-    has it. Several recipients of one report: `ReportFields(...).event(...)` for each."""
-    return ReportFields(raw, report, source_kind).event(
-        rep, index, facts, verdict, occurred_at=occurred_at,
-        normalised_recipient=normalised_recipient)

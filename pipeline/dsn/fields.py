@@ -57,6 +57,8 @@ def fold(text: str | None) -> str:
 def strip_type(value: str | None) -> str:
     """`smtp; 550 ...` -> `550 ...`; `rfc822; a@b` -> `a@b`; `dns; mx` -> `mx`."""
     text = fold(value)
+    if ";" not in text:   # a type prefix ends with ";": cheap test first
+        return text
     m = _SMTP_TYPE.match(text)   # anchored: the same as _SMTP_TYPE.sub("", text, count=1)
     return text[m.end():] if m else text
 
@@ -97,16 +99,26 @@ def address(value: str | None) -> str | None:
     """First e-mail address in `value`, as found (without <> / type prefix)."""
     if not value:
         return None
-    text = fold(value)
-    if ";" in text:   # strip_type(): a type prefix ends with ";" (cheap test first)
-        m = _SMTP_TYPE.match(text)
-        if m:
-            text = text[m.end():]
-    m = _ADDRESS.search(text)
+    m = _ADDRESS.search(strip_type(value))
     return m.group(1).strip(".") if m else None
 
 
+# An address as parsers usually hand it over: no brackets, white space, type prefix, quotes,
+# or dots at its ends, and some character on each side of an "@". address() finds exactly
+# such a string whole (no `\s` to fold, no `;` for a type prefix, no delimiter to stop at,
+# nothing for strip(".")), so normalising it is just lower(): one fullmatch instead of fold
+# and two regexes (tests/unit/test_classify.py compares the two paths).
+_PLAIN_ADDRESS = re.compile(r'[^\s<>"(),;:.][^\s<>"(),;:]*@[^\s<>"(),;:]*[^\s<>"(),;:.]')
+
+
 def normalise_address(value: str | None) -> str | None:
+    if value and _PLAIN_ADDRESS.fullmatch(value):
+        return value.lower()
+    return _normalise_found_address(value)
+
+
+def _normalise_found_address(value: str | None) -> str | None:
+    """normalise_address() without its plain-address shortcut: the definition."""
     found = address(value)
     return found.lower() if found else None
 
@@ -214,12 +226,6 @@ def message_text(part: email.message.Message) -> str:
     return memo
 
 
-def _unsurrogate(text: str) -> str:
-    """unsurrogate(text); an ASCII text has no surrogate to undo, and str.isascii() reads a
-    flag instead of scanning the text (returned parts and DSN texts can be long)."""
-    return text if text.isascii() else unsurrogate(text)
-
-
 def _message_text(part: email.message.Message) -> str:
     payload = part.get_payload()
     if isinstance(payload, list):
@@ -231,7 +237,7 @@ def _message_text(part: email.message.Message) -> str:
             pairs = getattr(block, "_headers", None) or block.items()
             chunks.append("\n".join([f"{k}: {v}" for k, v in pairs]))
             body = getattr(block, "_payload", None)  # raw: keeps 8-bit UTF-8 intact
-            body = _unsurrogate(body) if isinstance(body, str) else body
+            body = unsurrogate(body) if isinstance(body, str) else body
             if isinstance(body, str) and body.strip():
                 chunks.append(body)
             chunks.append("")
@@ -239,11 +245,11 @@ def _message_text(part: email.message.Message) -> str:
     else:
         # the raw string, not get_payload(): that turns 8-bit (UTF-8) bytes into U+FFFD
         raw = getattr(part, "_payload", payload)
-        text = _unsurrogate(raw) if isinstance(raw, str) else ""
+        text = unsurrogate(raw) if isinstance(raw, str) else ""
     cte = part.get("Content-Transfer-Encoding")
     if cte and str(cte).strip().lower() in ("base64", "quoted-printable"):
         text = decode_transfer(text, str(cte))
-    return _unsurrogate(text)
+    return unsurrogate(text)
 
 
 # A line end then an empty line, under any newline convention (LF, CRLF, CR-only).
@@ -323,20 +329,13 @@ def original_from_headers(headers: email.message.Message | None) -> OriginalMess
 
 def original_from_text(text: str) -> OriginalMessage:
     """OriginalMessage from the header block at the start of `text`: the same answer as
-    original_from_headers(parse_headers(text)), without the stdlib feed parser.
-
-    Only the pairs original_from_pairs() reads are built (its fields and X- tags: dropping
-    the others, Received, DKIM-Signature..., changes none of its answers)."""
-    return original_from_pairs([
-        (name, (first.lstrip(" \t") + rest).rstrip("\r\n"))
-        for name, first, rest in _BLOCK_ITEM.findall(text)
-        if name and (name[:2] in _X_PREFIXES or name.lower() in _ORIGINAL_FIELD_SET)])
+    original_from_headers(parse_headers(text)), without the stdlib feed parser."""
+    return original_from_pairs(header_pairs(text))
 
 
 _ORIGINAL_FIELDS = ("message-id", "from", "return-path", "subject", "to", "date", "list-id",
                     "feedback-id")
 _ORIGINAL_FIELD_SET = frozenset(_ORIGINAL_FIELDS)
-_X_PREFIXES = frozenset(("x-", "X-"))   # name[:2] of an X- header, in either case
 
 
 def original_from_pairs(pairs) -> OriginalMessage:
@@ -352,13 +351,10 @@ def original_from_pairs(pairs) -> OriginalMessage:
     # Tags: each name once, in first-seen order, with its last value (as repeated
     # `tags[key] = ...` assignments over `lowered` would leave them).
     tags: dict[str, str] = {}
-    # cheap negative test first: most returned messages carry no tag header at all
-    if [key for key in first if key.startswith("x-") and (
-            key in TAG_HEADERS or "campaign" in key or "stream" in key or "tenant" in key)]:
-        for key, value in dict(lowered).items():
-            if key.startswith("x-") and (key in TAG_HEADERS or "campaign" in key
-                                         or "stream" in key or "tenant" in key):
-                tags[key] = decode_header_value(value)
+    for key, value in dict(lowered).items():
+        if key.startswith("x-") and (key in TAG_HEADERS or "campaign" in key
+                                     or "stream" in key or "tenant" in key):
+            tags[key] = decode_header_value(value)
     # raw_header()'s text of each field (8-bit UTF-8 kept, U+FFFD for invalid bytes); None
     # when absent (`first` itself is the sentinel: a header value may be anything)
     msgid, sender, return_path, subject, to, date, list_id, feedback_id = [
@@ -421,7 +417,7 @@ def _original_of_part(part: email.message.Message) -> OriginalMessage:
         return original_from_headers(payload[0])
     if isinstance(payload, str):
         raw = getattr(part, "_payload", payload)  # raw: get_payload() mangles 8-bit text
-        text = _unsurrogate(raw) if isinstance(raw, str) else payload
+        text = unsurrogate(raw) if isinstance(raw, str) else payload
         text = decode_transfer(text, part.get("Content-Transfer-Encoding"))
         return original_from_text(text.lstrip("\r\n"))
     return OriginalMessage()
