@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from ..dsn.dialects._mail import header_get
 from ..dsn.fields import (
     RETURNED_TYPES,
     address,
@@ -50,7 +49,7 @@ def is_feedback(mail: MailView) -> bool:
             feedback_part = True
     if feedback_part:
         return True
-    ctype = str(header_get(mail, "Content-Type") or "")  # = msg.get(), from the view's index
+    ctype = str(mail.get("Content-Type") or "")  # = msg.get(), from the view's index
     if _REPORT_TYPE.search(ctype):
         return True
     # the FBL address is a substring of From whatever address() strips around it

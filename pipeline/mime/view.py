@@ -12,7 +12,6 @@ from functools import cached_property
 
 from ..errors import LimitExceeded
 
-_WS = re.compile(r"\s+")
 
 
 _FIELD_BLOCK_TYPES = ("message/delivery-status", "message/global-delivery-status",
@@ -37,7 +36,8 @@ def decode_header_value(value: object) -> str:
         value = str(value)
     text = unsurrogate(str(value))
     if "=?" not in text:
-        return " ".join(text.split())  # = _WS.sub(" ", text).strip(), ~5x faster
+        # split/join folds exactly what `\s+` folds (both use str.isspace), ~5x faster
+        return " ".join(text.split())
     try:
         chunks = email.header.decode_header(text)
     except Exception:  # noqa: BLE001 - malformed encoded-words: keep the raw text
@@ -51,7 +51,7 @@ def decode_header_value(value: object) -> str:
                 out.append(chunk.decode("latin-1"))
         else:
             out.append(chunk)
-    return _WS.sub(" ", "".join(out)).strip()
+    return " ".join("".join(out).split())
 
 
 # `Message.get_content_charset()` re-parses every Content-Type parameter (RFC 2231 and all) on
@@ -154,6 +154,14 @@ class MailView:
             found.setdefault(name.lower(), value)
         return found
 
+    def get(self, name: str):
+        """Exactly `self.msg.get(name)` (first raw value, or None when absent), from the
+        one-pass index instead of the stdlib's lower-casing scan of every header."""
+        value = self._headers.get(name.lower())
+        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+            return self.msg.get(name)  # compat32 hands back a Header for 8-bit values
+        return value
+
     def header(self, name: str) -> str:
         """Decoded value of the first `name` header, or "" when absent (memoised)."""
         key = name.lower()
@@ -220,8 +228,6 @@ class MailView:
     def full_text(self) -> str:
         """All text/* parts and the delivery-status / feedback-report field blocks (as text),
         joined: for dialects that scan."""
-        if not self.msg.is_multipart():
-            return part_text(self.msg)
         from ..dsn.fields import message_text  # fields imports this module
 
         # the stdlib split field parts into header blocks: their fields are headers, so

@@ -13,7 +13,7 @@ import email.message
 import re
 from collections.abc import Iterable
 
-from ...mime.view import MailView, decoded_text, normalise_newlines
+from ...mime.view import MailView, normalise_newlines
 from ..fields import (
     RETURNED_TYPES,
     address,
@@ -29,7 +29,7 @@ from ..fields import (
     value_type,
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
-from ._mail import lowered_table, plain_ascii_text
+from ._mail import lowered_table, part_text_memo
 
 __all__ = [
     "address", "fold", "parse_date", "reply_code_in", "status_in", "strip_type",
@@ -60,13 +60,7 @@ def text_of(part: email.message.Message) -> str:
     """Decoded text of one leaf part, newlines normalised; never raises. Latin-1 last: these
     MTAs' bodies are ASCII or a Western charset, and latin-1 decodes any byte.
     Memoised on the part: body_text() and all_text() decode the same first text part."""
-    memo = part.__dict__.get("_dsn_text_of")
-    if memo is None:
-        memo = plain_ascii_text(part)
-        if memo is None:
-            memo = decoded_text(part, fallbacks=("utf-8", "latin-1"))
-        part.__dict__["_dsn_text_of"] = memo
-    return memo
+    return part_text_memo(part, "_dsn_text_of", fallbacks=("utf-8", "latin-1"))
 
 
 def _memo(mail: MailView, key: str, compute) -> str:

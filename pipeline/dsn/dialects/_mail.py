@@ -3,8 +3,9 @@
 Not a dialect itself (no @dialect here). Every dialect runs on every non-standard bounce until
 one says yes, so its "is this mine?" test runs on the negative path of most bounces. The
 stdlib's `msg.get(name)` and `msg.get_all(name)` lower-case every header name on every call;
-here they are answered from the MailView's one-pass index of top-level headers (`_headers`:
-first raw value per lower-case name) or memoised on the view, with exactly the stdlib's answers.
+here they are answered from the MailView's one-pass index of top-level headers (`mail.get`,
+`_headers`: first raw value per lower-case name) or memoised on the view, with exactly the
+stdlib's answers.
 (Decoded part text: `pipeline.mime.view.decoded_text`, which reads the charset cheaply.)
 Also here, each exactly equal to the slower form it replaces (tests/unit/test_dsn_fast_fields.py
 compares them): `plain_ascii_text` (an ASCII, unencoded part is its own decoded text),
@@ -15,21 +16,8 @@ lower-cased once).
 """
 from __future__ import annotations
 
-import re
-
-from ...mime.view import MailView, content_charset, normalise_newlines
+from ...mime.view import MailView, content_charset, decoded_text, normalise_newlines
 from ..fields import message_text
-
-_SURROGATE = re.compile("[\udc80-\udcff]")
-
-
-def header_get(mail: MailView, name: str):
-    """Exactly `mail.msg.get(name)` (first value, or None when absent)."""
-    value = mail._headers.get(name.lower())
-    if isinstance(value, str) and _SURROGATE.search(value):
-        # compat32 hands back a Header for 8-bit values: let the stdlib build it
-        return mail.msg.get(name)
-    return value
 
 
 def has_header_prefix(mail: MailView, prefix: str) -> bool:
@@ -100,6 +88,20 @@ def plain_ascii_text(part, aliases: dict[str, str] | None = None) -> str | None:
         return None
     payload = part._payload
     return normalise_newlines(payload) if "\r" in payload else payload
+
+
+def part_text_memo(part, key: str, *, fallbacks: tuple[str, ...],
+                   aliases: dict[str, str] | None = None) -> str:
+    """`decoded_text(part, fallbacks=..., aliases=...)`, memoised on the part under `key`
+    (one key per kit: their fallbacks differ), an ASCII unencoded part read as it is
+    (`plain_ascii_text`). Several dialects read the same text part."""
+    memo = part.__dict__.get(key)
+    if memo is None:
+        memo = plain_ascii_text(part, aliases)
+        if memo is None:
+            memo = decoded_text(part, fallbacks=fallbacks, aliases=aliases)
+        part.__dict__[key] = memo
+    return memo
 
 
 def _plain_charset(part) -> str | None:

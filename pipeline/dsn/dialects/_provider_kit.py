@@ -10,7 +10,7 @@ from __future__ import annotations
 import email.message
 from collections.abc import Iterable, Mapping
 
-from ...mime.view import MailView, decoded_text, normalise_newlines
+from ...mime.view import MailView, normalise_newlines
 from ..fields import original_from_text as _original_from_header_block
 from ..fields import (
     RETURNED_TYPES,
@@ -24,7 +24,7 @@ from ..fields import (
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import recipient_report
-from ._mail import lowered_table, plain_ascii_text
+from ._mail import lowered_table, part_text_memo
 
 __all__ = [
     "address", "fold", "reply_code_in", "status_in", "parse_date", "original_message",
@@ -44,13 +44,8 @@ _CHARSET_ALIASES = {"iso-2022-jp": "iso2022_jp_ext", "shift_jis": "cp932", "sjis
 def part_text(part: email.message.Message) -> str:
     """Decoded text of one non-multipart part; never raises, newlines normalised.
     Memoised on the part: several provider dialects read the same text part."""
-    memo = part.__dict__.get("_dsn_part_text")
-    if memo is None:
-        memo = plain_ascii_text(part, _CHARSET_ALIASES)
-        if memo is None:
-            memo = decoded_text(part, fallbacks=_FALLBACK_CHARSETS, aliases=_CHARSET_ALIASES)
-        part.__dict__["_dsn_part_text"] = memo
-    return memo
+    return part_text_memo(part, "_dsn_part_text", fallbacks=_FALLBACK_CHARSETS,
+                          aliases=_CHARSET_ALIASES)
 
 
 def _walked_types(msg: email.message.Message) -> list[tuple[str, email.message.Message]] | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import header_get
 from ._lhost_software import EMAIL, body_text, build, fold
 
 NAME = "lhost-activehunter"
@@ -19,7 +18,7 @@ TRANSCRIPT = "----- Transcript of session follows -----"
 
 @dialect(NAME, order=170)
 def inquire(mail: MailView) -> BounceReport | None:
-    if "_Active!Hunter_" not in str(header_get(mail, "Content-Type") or "") and \
+    if "_Active!Hunter_" not in str(mail.get("Content-Type") or "") and \
             not mail.subject.startswith("FAILURE NOTICE :"):
         return None
     text = body_text(mail)

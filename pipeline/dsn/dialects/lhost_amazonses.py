@@ -21,7 +21,6 @@ from ..fields import TAG_HEADERS
 from ..model import OriginalMessage, RecipientReport
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import (
     ds_recipients,
     address,
@@ -176,12 +175,12 @@ def _from_json(payload: dict) -> list[RecipientReport]:
 @dialect(NAME, order=112)
 def inquire(mail: MailView):
     msg = mail.msg
-    # = any(header_get(mail, h) for h in SES_HEADERS), without a generator: on every bounce
-    if not (header_get(mail, SES_HEADERS[0]) or header_get(mail, SES_HEADERS[1])
-            or header_get(mail, SES_HEADERS[2])) or _is_workmail(mail):
+    # = any(mail.get(h) for h in SES_HEADERS), without a generator: on every bounce
+    if not (mail.get(SES_HEADERS[0]) or mail.get(SES_HEADERS[1])
+            or mail.get(SES_HEADERS[2])) or _is_workmail(mail):
         return None
     try:
-        if header_get(mail, "x-amz-sns-message-id") and not msg.is_multipart():
+        if mail.get("x-amz-sns-message-id") and not msg.is_multipart():
             payload = _json_payload(plain_text(msg))
             if payload is None:
                 return None

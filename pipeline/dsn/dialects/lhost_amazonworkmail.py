@@ -12,7 +12,6 @@ import re
 
 from ...mime.view import MailView
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import ds_recipients, original_of, phrase_reason, report, specific_status
 
 NAME = "lhost-amazonworkmail"
@@ -30,7 +29,7 @@ def inquire(mail: MailView):
     msg = mail.msg
     if "amazon workmail" not in mail.header("X-Mailer").lower():
         return None
-    if not (header_get(mail, "X-SES-Outgoing") or header_get(mail, "X-AWS-Outgoing")):
+    if not (mail.get("X-SES-Outgoing") or mail.get("X-AWS-Outgoing")):
         return None
     try:
         text = mail.full_text

@@ -19,7 +19,6 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import (
     address,
     fold,
@@ -50,7 +49,7 @@ def inquire(mail: MailView):
             "kundenserver.de" not in mail.from_.lower():
         return None
     msg = mail.msg
-    if header_get(mail, "X-GMX-Antispam"):
+    if mail.get("X-GMX-Antispam"):
         return None          # GMX uses the same subject; lhost-gmx reads those
     try:
         body, tail = split_at(plain_text(msg), BOUNDARIES)

@@ -12,7 +12,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import header_get, received_text
+from ._mail import received_text
 from ._lhost_software import EMAIL, body_text, build, fold
 
 NAME = "lhost-exchange2003"
@@ -35,7 +35,7 @@ _SMTP_EQ = re.compile(r":smtp=([^;\s@]+@[^;\s]+)", re.I)
 
 
 def _is_exchange2003(mail: MailView) -> bool:
-    if header_get(mail, "X-MS-Embedded-Report") is not None:
+    if mail.get("X-MS-Embedded-Report") is not None:
         return True
     mailer = mail.header("X-Mailer")
     if mailer.startswith(("Internet Mail Service (",

@@ -14,7 +14,6 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import header_get
 from ._lhost_software import (
     EMAIL,
     body_text,
@@ -61,14 +60,14 @@ _HOST = re.compile(r"(?<![A-Za-z0-9.-])([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})
 def _is_exchange2007(mail: MailView, text: str) -> bool:
     votes = any(s in mail.subject for s in SUBJECTS) + any(
         s in mail.from_ for s in SENDERS) + any(m in text for m in ERROR_MARKERS) + any(
-        m in text for m in START) + (header_get(mail, "Content-Language") is not None)
+        m in text for m in START) + (mail.get("Content-Language") is not None)
     return votes >= 2
 
 
 @dialect(NAME, order=285)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (any(s in mail.subject for s in SUBJECTS) or any(s in mail.from_ for s in SENDERS)
-            or header_get(mail, "Content-Language") is not None):
+            or mail.get("Content-Language") is not None):
         return None                 # cheap rejection: at least one header vote is needed
     text = body_text(mail)
     if not _is_exchange2007(mail, text):

@@ -18,7 +18,6 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import (
     address,
     fold,
@@ -43,7 +42,7 @@ _COMMAND = re.compile(r"^SMTP error .*?\b(RCPT|MAIL|DATA|EHLO|HELO)\b", re.I)
 @dialect(NAME, order=128)
 def inquire(mail: MailView):
     msg = mail.msg
-    if not header_get(mail, "X-GMX-Antispam"):
+    if not mail.get("X-GMX-Antispam"):
         return None
     try:
         body, tail = split_at(plain_text(msg), BOUNDARIES)

@@ -13,7 +13,6 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import address, fold, original_of, plain_text, report, split_at
 
 NAME = "lhost-googlegroups"
@@ -35,7 +34,7 @@ def inquire(mail: MailView):
     if FROM_MARK not in mail.from_.lower() or SUBJECT_MARK not in mail.subject:
         return None
     failed = mail.header("X-Failed-Recipients")
-    if not failed or not header_get(mail, "X-Google-Smtp-Source"):
+    if not failed or not mail.get("X-Google-Smtp-Source"):
         return None
     try:
         body, tail = split_at(plain_text(msg), BOUNDARIES)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._mail import header_get
 from ._lhost_software import dsn_report
 
 NAME = "lhost-messagingserver"
@@ -16,6 +15,6 @@ NAME = "lhost-messagingserver"
 @dialect(NAME, order=334)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.subject.startswith("Delivery Notification: ")
-            or "Boundary_(ID_" in str(header_get(mail, "Content-Type") or "")):
+            or "Boundary_(ID_" in str(mail.get("Content-Type") or "")):
         return None
     return dsn_report(NAME, "messagingserver", mail)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._mail import header_get, received_text
+from ._mail import received_text
 from ._provider_kit import (
     ds_recipients,
     original_of,
@@ -39,7 +39,7 @@ def _looks_like_outlook(mail: MailView) -> bool:
     score = 0
     if "Delivery Status Notification" in mail.subject:
         score += 1
-    if header_get(mail, "X-Message-Delivery") or header_get(mail, "X-Message-Info"):
+    if mail.get("X-Message-Delivery") or mail.get("X-Message-Info"):
         score += 1
     if any(h in received_text(mail) for h in _HOTMAIL_HOSTS):   # in any Received line
         score += 1

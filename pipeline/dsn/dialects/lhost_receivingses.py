@@ -10,7 +10,6 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import ds_recipients, original_of, report, specific_status
 
 NAME = "lhost-receivingses"
@@ -27,7 +26,7 @@ INBOUND_MTA = "inbound-smtp."
 @dialect(NAME, order=111)
 def inquire(mail: MailView):
     msg = mail.msg
-    if not header_get(mail, "X-SES-Outgoing") or mail.content_type != "multipart/report":
+    if not mail.get("X-SES-Outgoing") or mail.content_type != "multipart/report":
         return None
     try:
         ds = dsn_text(mail)

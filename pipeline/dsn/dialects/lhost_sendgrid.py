@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._mail import full_text_has, header_get
+from ._mail import full_text_has
 from ._provider_kit import ds_recipients, original_of, report, specific_status
 
 NAME = "lhost-sendgrid"
@@ -28,7 +28,7 @@ _COMMAND = re.compile(r"\bin (RCPT TO|MAIL FROM|DATA|EHLO|HELO)\b", re.I)
 @dialect(NAME, order=140)
 def inquire(mail: MailView):
     msg = mail.msg
-    if "sendgrid.net" not in str(header_get(mail, "Return-Path") or "").lower() and not \
+    if "sendgrid.net" not in str(mail.get("Return-Path") or "").lower() and not \
             mail.from_.lower().startswith("mailer-daemon"):
         return None
     try:

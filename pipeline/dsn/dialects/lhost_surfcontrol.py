@@ -6,7 +6,6 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._mail import header_get
 from ._lhost_software import dsn_report
 
 NAME = "lhost-surfcontrol"
@@ -14,7 +13,7 @@ NAME = "lhost-surfcontrol"
 
 @dialect(NAME, order=340)
 def inquire(mail: MailView) -> BounceReport | None:
-    if header_get(mail, "X-SEF-Processed") is None and \
+    if mail.get("X-SEF-Processed") is None and \
             mail.header("X-Mailer") != "SurfControl E-mail Filter":
         return None
     return dsn_report(NAME, "surfcontrol", mail)

@@ -11,7 +11,6 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import header_get
 from ._lhost_software import body_text, build, command_in
 
 NAME = "lhost-trendmicro"
@@ -24,7 +23,7 @@ _UNREACHED = re.compile(r"^<?([^<>\s:@]+@[^<>\s:]+)>?:\s*(.+)$")
 @dialect(NAME, order=290)
 def inquire(mail: MailView) -> BounceReport | None:
     if "InterScan" not in mail.from_ and \
-            "InterScan_NT_MIME_Boundary" not in str(header_get(mail, "Content-Type") or ""):
+            "InterScan_NT_MIME_Boundary" not in str(mail.get("Content-Type") or ""):
         return None
     recipients: list[RecipientReport] = []
     command = None

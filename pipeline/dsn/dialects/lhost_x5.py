@@ -7,7 +7,6 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._mail import header_get
 from ._lhost_software import dsn_report
 
 NAME = "lhost-x5"
@@ -16,6 +15,6 @@ ENCODED_FROM = "TWFpbCBEZWxpdmVyeSBTdWJzeXN0ZW0"
 
 @dialect(NAME, order=385)
 def inquire(mail: MailView) -> BounceReport | None:
-    if ENCODED_FROM not in str(header_get(mail, "From") or ""):
+    if ENCODED_FROM not in str(mail.get("From") or ""):
         return None
     return dsn_report(NAME, "x5", mail)

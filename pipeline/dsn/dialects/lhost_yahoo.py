@@ -16,7 +16,6 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import (
     address,
     fold,
@@ -50,7 +49,7 @@ _RECIPIENT_LINE = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:\s*$")
 def inquire(mail: MailView):
     msg = mail.msg
     sender = mail.from_.lower()
-    if not header_get(mail, "X-YMailISG") and not (
+    if not mail.get("X-YMailISG") and not (
             "mailer-daemon@yahoo" in sender and mail.subject == "Failure Notice"):
         return None
     try:

@@ -11,7 +11,6 @@ import re
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import ds_recipients, original_of, report, specific_status
 
 NAME = "lhost-yandex"
@@ -24,7 +23,7 @@ _COMMAND = re.compile(r"in reply to (RCPT TO|MAIL FROM|DATA|end of DATA|EHLO|HEL
 
 @dialect(NAME, order=150)
 def inquire(mail: MailView):
-    if "mailer-daemon@yandex." not in mail.from_.lower() and not header_get(mail, "X-Yandex-Uniq"):
+    if "mailer-daemon@yandex." not in mail.from_.lower() and not mail.get("X-Yandex-Uniq"):
         return None
     try:
         text = mail.full_text

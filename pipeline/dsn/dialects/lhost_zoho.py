@@ -16,7 +16,6 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import header_get
 from ._provider_kit import (
     address,
     fold,
@@ -43,7 +42,7 @@ _ERROR_CODES = re.compile(r"ERROR_CODE :([^,]*)")
 @dialect(NAME, order=132)
 def inquire(mail: MailView):
     msg = mail.msg
-    if not header_get(mail, "X-ZohoMail"):
+    if not mail.get("X-ZohoMail"):
         return None
     try:
         text = plain_text(msg)
