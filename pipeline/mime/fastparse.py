@@ -21,7 +21,6 @@ from __future__ import annotations
 import email
 import email.errors
 import email.policy
-import email.utils
 import re
 
 from .message import CONTENT_TYPE_MEMO, CachedMessage
@@ -154,23 +153,22 @@ class _Parser:
     def message(self, parent: CachedMessage | None) -> CachedMessage:
         """FeedParser._parsegen: headers, then the body by content type."""
         msg = self._new_message(parent)
-        content_type = self._headers(msg)
+        self._headers(msg)
         ctype = msg.get_content_type()
         if ctype == "message/delivery-status":
             self._delivery_status(msg)
         elif ctype.startswith("message/"):
             self.message(msg)
         elif ctype.startswith("multipart/"):
-            self._multipart(msg, content_type)
+            self._multipart(msg)
         else:
             msg._payload = self._rest()
         return msg
 
-    def _headers(self, msg: CachedMessage) -> str | None:
+    def _headers(self, msg: CachedMessage) -> None:
         """FeedParser's header loop + _parse_headers. The common case (LF or CRLF lines, no
         boundary-looking line inside the block, no defects to record) is read with two
-        regex calls; anything else takes the line-by-line port below. Returns the first
-        Content-Type value when the common case read it (else None: ask the message)."""
+        regex calls; anything else takes the line-by-line port below."""
         s, q = self.s, self.pos
         if not self.bare_cr:
             end = _HEADER_BLOCK.match(s, q).end()
@@ -196,10 +194,10 @@ class _Parser:
                 if end < self.n and not self._stops_at(end):
                     if s[end] in "\r\n":
                         self.pos = self._line_end(end)  # the separator is consumed
-                        return ctype
+                        return
                     msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
                 self.pos = end
-                return ctype
+                return
         lines: list[str] = []
         while not self._at_eof(q):
             e = self._line_end(q)
@@ -259,11 +257,9 @@ class _Parser:
                 break
             self.pos = mark
 
-    def _multipart(self, msg: CachedMessage, content_type: str | None) -> None:
+    def _multipart(self, msg: CachedMessage) -> None:
         s = self.s
-        boundary = _simple_boundary(content_type)
-        if boundary is None:
-            boundary = msg.get_boundary()
+        boundary = msg.get_boundary()  # CachedMessage reads a simple parameter directly
         if boundary is None:
             msg.defects.append(email.errors.NoBoundaryInMultipartDefect())
             msg._payload = self._rest()
@@ -347,29 +343,6 @@ def _seed_content_type(msg: CachedMessage, value: str | None) -> None:
     else:
         return
     msg.__dict__[CONTENT_TYPE_MEMO] = (len(msg._headers), ctype)
-
-
-# A Content-Type value whose parameters need none of the stdlib's harder rules: no quotes
-# inside quoted strings, no backslashes, no RFC 2231 (name*) parameters, no <bracketed>
-# tokens, no '=' in the type. For such a value `_parseparam` + `decode_params` +
-# `collapse_rfc2231_value` reduce to: the first boundary parameter, unquoted, right-stripped.
-_SIMPLE_PARAMS = re.compile(
-    r"[^;\"\\=]*(?:;\s*[A-Za-z0-9!#$%&'+.^_`{|}~-]+\s*=\s*(?:\"[^\"\\;]*\"|[^\";\\\s<>]+)\s*)*;?\s*",
-    re.ASCII)
-_BOUNDARY_PARAM = re.compile(r";\s*boundary\s*=\s*(?:\"([^\"]*)\"|([^;\s]+))", re.ASCII | re.I)
-
-
-def _simple_boundary(value: str | None) -> str | None:
-    """`Message.get_boundary()` for a simple Content-Type value, without its generic
-    parameter parse (~10 us); None when the value is not simple or names no boundary (the
-    caller then asks the stdlib, which also decides the defect)."""
-    if not value or not value.isascii() or not _SIMPLE_PARAMS.fullmatch(value):
-        return None
-    found = _BOUNDARY_PARAM.search(value)
-    if found is None:
-        return None
-    raw = found.group(1) if found.group(1) is not None else found.group(2)
-    return email.utils.unquote(raw).rstrip()
 
 
 def _strip_eol(text: str) -> str:

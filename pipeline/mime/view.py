@@ -54,35 +54,13 @@ def decode_header_value(value: object) -> str:
     return " ".join("".join(out).split())
 
 
-# `Message.get_content_charset()` re-parses every Content-Type parameter (RFC 2231 and all) on
-# each call, ~3-5 us, for every text part a dialect decodes; nearly every bounce part says
-# just "type/sub" or "type/sub; charset=X". Those two forms are read by one regex, anything
-# else by the stdlib (tests/unit/test_dsn_fast_fields.py compares the two).
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_SIMPLE_CONTENT_TYPE = re.compile(
-    rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*(?i:charset)[ \t]*=[ \t]*(\"?)([A-Za-z0-9_.:+-]+)\1)?"
-    r"[ \t]*")
-
-
-def content_charset(part: email.message.Message) -> str | None:
-    """Exactly `part.get_content_charset()`."""
-    value = part.get("content-type")
-    if value is None:
-        return None
-    if isinstance(value, str):
-        m = _SIMPLE_CONTENT_TYPE.fullmatch(value)
-        if m is not None:
-            return m.group(2).lower() if m.group(2) else None
-    return part.get_content_charset()
-
-
 def part_text(part: email.message.Message) -> str:
     """Decoded text of one non-multipart part (transfer encoding and charset)."""
     payload = part.get_payload(decode=True)
     if payload is None:
         raw = part.get_payload()
         return unsurrogate(raw) if isinstance(raw, str) else ""
-    charset = content_charset(part) or "utf-8"
+    charset = part.get_content_charset() or "utf-8"  # CachedMessage: a direct read
     try:
         return payload.decode(charset, "replace")
     except LookupError:
@@ -112,7 +90,7 @@ def decoded_text(part: email.message.Message, *, fallbacks: tuple[str, ...] = ("
     if payload is None:
         raw = part.get_payload()
         return normalise_newlines(raw) if isinstance(raw, str) else ""
-    declared = (content_charset(part) or "").lower()
+    declared = (part.get_content_charset() or "").lower()
     tried: list[str] = []
     for charset in ([(aliases or {}).get(declared, declared)] if declared else []) + list(fallbacks):
         if not charset or charset in tried:

@@ -175,37 +175,3 @@ def test_every_corpus_email_parses_to_the_stdlib_tree():
         text = path.read_bytes().decode("ascii", "surrogateescape")
         fast = fastparse.parse_text(text)
         assert tree(fast) == tree(stdlib(text)), path.name
-
-
-PARAM_CHARS = st.sampled_from(list("ab=Z09-_.;\"\\<> \t\n*'/%é"))
-PARAM_NAMES = st.sampled_from(["boundary", "Boundary", "BOUNDARY", "charset", "report-type",
-                               "boundary*", "boundary*0", "xboundary", " boundary ", ""])
-
-
-@settings(max_examples=1500, deadline=None)
-@given(st.sampled_from(["multipart/mixed", "multipart/report", "Multipart/Alternative ",
-                        "multipart/mixed=x", ""]),
-       st.lists(st.tuples(PARAM_NAMES,
-                          st.one_of(st.text(st.sampled_from("abZ09-_.:/ "), max_size=10),
-                                    st.text(PARAM_CHARS, max_size=12)),
-                          st.booleans(),
-                          st.sampled_from([";", "; ", ";\n\t", " ;", ";;"])), max_size=4),
-       st.sampled_from(["", ";", " ", ";\n"]))
-def test_simple_boundary_is_the_stdlib_boundary(ctype, params, tail):
-    value = ctype + "".join(sep + name + "=" + (f'"{v}"' if quoted else v)
-                            for name, v, quoted, sep in params) + tail
-    fast = fastparse._simple_boundary(value)
-    if fast is not None:  # None: the parser asks the stdlib
-        msg = CachedMessage()
-        msg._headers.append(("Content-Type", value))
-        assert fast == msg.get_boundary()
-
-
-def test_simple_boundary_reads_common_forms_and_refuses_hard_ones():
-    simple = fastparse._simple_boundary
-    assert simple('multipart/report; report-type=delivery-status;\n\tboundary="B:1 x"') == "B:1 x"
-    assert simple("multipart/mixed; BOUNDARY = abc ;") == "abc"
-    assert simple('multipart/mixed; boundary="<abc>"') == "abc"  # the stdlib unquotes twice
-    assert simple('multipart/mixed; boundary*0="a"; boundary*1="b"') is None
-    assert simple('multipart/mixed; boundary="a\\"b"') is None
-    assert simple("multipart/mixed") is None

@@ -1,11 +1,16 @@
 """The parse speed-ups keep the stdlib's answers: the memoised content type follows header
-changes, and the headers-only re-parse reads the same header block as a full parse."""
+changes, simple header parameters are read as the stdlib's generic parse reads them, and
+the headers-only re-parse reads the same header block as a full parse."""
 from __future__ import annotations
 
 import email
 
 from pipeline.core import parse_email
 from pipeline.dsn.fields import original_from_headers, parse_headers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.mime import message as message_module
 from pipeline.mime.message import CachedMessage
 
 RETURNED = ("From: Sender <a@sender.example>\nTo: b@example.org\nSubject: hi\n"
@@ -48,3 +53,64 @@ def test_headers_only_parse_reads_the_same_headers_under_every_newline_conventio
         original = original_from_headers(head)
         assert (original.message_id, original.sender, original.subject, original.to) == (
             "m1@sender.example", "a@sender.example", "hi", "b@example.org")
+
+
+PARAM_CHARS = st.sampled_from(list("ab=Z09-_.;\"\\<> \t\n*'/%é"))
+PARAM_NAMES = st.sampled_from(["boundary", "Boundary", "BOUNDARY", "charset", "report-type",
+                               "name", "filename", "boundary*", "boundary*0", "xboundary",
+                               " boundary ", ""])
+_SIMPLE_READS = [0]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["multipart/mixed", "text/plain", "Multipart/Alternative ",
+                        "multipart/mixed=x", "attachment", "charset", ""]),
+       st.lists(st.tuples(PARAM_NAMES,
+                          st.one_of(st.text(st.sampled_from("abZ09-_.:/ "), max_size=10),
+                                    st.text(PARAM_CHARS, max_size=12)),
+                          st.booleans(),
+                          st.sampled_from([";", "; ", ";\n\t", " ;", ";;"])), max_size=4),
+       st.sampled_from(["", ";", " ", ";\n"]),
+       st.sampled_from(["Content-Type", "Content-Disposition"]))
+def test_parameters_are_the_stdlib_parameters(head, params, tail, header):
+    value = head + "".join(sep + name + "=" + (f'"{v}"' if quoted else v)
+                           for name, v, quoted, sep in params) + tail
+    cached, plain = CachedMessage(), email.message.Message()
+    for msg in (cached, plain):
+        msg._headers.append((header, value))
+
+    def answers(msg):
+        out = []
+        for ask in (lambda: [msg.get_param(p, header=header) for p in
+                             ("boundary", "charset", "report-type", "name", "filename",
+                              "multipart/mixed", "")],
+                    msg.get_boundary, msg.get_content_charset, msg.get_filename):
+            try:
+                out.append(ask())
+            except Exception as exc:  # noqa: BLE001 - the same exception is the same answer
+                out.append(type(exc))
+        return out
+
+    assert answers(cached) == answers(plain)
+    if message_module.simple_param(value, "boundary") is not None:
+        _SIMPLE_READS[0] += 1
+
+
+def test_parameters_took_the_direct_read_often():
+    # the property test above runs first (file order): it must have exercised the fast path
+    assert _SIMPLE_READS[0] > 50
+
+
+def test_simple_parameters_read_common_forms_and_refuse_hard_ones():
+    simple = message_module.simple_param
+    value = 'multipart/report; report-type=delivery-status;\n\tboundary="B:1 x"'
+    assert simple(value, "boundary") == "B:1 x"
+    assert simple(value, "Report-Type") == "delivery-status"
+    assert simple(value, "charset") is message_module._MISSING
+    assert simple("multipart/mixed; BOUNDARY = abc ;", "boundary") == "abc"
+    assert simple('multipart/mixed; boundary="<abc>"', "boundary") == "<abc>"
+    assert simple('multipart/mixed; boundary*0="a"; boundary*1="b"', "boundary") is None
+    assert simple('multipart/mixed; boundary="a\\"b"', "boundary") is None
+    msg = CachedMessage()
+    msg["Content-Type"] = 'multipart/mixed; boundary="<abc>"'
+    assert msg.get_boundary() == "abc"  # get_boundary unquotes once more, as the stdlib does

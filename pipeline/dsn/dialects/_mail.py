@@ -16,7 +16,7 @@ lower-cased once).
 """
 from __future__ import annotations
 
-from ...mime.view import MailView, content_charset, decoded_text, normalise_newlines
+from ...mime.view import MailView, decoded_text, normalise_newlines
 from ..fields import message_text
 
 
@@ -114,7 +114,7 @@ def _plain_charset(part) -> str | None:
         memo = None
         if isinstance(payload, str) and payload.isascii() and str(
                 part.get("content-transfer-encoding", "")).lower() not in _DECODED_CTES:
-            declared = (content_charset(part) or "").lower()
+            declared = (part.get_content_charset() or "").lower()
             if declared in _ASCII_SAFE_CHARSETS:
                 memo = declared
         part.__dict__["_dsn_plain_charset"] = memo
