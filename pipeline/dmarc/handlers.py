@@ -80,90 +80,20 @@ def _has_report_attachment_walk(msg: email.message.Message) -> bool:
     return False
 
 
-def _params_may_match(value: object, name: str | None = None) -> bool:
-    """Could the stdlib's parameter parse of this header value raise, or find parameter
-    `name` (lower case)? Without an RFC 2231 `*` it never raises, and a parameter name
-    equals `name` after lower() only if the lower-cased value contains it."""
-    if value is None:
-        return False
-    text = str(value).lower()
-    return "*" in text or (name is not None and name in text)
-
-
-_ASK = object()
-
-
-def _no_filename(part: email.message.Message, content_type: object = _ASK) -> bool:
-    """True when `part.get_filename()` is certainly None (and would not raise): no
-    Content-Disposition, and a Content-Type (`content_type`: its value when the caller has
-    it) that can name no file. Skips the stdlib's parameter parse (~3 us a part) on almost
-    every part."""
-    # One lower() over all header names instead of Message.get()'s lower() per header; a
-    # false hit here only means asking the stdlib.
-    names = "\n".join(part.keys()).lower()
-    if "content-disposition" in names:
-        return False
-    if "content-type" not in names:
-        return True
-    if content_type is _ASK:
-        content_type = part.get("content-type")
-    return not _params_may_match(content_type, "name")
-
-
-def _is_other_report(msg: email.message.Message) -> bool:
-    return (msg.get_param("report-type") or "").lower() in _OTHER_REPORT_TYPES
-
-
-def _plain_report_type(value: object) -> str | None | object:
-    """`get_param("report-type")` of a Content-Type value in the plain form almost every
-    report has (ASCII; no backslash, `*` or `<`; quotes paired inside each `;` segment up
-    to report-type's), read the way the stdlib reads that form: split at `;`, the first
-    parameter named report-type (case-insensitive; a bare name gives ""), surrounding
-    quotes dropped. `_ASK` for any other form. ~1 us instead of ~6 us, and every DSN asks."""
-    if (not isinstance(value, str) or not value.isascii() or "\\" in value or "*" in value
-            or "<" in value):
-        return _ASK
-    for segment in value.split(";"):  # the stdlib checks the media type itself too
-        if segment.count('"') % 2:
-            return _ASK  # a quoted ";": the stdlib splits elsewhere from here on
-        name, eq, param = segment.partition("=")
-        if name.strip().lower() == "report-type":
-            param = param.strip() if eq else ""
-            return param[1:-1] if len(param) > 1 and param[0] == param[-1] == '"' else param
-    return None
-
-
 def _has_report_attachment(raw: RawMessage, msg: email.message.Message) -> bool:
-    """Same answer (and same exceptions) as `_has_report_attachment_walk`, faster: this
-    runs on every email. It reads the shared MailView's memoised part types, parses file
-    names only where a part can have one, and asks the top-level report-type (~6 us) only
-    before the first such parse or once a part looks like a report."""
+    """`_has_report_attachment_walk` (same answers, same exceptions) over the shared MailView's
+    memoised part types: this runs on every email. Parameters (report-type, file names) are
+    read directly by CachedMessage when their header is simple."""
     part_types = MailView.of(msg).part_types
     if len(part_types) == 1 and msg.is_multipart():
         return _has_report_attachment_walk(msg)  # the view swallows a failing walk(): ask it
-    top_content_type = msg.get("content-type")
-    pending = part_types[0][0] == "multipart/report"  # the DSN/ARF/MDN test, not yet asked
-    if pending:
-        plain = _plain_report_type(top_content_type)
-        if plain is not _ASK:
-            if (plain or "").lower() in _OTHER_REPORT_TYPES:
-                return False  # DSNs, ARF, MDNs: not aggregate/TLS report mail
-            pending = False
-    if pending and _params_may_match(top_content_type):
-        if _is_other_report(msg):  # RFC 2231 parameters: asked first, as the walk does
-            return False
-        pending = False
+    if part_types[0][0] == "multipart/report" and (
+            msg.get_param("report-type") or "").lower() in _OTHER_REPORT_TYPES:
+        return False  # DSNs, ARF, MDNs: not aggregate/TLS report mail
     for ctype, part in part_types:
-        if _no_filename(part, top_content_type if part is msg else _ASK):
-            name = ""
-        else:
-            if pending:
-                if _is_other_report(msg):
-                    return False
-                pending = False
-            name = (part.get_filename() or "").lower()
+        name = (part.get_filename() or "").lower()
         if ctype in REPORT_MEDIA_TYPES or name.endswith(REPORT_SUFFIXES):
-            return not (pending and _is_other_report(msg))
+            return True
     return False
 
 

@@ -55,8 +55,11 @@ class CachedMessage(email.message.Message):
     simple parameters are read directly."""
 
     def get_param(self, param, failobj=None, header="content-type", unquote=True):
+        value = self.get(header, _MISSING)
+        if value is _MISSING:
+            return failobj  # no such header: the stdlib's first test, without its second scan
         if unquote:
-            found = simple_param(self.get(header), param)
+            found = simple_param(value, param)
             if found is not None:
                 return failobj if found is _MISSING else found
         return super().get_param(param, failobj, header, unquote)
