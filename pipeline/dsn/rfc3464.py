@@ -102,34 +102,47 @@ def split_blocks(fields: list[tuple[str, str]]) -> tuple[dict[str, str], list[di
     return message, blocks
 
 
-def recipient_report(block: dict[str, str], message: dict[str, str]) -> RecipientReport | None:
+def block_fields(block: dict[str, str], message: dict[str, str]) -> dict | None:
+    """The RecipientReport fields every reader of a delivery-status block fills the same way
+    (recipient, action, status, diagnostic, MTAs, dates); None when it names no recipient.
+    Per-recipient fields fall back to the per-message block (`message`)."""
     get = block.get
     recipient = address(get("final-recipient")) or address(get("original-recipient"))
     if not recipient:
         return None
     raw_diag = get("diagnostic-code", "")
-    diagnostic = strip_type(raw_diag) or None if raw_diag else None
     status = get("status")
-    extra = {k: fold(v) for k, v in block.items() if k.startswith("x-")}
-    extra.update({f"msg.{k}": fold(v) for k, v in message.items() if k.startswith("x-")})
-    if get("original-recipient"):
-        extra["original-recipient"] = address(block["original-recipient"]) or ""
     action = get("action")
     # absent fields skip the fold/regex helpers: they would all give None
     remote_mta = get("remote-mta")
     reporting_mta = get("reporting-mta") or message.get("reporting-mta")
     last_attempt = get("last-attempt-date")
+    return {
+        "recipient": recipient,
+        "action": (fold(action).lower().split(" ")[0] or None) if action else None,
+        "status": status_in(status) if status else None,
+        "diagnostic": strip_type(raw_diag) or None if raw_diag else None,
+        "remote_mta": strip_type(remote_mta) or None if remote_mta else None,
+        "reporting_mta": strip_type(reporting_mta) or None if reporting_mta else None,
+        "arrival_date": parse_date(get("arrival-date") or message.get("arrival-date")),
+        "last_attempt": parse_date(last_attempt) if last_attempt else None,
+    }
+
+
+def recipient_report(block: dict[str, str], message: dict[str, str]) -> RecipientReport | None:
+    fields = block_fields(block, message)
+    if fields is None:
+        return None
+    raw_diag = block.get("diagnostic-code", "")
+    diagnostic = fields["diagnostic"]
+    extra = {k: fold(v) for k, v in block.items() if k.startswith("x-")}
+    extra.update({f"msg.{k}": fold(v) for k, v in message.items() if k.startswith("x-")})
+    if block.get("original-recipient"):
+        extra["original-recipient"] = address(block["original-recipient"]) or ""
     return RecipientReport(
-        recipient=recipient,
-        action=(fold(action).lower().split(" ")[0] or None) if action else None,
-        status=status_in(status) if status else None,
+        **fields,
         reply_code=reply_code_in(diagnostic) if diagnostic else None,
-        diagnostic=diagnostic,
         diagnostic_type=value_type(raw_diag) if raw_diag else None,
-        remote_mta=strip_type(remote_mta) or None if remote_mta else None,
-        reporting_mta=strip_type(reporting_mta) or None if reporting_mta else None,
-        arrival_date=parse_date(get("arrival-date") or message.get("arrival-date")),
-        last_attempt=parse_date(last_attempt) if last_attempt else None,
         extra=extra,
     )
 

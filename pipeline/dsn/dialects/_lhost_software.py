@@ -29,6 +29,7 @@ from ..fields import (
     value_type,
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
+from ..rfc3464 import block_fields
 from ._mail import lowered_table, part_text_memo
 
 __all__ = [
@@ -200,33 +201,15 @@ def dsn_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
 
 
 def block_report(block: dict[str, str], message: dict[str, str]) -> RecipientReport | None:
-    get = block.get
-    recipient = address(get("final-recipient")) or address(get("original-recipient"))
-    if not recipient:
+    """rfc3464.block_fields plus the diagnostic type, also kept in `extra` (no x- fields, no
+    reply code: these MTAs' classifier input is the diagnostic itself)."""
+    fields = block_fields(block, message)
+    if fields is None:
         return None
-    raw_diag = get("diagnostic-code", "")
-    extra: dict[str, str] = {}
-    diagnostic_type = None
-    if raw_diag:
-        extra["diagnostic-type"] = value_type(raw_diag)
-        diagnostic_type = extra["diagnostic-type"] or None
-    action = get("action")
-    # absent fields skip the fold/regex helpers: they would all give None
-    remote_mta = get("remote-mta")
-    reporting_mta = get("reporting-mta") or message.get("reporting-mta")
-    last_attempt = get("last-attempt-date")
-    return RecipientReport(
-        recipient=recipient,
-        action=(fold(action).lower().split(" ")[0] or None) if action else None,
-        status=status_in(get("status")),
-        diagnostic=strip_type(raw_diag) or None if raw_diag else None,
-        diagnostic_type=diagnostic_type,
-        remote_mta=strip_type(remote_mta) or None if remote_mta else None,
-        reporting_mta=strip_type(reporting_mta) or None if reporting_mta else None,
-        arrival_date=parse_date(get("arrival-date") or message.get("arrival-date")),
-        last_attempt=parse_date(last_attempt) if last_attempt else None,
-        extra=extra,
-    )
+    raw_diag = block.get("diagnostic-code", "")
+    extra = {"diagnostic-type": value_type(raw_diag)} if raw_diag else {}
+    return RecipientReport(**fields, diagnostic_type=extra.get("diagnostic-type") or None,
+                           extra=extra)
 
 
 def dsn_recipients(mail: MailView) -> list[RecipientReport]:
