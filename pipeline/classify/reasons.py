@@ -8,26 +8,10 @@ delayed/expired actions and HELO rejections. Phrase tables: `phrases.py` (data).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .phrases import phrases_in, reasons_in
 from .status_map import status_reason
-
-
-class _memo:
-    """A value computed from the facts on first use and then kept in the instance (a
-    non-data descriptor: later reads are plain attribute look-ups, not calls; the rhost
-    overrides read `text` once per phrase)."""
-
-    def __init__(self, compute):
-        self.compute = compute
-        self.name = compute.__name__
-        self.__doc__ = compute.__doc__
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.compute(obj)
-        return value
 
 
 @dataclass
@@ -50,7 +34,7 @@ class Facts:
     provider: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
-    @_memo
+    @cached_property
     def text(self) -> str:
         """Lower-case text the phrase tables look at, computed once: the diagnostic, preceded
         by the bounce's human-readable lead-in when the parser kept one (extra["lead-in"],
@@ -62,13 +46,13 @@ class Facts:
             text = lead if text and text in lead else f"{lead} {text}".strip()
         return text
 
-    @_memo
+    @cached_property
     def phrases(self) -> frozenset[str]:
         """The table phrases found in `text` (`phrases.phrases_in`), computed once: every
         probe's table question is then a set look-up."""
         return phrases_in(self.text)
 
-    @_memo
+    @cached_property
     def table_hits(self) -> frozenset[str]:
         """The reasons whose phrase table matches `text` (`phrases.reasons_in`), computed
         once: the probes ask about the same tables several times."""
