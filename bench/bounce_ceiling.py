@@ -1,0 +1,131 @@
+"""How fast could the bounce path get from smarter dispatch alone? A ceiling, measured.
+
+    .venv/bin/python bench/bounce_ceiling.py [--repeat 5] [--rounds 3]
+
+`bench_bounces.py` runs every email through the email handlers in order (DMARC report,
+DMARC failure, ARF, auto-reply, then DSN) and, inside the DSN handler, through the dialects
+in order until one reads the message. A routing index could skip some of those "not mine"
+tests. This script measures the best any such index could do: an *oracle* that already knows,
+from a first pass, which handler and which dialect will answer each message, and runs only
+those. The outputs must stay the same (checked), so the difference between the two timings is
+everything that dispatch costs, and the oracle's figure is the throughput a perfect router
+would reach with the present parse, dialect and classify code.
+
+The two variants alternate in one process (`--rounds`), best pass per CPU-second each, so the
+machine's load affects both alike. Measured by hand; never a timed unit test.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_bounces import corpus_files  # noqa: E402
+from pipeline import core, registry  # noqa: E402
+from pipeline.core import process  # noqa: E402
+from pipeline.dsn import engine  # noqa: E402
+from pipeline.dsn.dialects import dialects  # noqa: E402
+from schemas.models import RawMessage, RawSource  # noqa: E402
+
+
+def outcome_key(outcome) -> tuple:
+    """What must not change between the two variants: every event and dead letter."""
+    return (tuple(e.model_dump_json() for e in outcome.events),
+            tuple(d.reason for d in outcome.dead_letters))
+
+
+@contextmanager
+def oracle_dispatch(plan: dict[int, tuple[list, list]]):
+    """Patch dispatch so that, for the raw message being processed, only the planned handlers
+    and dialects are offered (`plan[id(raw)]` = (email handlers, dialects)). Yields
+    `run(raws, outcomes=None)`, which processes each raw message and, given a dict, keeps
+    each outcome's key in it."""
+    current: list = [None]
+    all_handlers = registry.handlers
+
+    def handlers(family):
+        return current[0][0] if family == "email" else all_handlers(family)
+
+    def run(raws, outcomes: dict | None = None) -> None:
+        for raw in raws:
+            current[0] = plan[id(raw)]
+            out = process(raw)
+            if outcomes is not None:
+                outcomes[id(raw)] = outcome_key(out)
+
+    with mock.patch.object(core.registry, "handlers", handlers), \
+            mock.patch.object(engine, "dialects", lambda: current[0][1]):
+        yield run
+
+
+def best_pass(run, raws, repeat: int) -> float:
+    run(raws)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        run(raws)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    files = corpus_files()
+    if not files:
+        print("no corpus (set BOUNCEPIPE_CORPUS or put ../shared beside the repo)")
+        return 1
+    now = datetime.now(timezone.utc)
+    raws = [RawMessage.from_bytes(p.read_bytes(), RawSource(transport="file", path=str(p)),
+                                  received_at=now) for p in files]
+
+    # First pass, normal dispatch: who answers each message, and what it answers.
+    email_handlers = registry.handlers("email")
+    by_name = {d.name: d for d in dialects()}
+    expected, plan = {}, {}
+    for raw in raws:
+        out = process(raw)
+        expected[id(raw)] = outcome_key(out)
+        parser_name = out.parser or ""
+        if parser_name.startswith("dsn"):
+            dialect = parser_name.partition(".")[2]
+            # the answering dialect alone, or none when RFC 3464 answered
+            plan[id(raw)] = ([h for h in email_handlers if h.name == "dsn"],
+                             [by_name[dialect]] if dialect in by_name else [])
+        else:
+            plan[id(raw)] = (email_handlers, dialects())  # not a bounce: keep everything
+
+    def normal(batch):
+        for raw in batch:
+            process(raw)
+
+    timings = {"normal dispatch": float("inf"), "oracle dispatch": float("inf")}
+    with oracle_dispatch(plan) as oracle:
+        # the oracle must give the same outcomes, or its timing says nothing
+        seen: dict[int, tuple] = {}
+        oracle(raws, seen)
+        differing = sum(seen[key] != value for key, value in expected.items())
+        for _ in range(args.rounds):  # alternate, so load changes hit both alike
+            timings["normal dispatch"] = min(timings["normal dispatch"],
+                                             best_pass(normal, raws, args.repeat))
+            timings["oracle dispatch"] = min(timings["oracle dispatch"],
+                                             best_pass(oracle, raws, args.repeat))
+    print(f"{len(raws)} corpus emails; outcomes differing under the oracle: {differing}")
+    for name, seconds in timings.items():
+        print(f"  {name:16s} {seconds / len(raws) * 1e6:6.0f} us/msg  "
+              f"{len(raws) / seconds:7,.0f} msg/s  (best pass, CPU time)")
+    saved = 1 - timings["oracle dispatch"] / timings["normal dispatch"]
+    print(f"  a perfect router would save {saved:.0%} of the time per message")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
