@@ -1,18 +1,24 @@
 """Bounce parse+classify throughput on one core, peak RSS, and one synthetic 15 MB bounce.
 
-    .venv/bin/python bench/bench_bounces.py [--repeat 5] [--profile]
+    .venv/bin/python bench/bench_bounces.py [--repeat 5] [--profile] [--peer]
 
 Runs `pipeline.core.process` (sniff -> email handlers -> dialects/RFC 3464 -> classify ->
 MailEvent) over every corpus email file (BOUNCEPIPE_CORPUS or ../shared/corpus), N times,
 in this one process. Measured by hand; never a timed unit test.
+
+`--peer` also runs Sisimai (Perl; Debian: `apt-get install libsisimai-perl`) over the same
+files in the same way (bench/sisimai_peer.pl: files in memory, best pass per CPU-second) and
+prints the ratio measured in this one run.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import resource
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -59,10 +65,28 @@ def run(raws: list[RawMessage]) -> tuple[int, int, int]:
     return len(raws), events, dead
 
 
+def sisimai_peer(files: list[Path], repeat: int) -> dict | None:
+    """Sisimai's figures over `files` (bench/sisimai_peer.pl), or None when Perl or Sisimai
+    is missing (the reason is printed)."""
+    script = Path(__file__).with_name("sisimai_peer.pl")
+    try:
+        done = subprocess.run(["perl", str(script), str(repeat)], capture_output=True,
+                              text=True, input="\n".join(str(p) for p in files), check=False)
+    except FileNotFoundError:
+        print("peer: perl not found", file=sys.stderr)
+        return None
+    if done.returncode != 0:
+        print(f"peer: Sisimai did not run: {done.stderr.strip()[:300]}", file=sys.stderr)
+        return None
+    return json.loads(done.stdout)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="cProfile one pass, top 25")
+    parser.add_argument("--peer", action="store_true",
+                        help="also run Sisimai (Perl) over the same files, same run")
     args = parser.parse_args()
     now = datetime.now(timezone.utc)
     files = corpus_files()
@@ -93,6 +117,13 @@ def main() -> int:
           f"{total / cpu:,.0f} msg/s per CPU-second; best pass {len(raws) / best_pass:,.0f} "
           f"msg/s ({events // args.repeat} events, {dead // args.repeat} dead letters per pass)")
 
+    if args.peer:
+        peer = sisimai_peer(files, args.repeat)
+        if peer is not None:
+            peer_rate = peer["files"] / peer["best_cpu_s"]
+            print(f"peer: Sisimai {peer['sisimai']} (Perl) best pass {peer_rate:,.0f} msg/s "
+                  f"({peer['results']} recipients decoded); bouncepipe/Sisimai = "
+                  f"{len(raws) / best_pass / peer_rate:.2f}x, measured in this run")
     print(f"peak RSS after the corpus passes: "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     big = synthetic_large_bounce()
