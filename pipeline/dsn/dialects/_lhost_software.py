@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.message
 import re
-from collections.abc import Iterable
 
 from ...mime.view import MailView, normalise_newlines
 from ..fields import (
@@ -30,7 +29,7 @@ from ..fields import (
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import block_fields
-from ._mail import lowered_table, part_text_memo
+from ._mail import lowered_table, part_text_memo, split_at
 
 __all__ = [
     "address", "fold", "parse_date", "reply_code_in", "status_in", "strip_type",
@@ -149,19 +148,6 @@ def raw_text(mail: MailView) -> str:
         return nl(mail.msg.as_string())
     except Exception:  # noqa: BLE001
         return ""
-
-
-def split_at(text: str, markers: Iterable[str]) -> tuple[str, str]:
-    """(text before the earliest marker, text after the marker's line); (text, "") if none."""
-    best, best_len = -1, 0
-    for marker in markers:
-        pos = text.find(marker)
-        if pos >= 0 and (best < 0 or pos < best):
-            best, best_len = pos, len(marker)
-    if best < 0:
-        return text, ""
-    end = text.find("\n", best + best_len)
-    return text[:best], (text[end + 1:] if end >= 0 else "")
 
 
 def dsn_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:

@@ -12,9 +12,11 @@ compares them): `plain_ascii_text` (an ASCII, unencoded part is its own decoded 
 `full_text_has` (`phrase in mail.full_text` without building it when no part needs decoding;
 it mirrors MailView.full_text's walk, so a change there must be made here too),
 `received_text` (one search over the Received lines) and `lowered_table` (phrase tables
-lower-cased once).
+lower-cased once). And `split_at`, which both dialect kits re-export.
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from ...mime.view import MailView, decoded_text, normalise_newlines
 from ..fields import message_text
@@ -145,3 +147,17 @@ def lowered_table(table) -> tuple[tuple[str, tuple[str, ...]], ...]:
         entry = _LOWERED_TABLES[id(table)] = (table, tuple(
             (reason, tuple(p.lower() for p in phrases)) for reason, phrases in table.items()))
     return entry[1]
+
+
+def split_at(text: str, markers: Iterable[str]) -> tuple[str, str]:
+    """(text before the earliest marker, text after the marker's line); (text, "") if none.
+    Both kits' dialects cut a plain-text bounce at its "copy of the message" marker."""
+    best, best_len = -1, 0
+    for marker in markers:
+        pos = text.find(marker)
+        if pos >= 0 and (best < 0 or pos < best):
+            best, best_len = pos, len(marker)
+    if best < 0:
+        return text, ""
+    end = text.find("\n", best + best_len)
+    return text[:best], (text[end + 1:] if end >= 0 else "")

@@ -24,7 +24,7 @@ from ..fields import (
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import recipient_report
-from ._mail import lowered_table, part_text_memo
+from ._mail import lowered_table, part_text_memo, split_at
 
 __all__ = [
     "address", "fold", "reply_code_in", "status_in", "parse_date", "original_message",
@@ -101,20 +101,6 @@ def all_text(msg: email.message.Message) -> str:
     except Exception:  # noqa: BLE001 - pathological MIME
         pass
     return "\n".join(chunks)
-
-
-def split_at(text: str, markers: Iterable[str]) -> tuple[str, str]:
-    """(text before the first marker line, text after it); ("text", "") when none is found."""
-    best = -1
-    best_len = 0
-    for marker in markers:
-        pos = text.find(marker)
-        if pos >= 0 and (best < 0 or pos < best):
-            best, best_len = pos, len(marker)
-    if best < 0:
-        return text, ""
-    end = text.find("\n", best + best_len)
-    return text[:best], (text[end + 1:] if end >= 0 else "")
 
 
 def original_from_text(text: str) -> OriginalMessage:
