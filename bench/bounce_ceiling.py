@@ -25,12 +25,11 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_bounces import corpus_files  # noqa: E402
+from bench.bench_bounces import corpus_files, corpus_raws  # noqa: E402
 from pipeline import core, registry  # noqa: E402
 from pipeline.core import process  # noqa: E402
 from pipeline.dsn import engine  # noqa: E402
 from pipeline.dsn.dialects import dialects  # noqa: E402
-from schemas.models import RawMessage, RawSource  # noqa: E402
 
 
 def outcome_key(outcome) -> tuple:
@@ -80,9 +79,7 @@ def main() -> int:
     if not files:
         print("no corpus (set BOUNCEPIPE_CORPUS or put ../shared beside the repo)")
         return 1
-    now = datetime.now(timezone.utc)
-    raws = [RawMessage.from_bytes(p.read_bytes(), RawSource(transport="file", path=str(p)),
-                                  received_at=now) for p in files]
+    raws = corpus_raws(files, datetime.now(timezone.utc))
 
     # First pass, normal dispatch: who answers each message, and what it answers.
     email_handlers = registry.handlers("email")

@@ -45,11 +45,11 @@ def sisimai_results(root: Path, files: list[str]) -> tuple[str, dict[str, FileRe
     script = Path(__file__).with_name("sisimai_peer.pl")
     done = subprocess.run(["perl", str(script), "--dump"], capture_output=True, text=True,
                           input="\n".join(str(root / "emails" / f) for f in files), check=True)
-    version = subprocess.run(["perl", "-MSisimai", "-e", "print $Sisimai::VERSION"],
-                             capture_output=True, text=True, check=True).stdout
+    header, *lines = done.stdout.splitlines()
+    version = json.loads(header)["sisimai"]
     events: dict[str, list[dict]] = defaultdict(list)
     prefix = str(root / "emails") + "/"
-    for line in done.stdout.splitlines():
+    for line in lines:
         row = json.loads(line)
         events[row["file"].removeprefix(prefix)].append({
             "category": sisimai_category(row), "reason": row["reason"],

@@ -7,23 +7,33 @@
 #
 # Needs Sisimai (Debian: apt-get install libsisimai-perl). Prints one line of JSON:
 # {"sisimai": version, "files": n, "results": decoded recipients, "best_cpu_s": seconds}
-# With --dump: one JSON line per decoded recipient (delivered and vacation results included,
-# as the corpus labels include them): file, index (1-based), reason, status, softbounce,
-# feedbacktype.
+# With --dump: a first line {"sisimai": version}, then one JSON line per decoded recipient
+# (delivered and vacation results included, as the corpus labels include them): file, index
+# (1-based), reason, status, softbounce, feedbacktype.
 use strict;
 use warnings;
 use JSON::PP;
 use Sisimai;
 use Time::HiRes qw(clock_gettime CLOCK_PROCESS_CPUTIME_ID);
 
-if (@ARGV && $ARGV[0] eq '--dump') {
-    my $json = JSON::PP->new->canonical;
+# [[path, text], ...] of the email files named on standard input, one path a line.
+sub read_files {
+    my @files;
     while (my $path = <STDIN>) {
         chomp $path;
         next unless length $path;
         open(my $fh, '<:raw', $path) or die "cannot read $path: $!";
-        my $text = do { local $/; <$fh> };
+        push @files, [$path, do { local $/; <$fh> }];
         close $fh;
+    }
+    return @files;
+}
+
+if (@ARGV && $ARGV[0] eq '--dump') {
+    my $json = JSON::PP->new->canonical;
+    print $json->encode({sisimai => "$Sisimai::VERSION"}), "\n";   # first line: the version
+    for my $file (read_files()) {
+        my ($path, $text) = @$file;
         my $index = 0;
         for my $d (@{ Sisimai->make(\$text, delivered => 1, vacation => 1) || [] }) {
             print $json->encode({file => $path, index => ++$index, reason => $d->reason,
@@ -35,15 +45,7 @@ if (@ARGV && $ARGV[0] eq '--dump') {
 }
 
 my $repeat = shift @ARGV || 5;
-my @texts;
-while (my $path = <STDIN>) {
-    chomp $path;
-    next unless length $path;
-    open(my $fh, '<:raw', $path) or die "cannot read $path: $!";
-    local $/;
-    push @texts, scalar <$fh>;
-    close $fh;
-}
+my @texts = map { $_->[1] } read_files();
 
 my ($best, $results) = (undef, 0);
 for my $pass (0 .. $repeat) {    # pass 0 warms up, as in bench_bounces.py
