@@ -36,6 +36,9 @@ class Handler:
 
 
 _HANDLERS: list[Handler] = []
+# family -> its handlers in order, built on first ask (process() asks on every input);
+# register() clears it
+_BY_FAMILY: dict[str, tuple[Handler, ...]] = {}
 
 
 def register(name: str, family: Family, order: int, detect: Detect) -> Callable[[Handle], Handle]:
@@ -44,12 +47,16 @@ def register(name: str, family: Family, order: int, detect: Detect) -> Callable[
             raise ValueError(f"handler {family}/{name} registered twice")
         _HANDLERS.append(Handler(name, family, order, detect, handle))
         _HANDLERS.sort(key=lambda h: (h.family, h.order, h.name))
+        _BY_FAMILY.clear()
         return handle
 
     return decorator
 
 
-def handlers(family: Family) -> list[Handler]:
-    from . import handlers as _load  # noqa: F401  (imports every handler module once)
+def handlers(family: Family) -> tuple[Handler, ...]:
+    found = _BY_FAMILY.get(family)
+    if found is None:
+        from . import handlers as _load  # noqa: F401  (imports every handler module once)
 
-    return [h for h in _HANDLERS if h.family == family]
+        found = _BY_FAMILY[family] = tuple(h for h in _HANDLERS if h.family == family)
+    return found

@@ -84,11 +84,12 @@ def _has_report_attachment(raw: RawMessage, msg: email.message.Message) -> bool:
     """`_has_report_attachment_walk` (same answers, same exceptions) over the shared MailView's
     memoised part types: this runs on every email. Parameters (report-type, file names) are
     read directly by CachedMessage when their header is simple."""
-    part_types = MailView.of(msg).part_types
+    view = MailView.of(msg)
+    part_types = view.part_types
     if len(part_types) == 1 and msg.is_multipart():
         return _has_report_attachment_walk(msg)  # the view swallows a failing walk(): ask it
     if part_types[0][0] == "multipart/report" and (
-            msg.get_param("report-type") or "").lower() in _OTHER_REPORT_TYPES:
+            view.get_param("report-type") or "").lower() in _OTHER_REPORT_TYPES:
         return False  # DSNs, ARF, MDNs: not aggregate/TLS report mail
     for ctype, part in part_types:
         name = (part.get_filename() or "").lower()

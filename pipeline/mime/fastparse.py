@@ -23,7 +23,7 @@ import email.errors
 import email.policy
 import re
 
-from .message import CONTENT_TYPE_MEMO, CachedMessage
+from .message import CONTENT_TYPE_MEMO, NO_FILENAME_MEMO, CachedMessage
 
 _POLICY = email.policy.compat32
 # FeedParser's header-or-continuation test, applied to each line of a header block.
@@ -183,14 +183,23 @@ class _Parser:
                     block = s[first:end]
                 headers = msg._headers
                 ctype = None
+                disposition = False
                 for chunk in _NEXT_HEADER.split(block):
                     if chunk:
                         name, _, value = chunk.partition(":")
                         value = value.lstrip(" \t").rstrip("\r\n")
                         headers.append((name, value))
-                        if ctype is None and name[0] in "Cc" and name.lower() == "content-type":
-                            ctype = value
+                        if name[0] in "Cc":
+                            lowered = name.lower()
+                            if lowered == "content-type":
+                                if ctype is None:
+                                    ctype = value
+                            elif lowered == "content-disposition":
+                                disposition = True
                 _seed_content_type(msg, ctype)
+                if not disposition and (ctype is None or (
+                        ctype.isascii() and "name" not in ctype.lower())):
+                    msg.__dict__[NO_FILENAME_MEMO] = len(headers)
                 if end < self.n and not self._stops_at(end):
                     if s[end] in "\r\n":
                         self.pos = self._line_end(end)  # the separator is consumed

@@ -11,6 +11,7 @@ import re
 from functools import cached_property
 
 from ..errors import LimitExceeded
+from .message import MISSING_PARAM, simple_param
 
 
 
@@ -140,13 +141,27 @@ class MailView:
             return self.msg.get(name)  # compat32 hands back a Header for 8-bit values
         return value
 
+    def get_param(self, param: str, failobj=None, header: str = "content-type"):
+        """Exactly `self.msg.get_param(param, failobj, header)`: a simple value is read from
+        the one-pass index (the stdlib scans and lower-cases every header for it)."""
+        value = self.get(header)
+        if value is None:
+            return failobj
+        found = simple_param(value, param)
+        if found is None:
+            return self.msg.get_param(param, failobj, header)
+        return failobj if found is MISSING_PARAM else found
+
     def header(self, name: str) -> str:
         """Decoded value of the first `name` header, or "" when absent (memoised)."""
         key = name.lower()
+        raw = self._headers.get(key)
+        if raw is None:
+            return ""  # absent (most look-ups: the dialects' marker headers)
         memo = self.__dict__.setdefault("_decoded", {})
         value = memo.get(key)
         if value is None:
-            value = memo[key] = decode_header_value(self._headers.get(key))
+            value = memo[key] = decode_header_value(raw)
         return value
 
     @cached_property

@@ -114,3 +114,39 @@ def test_simple_parameters_read_common_forms_and_refuse_hard_ones():
     msg = CachedMessage()
     msg["Content-Type"] = 'multipart/mixed; boundary="<abc>"'
     assert msg.get_boundary() == "abc"  # get_boundary unquotes once more, as the stdlib does
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Content-Type", "content-type", "Content-Disposition",
+                                           "CONTENT-DISPOSITION", "Content-Typo", "X-Name"]),
+                          st.sampled_from(["text/plain", "application/zip; name=r.zip",
+                                           'text/xml; NAME="a.xml"', "attachment",
+                                           "inline; filename=x.xml.gz", "text/plain; charset=x",
+                                           "attachment; filename*=us-ascii''r%2Exml",
+                                           "application/gzip; x=1;\n\tname=b.gz", "namely/x"])),
+                max_size=4))
+def test_filenames_and_root_parameters_are_the_stdlibs(headers):
+    # fastparse records "no file name possible" per part (get_filename skips two header
+    # scans) and MailView.get_param reads the root's index: both answer as the stdlib does
+    from pipeline.mime.view import MailView
+
+    head = "".join(f"{name}: {value}\n" for name, value in headers)
+    text = (f"Subject: s\n{head}MIME-Version: 1.0\n\n" if headers else "Subject: s\n\n") + "body\n"
+    parsed = parse_email(text.encode())
+    plain = email.message_from_string(text)
+    assert parsed.get_filename() == plain.get_filename()
+    view = MailView.of(parsed)
+    for param in ("name", "report-type", "charset", "filename"):
+        for header in ("content-type", "content-disposition"):
+            assert view.get_param(param, "none", header) == plain.get_param(param, "none", header)
+
+
+def test_no_filename_memo_is_dropped_when_headers_change_but_not_their_count():
+    msg = parse_email(b"Subject: s\nContent-Type: text/plain\n\nbody\n")
+    assert msg.get_filename() is None
+    del msg["Subject"]
+    msg["Content-Disposition"] = "attachment; filename=r.xml"   # same header count as before
+    assert msg.get_filename() == "r.xml"
+    other = parse_email(b"Subject: s\n\nbody\n")
+    other.set_raw("Content-Disposition", "attachment; filename=late.zip")   # a new count
+    assert other.get_filename() == "late.zip"
