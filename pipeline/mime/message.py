@@ -21,6 +21,9 @@ _MEMO = CONTENT_TYPE_MEMO = "_bouncepipe_ctype"  # (header count, content type);
 # The header count when fastparse saw neither a Content-Disposition header nor "name" in the
 # Content-Type value: get_filename() is then None without its two parameter look-ups.
 NO_FILENAME_MEMO = "_bouncepipe_nofilename"
+# (header count, first Content-Type value, first Content-Transfer-Encoding value): the raw
+# ASCII values (None when absent) fastparse saw while reading the header block.
+HEAD_MEMO = "_bouncepipe_head"
 
 
 # A header value whose parameters need none of the stdlib's harder rules: ASCII; no quotes
@@ -58,7 +61,11 @@ class CachedMessage(email.message.Message):
     simple parameters are read directly."""
 
     def get_param(self, param, failobj=None, header="content-type", unquote=True):
-        value = self.get(header, _MISSING)
+        head = self.__dict__.get(HEAD_MEMO) if header == "content-type" else None
+        if head is not None and head[0] == len(self._headers):
+            value = _MISSING if head[1] is None else head[1]   # = self.get(): no scan
+        else:
+            value = self.get(header, _MISSING)
         if value is _MISSING:
             return failobj  # no such header: the stdlib's first test, without its second scan
         if unquote:
@@ -73,6 +80,14 @@ class CachedMessage(email.message.Message):
             return failobj
         return super().get_filename(failobj)
 
+    def transfer_encoding(self) -> str:
+        """`str(self.get("content-transfer-encoding", ""))`, without the header scan when
+        fastparse kept the value."""
+        head = self.__dict__.get(HEAD_MEMO)
+        if head is not None and head[0] == len(self._headers):
+            return head[2] or ""
+        return str(self.get("content-transfer-encoding", ""))
+
     def get_content_type(self) -> str:
         # Keyed on the header count: the parser's set_raw() only appends (not overridden
         # because it runs once per header line of every part), so an appended header is seen.
@@ -86,6 +101,7 @@ class CachedMessage(email.message.Message):
     def _drop_memos(self) -> None:
         self.__dict__.pop(_MEMO, None)
         self.__dict__.pop(NO_FILENAME_MEMO, None)
+        self.__dict__.pop(HEAD_MEMO, None)
 
     def __setitem__(self, name, val):
         self._drop_memos()

@@ -118,16 +118,20 @@ def test_simple_parameters_read_common_forms_and_refuse_hard_ones():
 
 @settings(max_examples=800, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["Content-Type", "content-type", "Content-Disposition",
-                                           "CONTENT-DISPOSITION", "Content-Typo", "X-Name"]),
+                                           "CONTENT-DISPOSITION", "Content-Typo", "X-Name",
+                                           "Content-Transfer-Encoding"]),
                           st.sampled_from(["text/plain", "application/zip; name=r.zip",
                                            'text/xml; NAME="a.xml"', "attachment",
                                            "inline; filename=x.xml.gz", "text/plain; charset=x",
                                            "attachment; filename*=us-ascii''r%2Exml",
-                                           "application/gzip; x=1;\n\tname=b.gz", "namely/x"])),
+                                           "application/gzip; x=1;\n\tname=b.gz", "namely/x",
+                                           "Base64", 'text/plain; charset="UTF-8"',
+                                           "multipart/mixed; boundary=\"<b>\" "])),
                 max_size=4))
 def test_filenames_and_root_parameters_are_the_stdlibs(headers):
-    # fastparse records "no file name possible" per part (get_filename skips two header
-    # scans) and MailView.get_param reads the root's index: both answer as the stdlib does
+    # fastparse keeps each part's raw Content-Type / Content-Transfer-Encoding and whether a
+    # file name is possible (get_param, get_filename and transfer_encoding skip header scans),
+    # and MailView.get_param reads the root's index: all answer as the stdlib does
     from pipeline.mime.view import MailView
 
     head = "".join(f"{name}: {value}\n" for name, value in headers)
@@ -135,13 +139,15 @@ def test_filenames_and_root_parameters_are_the_stdlibs(headers):
     parsed = parse_email(text.encode())
     plain = email.message_from_string(text)
     assert parsed.get_filename() == plain.get_filename()
+    assert parsed.get_content_charset() == plain.get_content_charset()
+    assert parsed.transfer_encoding() == str(plain.get("content-transfer-encoding", ""))
     view = MailView.of(parsed)
     for param in ("name", "report-type", "charset", "filename"):
         for header in ("content-type", "content-disposition"):
             assert view.get_param(param, "none", header) == plain.get_param(param, "none", header)
 
 
-def test_no_filename_memo_is_dropped_when_headers_change_but_not_their_count():
+def test_header_memos_are_dropped_when_headers_change_but_not_their_count():
     msg = parse_email(b"Subject: s\nContent-Type: text/plain\n\nbody\n")
     assert msg.get_filename() is None
     del msg["Subject"]
@@ -150,3 +156,8 @@ def test_no_filename_memo_is_dropped_when_headers_change_but_not_their_count():
     other = parse_email(b"Subject: s\n\nbody\n")
     other.set_raw("Content-Disposition", "attachment; filename=late.zip")   # a new count
     assert other.get_filename() == "late.zip"
+    charset = parse_email(b"Subject: s\nContent-Type: text/plain; charset=utf-8\n\nbody\n")
+    assert charset.get_content_charset() == "utf-8"
+    del charset["Content-Type"]
+    charset["Content-Type"] = "text/plain; charset=koi8-r"   # same count, new value
+    assert charset.get_content_charset() == "koi8-r"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ...mime.message import CachedMessage
 from ...mime.view import MailView, decoded_text, normalise_newlines
 from ..fields import message_text
 
@@ -114,8 +115,9 @@ def _plain_charset(part) -> str | None:
     if memo is False:
         payload = part._payload
         memo = None
-        if isinstance(payload, str) and payload.isascii() and str(
-                part.get("content-transfer-encoding", "")).lower() not in _DECODED_CTES:
+        if isinstance(payload, str) and payload.isascii() and (
+                part.transfer_encoding() if isinstance(part, CachedMessage)
+                else str(part.get("content-transfer-encoding", ""))).lower() not in _DECODED_CTES:
             declared = (part.get_content_charset() or "").lower()
             if declared in _ASCII_SAFE_CHARSETS:
                 memo = declared
