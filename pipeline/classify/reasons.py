@@ -8,7 +8,7 @@ delayed/expired actions and HELO rejections. Phrase tables: `phrases.py` (data).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from ..lazy import lazy_property
 
 from .phrases import phrases_in, reasons_in
 from .status_map import status_reason
@@ -34,7 +34,7 @@ class Facts:
     provider: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
-    @cached_property
+    @lazy_property
     def text(self) -> str:
         """Lower-case text the phrase tables look at, computed once: the diagnostic, preceded
         by the bounce's human-readable lead-in when the parser kept one (extra["lead-in"],
@@ -46,13 +46,13 @@ class Facts:
             text = lead if text and text in lead else f"{lead} {text}".strip()
         return text
 
-    @cached_property
+    @lazy_property
     def phrases(self) -> frozenset[str]:
         """The table phrases found in `text` (`phrases.phrases_in`), computed once: every
         probe's table question is then a set look-up."""
         return phrases_in(self.text)
 
-    @cached_property
+    @lazy_property
     def table_hits(self) -> frozenset[str]:
         """The reasons whose phrase table matches `text` (`phrases.reasons_in`), computed
         once: the probes ask about the same tables several times."""

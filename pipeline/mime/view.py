@@ -8,7 +8,7 @@ from __future__ import annotations
 import email.header
 import email.message
 import re
-from functools import cached_property
+from ..lazy import lazy_property
 
 from ..errors import LimitExceeded
 from .message import MISSING_PARAM, simple_param
@@ -119,7 +119,7 @@ class MailView:
             msg.__dict__["_bouncepipe_view"] = view
         return view
 
-    @cached_property
+    @lazy_property
     def _headers(self) -> dict[str, object]:
         """First value of each top-level header by lower-case name: one pass instead of the
         stdlib's linear, lower-casing scan on every `msg.get()`."""
@@ -164,19 +164,19 @@ class MailView:
             value = memo[key] = decode_header_value(raw)
         return value
 
-    @cached_property
+    @lazy_property
     def from_(self) -> str:
         return self.header("From")
 
-    @cached_property
+    @lazy_property
     def subject(self) -> str:
         return self.header("Subject")
 
-    @cached_property
+    @lazy_property
     def content_type(self) -> str:
         return self.msg.get_content_type()
 
-    @cached_property
+    @lazy_property
     def parts(self) -> list[email.message.Message]:
         """Every part, depth first (the message itself first)."""
         try:
@@ -184,7 +184,7 @@ class MailView:
         except Exception:  # noqa: BLE001 - pathological nesting
             return [self.msg]
 
-    @cached_property
+    @lazy_property
     def body_text(self) -> str:
         """Text of the first text/plain part (or of the whole body when not multipart)."""
         if not self.msg.is_multipart():
@@ -194,7 +194,7 @@ class MailView:
                 return part_text(part)
         return ""
 
-    @cached_property
+    @lazy_property
     def text_sources(self) -> list[tuple[bool, email.message.Message]]:
         """The parts `full_text` is made of, in order: (True, part) for a delivery-status /
         feedback-report part (its field blocks, as text), (False, part) for a text/* leaf
@@ -217,7 +217,7 @@ class MailView:
                 sources.append((False, part))
         return sources
 
-    @cached_property
+    @lazy_property
     def full_text(self) -> str:
         """All text/* parts and the delivery-status / feedback-report field blocks (as text),
         joined: for dialects that scan."""
@@ -228,7 +228,7 @@ class MailView:
         return "\n".join(message_text(part) if fields else part_text(part)
                          for fields, part in self.text_sources)
 
-    @cached_property
+    @lazy_property
     def part_types(self) -> list[tuple[str, email.message.Message]]:
         """(content type, part) for every part, computed once: dialects ask many times and
         `get_content_type()` re-parses the Content-Type header on each call."""
