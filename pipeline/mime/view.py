@@ -129,9 +129,20 @@ class MailView:
             for name, value in self.msg.items():
                 found.setdefault(name.lower(), value)
             return found
+        received = []   # every Received value, in order: many dialects test their hops
         for name, value in raw_headers:  # raw values: 8-bit UTF-8 survives (see unsurrogate)
-            found.setdefault(name.lower(), value)
+            lowered = name.lower()
+            if lowered == "received":
+                received.append(value)
+            found.setdefault(lowered, value)
+        self.__dict__["_received_raw"] = received
         return found
+
+    def received_raw(self) -> list | None:
+        """The raw values of every top-level Received header, in order (None when the
+        message keeps no raw header list)."""
+        self._headers  # noqa: B018 - the one pass that collects them
+        return self.__dict__.get("_received_raw")
 
     def get(self, name: str):
         """Exactly `self.msg.get(name)` (first raw value, or None when absent), from the

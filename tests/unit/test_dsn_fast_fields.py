@@ -236,7 +236,9 @@ def test_dialect_header_lookups_match_the_stdlib():
              "Return-Path", "Content-Language", "X-Nothing"]
     raw = (b"Received: a\nReceived: b\nX-Barracuda-Id: 1\nFrom: \xc3\xa9 <a@b>\n"
            b"Subject: s\nX-Mailer:\n\nbody\n")
-    for data in [raw] + [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]:
+    # an 8-bit hop: the view's raw Received values are not what get_all() gives (a Header)
+    raw8 = b"Received: from \xc3\xa9x by y\nreceived: (qmail 1)\n" + raw
+    for data in [raw, raw8] + [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]:
         msg = parse_email(data)
         mail = MailView(msg)
         for name in names:

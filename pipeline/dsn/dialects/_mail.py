@@ -33,10 +33,14 @@ def received_lines(mail: MailView) -> list[str]:
     """`[str(v) for v in msg.get_all("Received")]` once per message ([] when it fails)."""
     memo = mail.__dict__.get("_dsn_received")
     if memo is None:
-        try:
-            memo = [str(v) for v in (mail.msg.get_all("Received") or [])]
-        except Exception:  # noqa: BLE001 - same answer as _provider_kit.received_headers
-            memo = []
+        raw = mail.received_raw()
+        if raw is not None and all(type(v) is str and v.isascii() for v in raw):
+            memo = list(raw)   # what get_all() + str() give for ASCII values, without the scan
+        else:
+            try:
+                memo = [str(v) for v in (mail.msg.get_all("Received") or [])]
+            except Exception:  # noqa: BLE001 - a broken header list: no hops
+                memo = []
         mail.__dict__["_dsn_received"] = memo
     return memo
 

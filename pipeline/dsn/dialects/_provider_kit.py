@@ -30,7 +30,7 @@ __all__ = [
     "address", "fold", "reply_code_in", "status_in", "parse_date", "original_message",
     "normalise_newlines", "part_text", "plain_text", "all_text", "split_at",
     "original_from_text",
-    "phrase_reason", "specific_status", "report", "original_of", "received_headers",
+    "phrase_reason", "specific_status", "report", "original_of",
     "ds_recipients",
 ]
 
@@ -187,13 +187,6 @@ def ds_recipients(text: str) -> list[RecipientReport]:
         if rcpt is not None:
             out.append(rcpt)
     return out
-
-
-def received_headers(msg: email.message.Message) -> list[str]:
-    try:
-        return [str(v) for v in (msg.get_all("Received") or [])]
-    except Exception:  # noqa: BLE001
-        return []
 
 
 def report(dialect: str, provider: str, recipients: list[RecipientReport],
