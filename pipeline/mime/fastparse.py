@@ -21,16 +21,12 @@ from __future__ import annotations
 import email
 import email.errors
 import email.policy
-import email.utils
 import re
 
 from .message import (
     CONTENT_TYPE_MEMO,
     HEAD_MEMO,
-    MISSING_PARAM,
-    NO_FILENAME_MEMO,
     CachedMessage,
-    simple_param,
 )
 
 _POLICY = email.policy.compat32
@@ -72,7 +68,7 @@ class _Parser:
     that make a line look like end-of-input (enclosing boundaries; blank lines inside a
     message/delivery-status part)."""
 
-    __slots__ = ("s", "n", "bare_cr", "pos", "stops", "last", "head")
+    __slots__ = ("s", "n", "bare_cr", "pos", "stops", "last")
 
     def __init__(self, text: str):
         self.s = text
@@ -83,9 +79,6 @@ class _Parser:
         self.pos = 0
         self.stops: list = []   # boundary strings ("--" + boundary) and _BLANK
         self.last: CachedMessage | None = None  # FeedParser._last: the newest message
-        # (first Content-Type, first Content-Transfer-Encoding) raw values of the header block
-        # just read, when the fast path read it (None: ask the message)
-        self.head: tuple[str | None, str | None] | None = None
 
     # The line starts worth testing: after a line ending, "--" (a boundary) or another line
     # ending (a blank line). CRLF needs no pattern of its own: its LF is a line ending.
@@ -210,12 +203,8 @@ class _Parser:
                             elif lowered == "content-transfer-encoding" and cte is None:
                                 cte = value
                 _seed_content_type(msg, ctype)
-                self.head = (ctype, cte)
                 if (ctype is None or ctype.isascii()) and (cte is None or cte.isascii()):
-                    msg.__dict__[HEAD_MEMO] = (len(headers), ctype, cte)
-                if not disposition and (ctype is None or (
-                        ctype.isascii() and "name" not in ctype.lower())):
-                    msg.__dict__[NO_FILENAME_MEMO] = len(headers)
+                    msg.__dict__[HEAD_MEMO] = (len(headers), ctype, cte, disposition)
                 if end < self.n and not self._stops_at(end):
                     if s[end] in "\r\n":
                         self.pos = self._line_end(end)  # the separator is consumed
@@ -223,7 +212,6 @@ class _Parser:
                     msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
                 self.pos = end
                 return
-        self.head = None
         lines: list[str] = []
         while not self._at_eof(q):
             e = self._line_end(q)
@@ -285,12 +273,12 @@ class _Parser:
 
     def _multipart(self, msg: CachedMessage) -> None:
         s = self.s
-        boundary, cte = _boundary_and_cte(msg, self.head)
+        boundary = msg.get_boundary()  # CachedMessage: from the raw values the header loop kept
         if boundary is None:
             msg.defects.append(email.errors.NoBoundaryInMultipartDefect())
             msg._payload = self._rest()
             return
-        if cte.lower() not in ("7bit", "8bit", "binary"):
+        if msg.transfer_encoding("8bit").lower() not in ("7bit", "8bit", "binary"):
             msg.defects.append(email.errors.InvalidMultipartContentTransferEncodingDefect())
         if "\n" in boundary or "\r" in boundary:
             raise _Unsupported("line break inside the boundary")  # matches no line, ever
@@ -353,21 +341,6 @@ class _Parser:
         # Everything after the close boundary. (FeedParser's strip of a newline at the
         # epilogue's front never fires: it prepends "" when the boundary line ended in one.)
         msg.epilogue = self._rest()
-
-
-def _boundary_and_cte(msg: CachedMessage, head: tuple[str | None, str | None] | None
-                      ) -> tuple[str | None, str]:
-    """(msg.get_boundary(), str(msg.get("content-transfer-encoding", "8bit"))), from the raw
-    values the header loop kept when they are ASCII (each stdlib call scans every header)."""
-    if head is not None:
-        ctype, cte = head
-        if ctype is not None and ctype.isascii() and (cte is None or cte.isascii()):
-            found = simple_param(ctype, "boundary")
-            if found is not None:   # else: not a simple value, the stdlib reads it
-                boundary = (None if found is MISSING_PARAM
-                            else email.utils.collapse_rfc2231_value(found).rstrip())
-                return boundary, "8bit" if cte is None else cte
-    return msg.get_boundary(), str(msg.get("content-transfer-encoding", "8bit"))
 
 
 def _seed_content_type(msg: CachedMessage, value: str | None) -> None:

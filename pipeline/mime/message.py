@@ -18,11 +18,10 @@ import email.message
 import re
 
 _MEMO = CONTENT_TYPE_MEMO = "_bouncepipe_ctype"  # (header count, content type); fastparse seeds it
-# The header count when fastparse saw neither a Content-Disposition header nor "name" in the
-# Content-Type value: get_filename() is then None without its two parameter look-ups.
-NO_FILENAME_MEMO = "_bouncepipe_nofilename"
-# (header count, first Content-Type value, first Content-Transfer-Encoding value): the raw
-# ASCII values (None when absent) fastparse saw while reading the header block.
+# (header count, first Content-Type value, first Content-Transfer-Encoding value, whether a
+# Content-Disposition header was seen): what fastparse saw while reading the header block,
+# raw ASCII values (None when absent). Parameters, the transfer encoding and the file name are
+# read from it without the stdlib's lower-casing scan of every header.
 HEAD_MEMO = "_bouncepipe_head"
 
 
@@ -60,9 +59,15 @@ class CachedMessage(email.message.Message):
     """`email.message.Message` whose `get_content_type()` is computed once per part and whose
     simple parameters are read directly."""
 
+    def _head(self) -> tuple | None:
+        """HEAD_MEMO while it still describes the headers (keyed on their count, like the
+        content type memo; every other mutator drops it)."""
+        head = self.__dict__.get(HEAD_MEMO)
+        return head if head is not None and head[0] == len(self._headers) else None
+
     def get_param(self, param, failobj=None, header="content-type", unquote=True):
-        head = self.__dict__.get(HEAD_MEMO) if header == "content-type" else None
-        if head is not None and head[0] == len(self._headers):
+        head = self._head() if header == "content-type" else None
+        if head is not None:
             value = _MISSING if head[1] is None else head[1]   # = self.get(): no scan
         else:
             value = self.get(header, _MISSING)
@@ -75,18 +80,20 @@ class CachedMessage(email.message.Message):
         return super().get_param(param, failobj, header, unquote)
 
     def get_filename(self, failobj=None):
-        # The DMARC report check asks every part of every email (~3 us each, two header scans)
-        if self.__dict__.get(NO_FILENAME_MEMO, -1) == len(self._headers):
+        # The DMARC report check asks every part of every email (~3 us each, two header scans).
+        # No Content-Disposition and no "name" in the Content-Type: no file name parameter.
+        head = self._head()
+        if head is not None and not head[3] and (head[1] is None or "name" not in head[1].lower()):
             return failobj
         return super().get_filename(failobj)
 
-    def transfer_encoding(self) -> str:
-        """`str(self.get("content-transfer-encoding", ""))`, without the header scan when
+    def transfer_encoding(self, failobj: str = "") -> str:
+        """`str(self.get("content-transfer-encoding", failobj))`, without the header scan when
         fastparse kept the value."""
-        head = self.__dict__.get(HEAD_MEMO)
-        if head is not None and head[0] == len(self._headers):
-            return head[2] or ""
-        return str(self.get("content-transfer-encoding", ""))
+        head = self._head()
+        if head is not None:
+            return failobj if head[2] is None else head[2]
+        return str(self.get("content-transfer-encoding", failobj))
 
     def get_content_type(self) -> str:
         # Keyed on the header count: the parser's set_raw() only appends (not overridden
@@ -100,7 +107,6 @@ class CachedMessage(email.message.Message):
     # Every other way a header or the default type can change drops the memos.
     def _drop_memos(self) -> None:
         self.__dict__.pop(_MEMO, None)
-        self.__dict__.pop(NO_FILENAME_MEMO, None)
         self.__dict__.pop(HEAD_MEMO, None)
 
     def __setitem__(self, name, val):

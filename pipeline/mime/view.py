@@ -8,12 +8,10 @@ from __future__ import annotations
 import email.header
 import email.message
 import re
-from ..lazy import lazy_property
 
 from ..errors import LimitExceeded
+from ..lazy import lazy_property
 from .message import MISSING_PARAM, simple_param
-
-
 
 _FIELD_BLOCK_TYPES = ("message/delivery-status", "message/global-delivery-status",
                       "message/feedback-report")
