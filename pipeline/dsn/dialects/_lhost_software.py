@@ -29,7 +29,7 @@ from ..fields import (
 )
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import block_fields
-from ._mail import lowered_table, part_text_memo, split_at
+from ._mail import lowered_table, part_text_memo, split_at, view_memo
 
 __all__ = [
     "address", "fold", "parse_date", "reply_code_in", "status_in", "strip_type",
@@ -63,18 +63,10 @@ def text_of(part: email.message.Message) -> str:
     return part_text_memo(part, "_dsn_text_of", fallbacks=("utf-8", "latin-1"))
 
 
-def _memo(mail: MailView, key: str, compute) -> str:
-    """compute(mail), once per view: several dialects read the same decoded text."""
-    memo = mail.__dict__.get(key)
-    if memo is None:
-        memo = mail.__dict__[key] = compute(mail)
-    return memo
-
-
 def body_text(mail: MailView) -> str:
     """The first text part (plain preferred), or the whole body of a single-part message.
     Memoised on the view: most dialects ask for it."""
-    return _memo(mail, "_lhost_body_text", _body_text)
+    return view_memo(mail, "_lhost_body_text", _body_text)
 
 
 def _body_text(mail: MailView) -> str:
@@ -98,7 +90,7 @@ def _body_text(mail: MailView) -> str:
 def all_text(mail: MailView) -> str:
     """Every text/* and delivery-status leaf joined (not the returned message), normalised.
     Memoised on the view: most dialects ask for it."""
-    return _memo(mail, "_lhost_all_text", _all_text)
+    return view_memo(mail, "_lhost_all_text", _all_text)
 
 
 def _all_text(mail: MailView) -> str:

@@ -16,11 +16,14 @@ lower-cased once). And `split_at`, which both dialect kits re-export.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from ...mime.message import CachedMessage
 from ...mime.view import MailView, decoded_text, normalise_newlines
 from ..fields import message_text
+
+T = TypeVar("T")
 
 
 def has_header_prefix(mail: MailView, prefix: str) -> bool:
@@ -29,20 +32,28 @@ def has_header_prefix(mail: MailView, prefix: str) -> bool:
     return any(name.startswith(prefix) for name in mail._headers)
 
 
+def view_memo(mail: MailView, key: str, compute: Callable[[MailView], T]) -> T:
+    """compute(mail), once per view (kept in its __dict__ under `key`): several dialects
+    ask the same question of one message."""
+    memo = mail.__dict__.get(key)
+    if memo is None:
+        memo = mail.__dict__[key] = compute(mail)
+    return memo
+
+
 def received_lines(mail: MailView) -> list[str]:
     """`[str(v) for v in msg.get_all("Received")]` once per message ([] when it fails)."""
-    memo = mail.__dict__.get("_dsn_received")
-    if memo is None:
-        raw = mail.received_raw()
-        if raw is not None and all(type(v) is str and v.isascii() for v in raw):
-            memo = list(raw)   # what get_all() + str() give for ASCII values, without the scan
-        else:
-            try:
-                memo = [str(v) for v in (mail.msg.get_all("Received") or [])]
-            except Exception:  # noqa: BLE001 - a broken header list: no hops
-                memo = []
-        mail.__dict__["_dsn_received"] = memo
-    return memo
+    return view_memo(mail, "_dsn_received", _received_lines)
+
+
+def _received_lines(mail: MailView) -> list[str]:
+    raw = mail.received_raw()
+    if raw is not None and all(type(v) is str and v.isascii() for v in raw):
+        return list(raw)   # what get_all() + str() give for ASCII values, without the scan
+    try:
+        return [str(v) for v in (mail.msg.get_all("Received") or [])]
+    except Exception:  # noqa: BLE001 - a broken header list: no hops
+        return []
 
 
 # Charsets whose decoding maps ASCII bytes to the same characters and no other byte to an
@@ -134,10 +145,7 @@ def received_text(mail: MailView) -> str:
     in this text exactly when it is in one of the lines (no match can span the joins), so
     `phrase in received_text(mail)` answers `any(phrase in r for r in received_lines(mail))`
     with one C-level search."""
-    memo = mail.__dict__.get("_dsn_received_text")
-    if memo is None:
-        memo = mail.__dict__["_dsn_received_text"] = "\n".join(received_lines(mail))
-    return memo
+    return view_memo(mail, "_dsn_received_text", lambda m: "\n".join(received_lines(m)))
 
 
 # id(table) -> (table, its lowered form); the table itself is kept so its id stays its own.

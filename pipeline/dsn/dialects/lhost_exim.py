@@ -25,6 +25,7 @@ from ._lhost_software import (
     status_in,
 )
 from ._lhost_software import block_report as _block_report
+from ._mail import view_memo
 
 NAME = "lhost-exim"
 SUBJECTS = ("Delivery Status Notification", "Mail delivery failed", "Mail failure",
@@ -78,12 +79,9 @@ _ANGLE = re.compile(r"<([^<>\s@]+@[^<>\s]+)>:?\s*(.*)$")
 def mxlogic_marked(mail: MailView) -> bool:
     """The McAfee SaaS (MXLogic) marks of an Exim clone. Memoised on the view: lhost-mxlogic's
     gate and _is_exim both ask, on every bounce."""
-    memo = mail.__dict__.get("_dsn_mxlogic_marked")
-    if memo is None:
-        memo = mail.__dict__["_dsn_mxlogic_marked"] = bool(
-            mail.header("X-MX-Bounce") or mail.header("X-MXL-Hash")
-            or mail.header("X-MXL-NoteHash") or "<mxl~" in mail.header("Message-ID"))
-    return memo
+    return view_memo(mail, "_dsn_mxlogic_marked", lambda m: bool(
+        m.header("X-MX-Bounce") or m.header("X-MXL-Hash")
+        or m.header("X-MXL-NoteHash") or "<mxl~" in m.header("Message-ID")))
 
 
 def _is_exim(mail: MailView) -> tuple[bool, bool]:
