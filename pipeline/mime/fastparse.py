@@ -175,7 +175,7 @@ class _Parser:
         regex calls; anything else takes the line-by-line port below."""
         s, q = self.s, self.pos
         if not self.bare_cr:
-            end = _HEADER_BLOCK.match(s, q).end()
+            end = _HEADER_BLOCK.match(s, q, self.n).end()  # not past a window's end
             block = s[q:end]
             # a unix-from first line is no header; the line after it is the first one
             first = self._line_end(q) if block.startswith("From ") else q
@@ -283,6 +283,9 @@ class _Parser:
         if "\n" in boundary or "\r" in boundary:
             raise _Unsupported("line break inside the boundary")  # matches no line, ever
         sep = "--" + boundary
+        if not (self.stops or self.bare_cr):
+            self._multipart_windowed(msg, sep)
+            return
         capturing_preamble = True
         preamble_start = self.pos
         preamble_end = self.pos
@@ -341,6 +344,81 @@ class _Parser:
         # Everything after the close boundary. (FeedParser's strip of a newline at the
         # epilogue's front never fires: it prepends "" when the boundary line ended in one.)
         msg.epilogue = self._rest()
+
+
+    def _next_boundary(self, q: int, sep: str) -> tuple[int, int, str | None]:
+        """The first line start p >= q (before the window's end) that is a boundary line of
+        `sep`: (p, its line end, "part" or "end"); (window end, window end, None) if none."""
+        s, n = self.s, self.n
+        needle = "\n" + sep
+        while q < n:
+            if s.startswith(sep, q):
+                e = self._line_end(q)
+                kind = _boundary_kind(s, q, e, sep)
+                if kind is not None:
+                    return q, e, kind
+            i = s.find(needle, q, n)
+            if i < 0:
+                break
+            q = i + 1
+        return n, n, None
+
+    def _multipart_windowed(self, msg: CachedMessage, sep: str) -> None:
+        """`_multipart` when no enclosing predicate is pushed (no delivery-status blank-line
+        stop) and lines end in LF or CRLF: the case of every multipart under a root.
+
+        Why: FeedParser tests every line of every part against the stack of enclosing
+        boundaries. Here the current part's end is already `self.n` (the parent cut the text
+        at the first line any enclosing boundary claims), so only this multipart's own
+        boundary lines are looked for, with one `find` each, and each child is parsed in the
+        window between two of them with an empty stack. A child then ends exactly where
+        FeedParser's would: at the next own-boundary line or the window's end."""
+        s, n = self.s, self.n
+        preamble_start = self.pos
+        p, e, kind = self._next_boundary(self.pos, sep)
+        if kind != "part":
+            # no boundary line, or a close boundary before any part: no part at all
+            msg.defects.append(email.errors.StartBoundaryNotFoundDefect())
+            msg._payload = s[preamble_start:p]
+            self.pos = n  # FeedParser reads and drops the rest
+            msg.epilogue = ""
+            return
+        if p > preamble_start:
+            msg.preamble = _strip_eol(s[preamble_start:p])
+        while True:
+            # a separator: consume it and any boundary lines right after it
+            q = e
+            while q < n and s.startswith(sep, q):
+                e = self._line_end(q)
+                if not _boundary_kind(s, q, e, sep):
+                    break
+                q = e
+            p, e, kind = self._next_boundary(q, sep)
+            self.pos, self.n = q, p
+            try:
+                self.message(msg)
+            finally:
+                self.n = n
+            if self.pos != p:
+                raise _Unsupported("a part ended before its window")  # never seen; be exact
+            last = self.last
+            if last.get_content_maintype() == "multipart":
+                epilogue = last.epilogue
+                if epilogue == "":
+                    last.epilogue = None
+                elif epilogue is not None:
+                    last.epilogue = _strip_eol(epilogue)
+            elif isinstance(last._payload, str):
+                last._payload = _strip_eol(last._payload)
+            self.last = msg
+            if kind is None:
+                msg.defects.append(email.errors.CloseBoundaryNotFoundDefect())
+                return
+            if kind == "end":
+                # Everything after the close boundary, to the window's end.
+                msg.epilogue = s[e:n]
+                self.pos = n
+                return
 
 
 def _seed_content_type(msg: CachedMessage, value: str | None) -> None:

@@ -116,6 +116,15 @@ QUIRKS = {
     "rfc822-empty": "Content-Type: message/rfc822\n",
     "eight-bit": "Subject: caf\udcc3\udca9\nContent-Type: text/plain\n\n\udcff body\n",
     "folded-boundary": "Content-Type: multipart/mixed; boundary=b\n folded\n\n--b\n folded\n",
+    # a child parsed in the window between two of its parent's boundary lines
+    "inner-cut-by-outer-boundary": ("Content-Type: multipart/mixed; boundary=o\n\n--o\n"
+                                    "Content-Type: multipart/alternative; boundary=i\n\n--i\n\n"
+                                    "inner\n--o\n\nsecond\n--i--\n--o--\nepi\n"),
+    "part-headers-run-into-boundary": ("Content-Type: multipart/mixed; boundary=\"a:b\"\n\n--a:b\n"
+                                       "Content-Type: text/plain\n--a:b\nX: 1\n--a:b--\n"),
+    "dash-lines-in-bodies": ("Content-Type: multipart/mixed; boundary=b\n\n-- preamble\n--b\n\n"
+                             "----- The following addresses had errors -----\n--bx\n--b-\n"
+                             "--b--x\n-- \n--b \n\nlast\n--b--\n--b\n-- epilogue\n"),
     "colon-in-boundary-line": ("Content-Type: multipart/mixed; boundary=\"x:y\"\n\n--x:y\nA: 1\n\nx\n"
                                "--x:y\n--x:y--\n"),
 }
