@@ -118,6 +118,9 @@ class _Parser:
         s, n = self.s, self.n
         if q >= n or not (self.stops or own):
             return n
+        if own is None and self._stops_at(q):
+            return q  # the loop's first test, before its set-up: a delivery-status block's
+            #           empty body ends at once, at the blank line after its fields
         blank = _BLANK in self.stops
         dashes = own is not None or any(stop is not _BLANK for stop in self.stops)
         while q < n:
@@ -269,10 +272,8 @@ class _Parser:
             self.message(msg)
             self.stops.pop()
             self._readline()  # the blank line (or nothing, at the end)
-            mark = self.pos
-            if self._readline() == "":
+            if self._at_eof(self.pos):  # = FeedParser reading "" as the next line
                 break
-            self.pos = mark
 
     def _multipart(self, msg: CachedMessage) -> None:
         s = self.s
