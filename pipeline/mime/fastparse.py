@@ -163,8 +163,7 @@ class _Parser:
     def message(self, parent: CachedMessage | None) -> CachedMessage:
         """FeedParser._parsegen: headers, then the body by content type."""
         msg = self._new_message(parent)
-        self._headers(msg)
-        ctype = msg.get_content_type()
+        ctype = self._headers(msg) or msg.get_content_type()
         if ctype == "message/delivery-status":
             self._delivery_status(msg)
         elif ctype.startswith("message/"):
@@ -175,10 +174,11 @@ class _Parser:
             msg._payload = self._rest()
         return msg
 
-    def _headers(self, msg: CachedMessage) -> None:
+    def _headers(self, msg: CachedMessage) -> str | None:
         """FeedParser's header loop + _parse_headers. The common case (LF or CRLF lines, no
         boundary-looking line inside the block, no defects to record) is read with two
-        regex calls; anything else takes the line-by-line port below."""
+        regex calls; anything else takes the line-by-line port below. Returns the part's
+        content type when the common case found it (None: ask the part)."""
         s, q = self.s, self.pos
         if not self.bare_cr:
             end = _HEADER_BLOCK.match(s, q, self.n).end()  # not past a window's end
@@ -208,16 +208,16 @@ class _Parser:
                                 disposition = True
                             elif lowered == "content-transfer-encoding" and cte is None:
                                 cte = value
-                _seed_content_type(msg, ctype)
+                content_type = _seed_content_type(msg, ctype)
                 if (ctype is None or ctype.isascii()) and (cte is None or cte.isascii()):
                     msg.__dict__[HEAD_MEMO] = (len(headers), ctype, cte, disposition)
                 if end < self.n and not self._stops_at(end):
                     if s[end] in "\r\n":
                         self.pos = self._line_end(end)  # the separator is consumed
-                        return
+                        return content_type
                     msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
                 self.pos = end
-                return
+                return content_type
         lines: list[str] = []
         while not self._at_eof(q):
             e = self._line_end(q)
@@ -255,6 +255,7 @@ class _Parser:
             name, value = line[:i], [line]
         if name is not None:
             msg._headers.append(_POLICY.header_source_parse(value))
+        return None
 
     def _readline(self) -> str:
         """FeedParser.readline: the next line, or "" at the current part's end."""
@@ -326,7 +327,7 @@ class _Parser:
             self.stops.append(sep)
             self.message(msg)
             last = self.last
-            if last.get_content_maintype() == "multipart":
+            if last.get_content_type().startswith("multipart/"):  # = maintype, one call
                 epilogue = last.epilogue
                 if epilogue == "":
                     last.epilogue = None
@@ -406,7 +407,7 @@ class _Parser:
             if self.pos != p:
                 raise _Unsupported("a part ended before its window")  # never seen; be exact
             last = self.last
-            if last.get_content_maintype() == "multipart":
+            if last.get_content_type().startswith("multipart/"):  # = maintype, one call
                 epilogue = last.epilogue
                 if epilogue == "":
                     last.epilogue = None
@@ -425,10 +426,11 @@ class _Parser:
                 return
 
 
-def _seed_content_type(msg: CachedMessage, value: str | None) -> None:
+def _seed_content_type(msg: CachedMessage, value: str | None) -> str | None:
     """Give the part its content type now, from the header just read, as the stdlib's
-    `get_content_type()` would compute it (saves its lower-casing scan of every header).
-    Values with 8-bit bytes are left to the stdlib (it wraps them in a Header object)."""
+    `get_content_type()` would compute it (saves its lower-casing scan of every header), and
+    return it. Values with 8-bit bytes are left to the stdlib (it wraps them in a Header
+    object): None."""
     if value is None:
         ctype = msg.get_default_type()
     elif value.isascii():
@@ -436,8 +438,9 @@ def _seed_content_type(msg: CachedMessage, value: str | None) -> None:
         if ctype.count("/") != 1:
             ctype = "text/plain"
     else:
-        return
+        return None
     msg.__dict__[CONTENT_TYPE_MEMO] = (len(msg._headers), ctype)
+    return ctype
 
 
 def _strip_eol(text: str) -> str:
