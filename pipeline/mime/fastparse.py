@@ -7,7 +7,10 @@ end-of-part predicates. No faster library returns the tree the 66 bounce dialect
 wheels). So this module runs the *same algorithm* as `FeedParser._parsegen` (Python 3.11,
 compat32 policy; the structure below follows it branch by branch, quirks included) but finds
 the end of a body, preamble or epilogue with `str.find` instead of reading it line by line.
-Only header lines are looked at one by one.
+Only header lines are looked at one by one. Under a multipart, each child is parsed in the
+window between two of its parent's boundary lines, so no line is tested against the stack of
+enclosing boundaries (FeedParser's per-line predicate stack survives only inside
+delivery-status parts and for bare-CR text).
 
 The result is the identical tree of `CachedMessage` objects: same headers, payload strings,
 preambles, epilogues, default types, unix-from lines and defect classes. This is checked by
