@@ -121,22 +121,20 @@ class _Parser:
         s, n = self.s, self.n
         if q >= n or not (self.stops or own):
             return n
-        if own is None and self._stops_at(q):
-            return q  # the loop's first test, before its set-up: a delivery-status block's
-            #           empty body ends at once, at the blank line after its fields
-        blank = _BLANK in self.stops
-        dashes = own is not None or any(stop is not _BLANK for stop in self.stops)
+        patterns = None
         while q < n:
             if self._stops_at(q) or (own is not None and s.startswith(own, q)
                                       and _boundary_kind(s, q, self._line_end(q), own)):
                 return q
+            if patterns is None:
+                # Set up only now: a delivery-status block's empty body ends at its first
+                # line (the blank one after its fields), the common case.
+                dashes = own is not None or any(stop is not _BLANK for stop in self.stops)
+                patterns = ((self._CANDIDATES[self.bare_cr] if dashes else ())
+                            + (self._BLANKS[self.bare_cr] if _BLANK in self.stops else ()))
             # next candidate line: one starting with "--", or a blank line
             nxt = n
-            for pattern in (self._CANDIDATES[self.bare_cr] if dashes else ()):
-                i = s.find(pattern, q, nxt)
-                if i >= 0:
-                    nxt = i + 1
-            for pattern in (self._BLANKS[self.bare_cr] if blank else ()):
+            for pattern in patterns:
                 i = s.find(pattern, q, nxt)
                 if i >= 0:
                     nxt = i + 1
@@ -260,14 +258,36 @@ class _Parser:
             msg._headers.append(_POLICY.header_source_parse(value))
         return None
 
-    def _readline(self) -> str:
-        """FeedParser.readline: the next line, or "" at the current part's end."""
-        if self._at_eof(self.pos):
-            return ""
-        e = self._line_end(self.pos)
-        line = self.s[self.pos:e]
-        self.pos = e
-        return line
+    def _skip_line(self) -> None:
+        """FeedParser.readline, its line dropped: the next line unless the part ends here."""
+        if not self._at_eof(self.pos):
+            self.pos = self._line_end(self.pos)
+
+    def _past_boundary_lines(self, q: int, sep: str) -> int:
+        """The first line start >= q that is not a boundary line of `sep` (a separator is
+        consumed with any boundary lines right after it), or the part's end."""
+        s = self.s
+        while not self._at_eof(q) and s.startswith(sep, q):
+            e = self._line_end(q)
+            if not _boundary_kind(s, q, e, sep):
+                break
+            q = e
+        return q
+
+    def _end_child(self, msg: CachedMessage) -> None:
+        """After a child of multipart `msg`: the line ending before the next boundary belongs
+        to the boundary (RFC 2046), so it comes off the newest message's payload or epilogue;
+        `msg` is the newest message again."""
+        last = self.last
+        if last.get_content_type().startswith("multipart/"):  # = maintype, one call
+            epilogue = last.epilogue
+            if epilogue == "":
+                last.epilogue = None
+            elif epilogue is not None:
+                last.epilogue = _strip_eol(epilogue)
+        elif isinstance(last._payload, str):
+            last._payload = _strip_eol(last._payload)
+        self.last = msg
 
     def _delivery_status(self, msg: CachedMessage) -> None:
         # Blocks of fields separated by blank lines, each a header-only message.
@@ -275,7 +295,7 @@ class _Parser:
             self.stops.append(_BLANK)
             self.message(msg)
             self.stops.pop()
-            self._readline()  # the blank line (or nothing, at the end)
+            self._skip_line()  # the blank line (or nothing, at the end)
             if self._at_eof(self.pos):  # = FeedParser reading "" as the next line
                 break
 
@@ -320,26 +340,11 @@ class _Parser:
                     msg.preamble = _strip_eol(s[preamble_start:preamble_end])
                 capturing_preamble = False
                 continue  # FeedParser unreads the boundary line and reads it again
-            # a separator: consume it and any boundary lines right after it
-            self.pos = e
-            while not self._at_eof(self.pos):
-                q = self.pos
-                if not (s.startswith(sep, q) and _boundary_kind(s, q, self._line_end(q), sep)):
-                    break
-                self.pos = self._line_end(q)
+            self.pos = self._past_boundary_lines(e, sep)
             self.stops.append(sep)
             self.message(msg)
-            last = self.last
-            if last.get_content_type().startswith("multipart/"):  # = maintype, one call
-                epilogue = last.epilogue
-                if epilogue == "":
-                    last.epilogue = None
-                elif epilogue is not None:
-                    last.epilogue = _strip_eol(epilogue)
-            elif isinstance(last._payload, str):
-                last._payload = _strip_eol(last._payload)
             self.stops.pop()
-            self.last = msg
+            self._end_child(msg)
         if capturing_preamble:
             msg.defects.append(email.errors.StartBoundaryNotFoundDefect())
             msg._payload = s[preamble_start:preamble_end]
@@ -394,13 +399,7 @@ class _Parser:
         if p > preamble_start:
             msg.preamble = _strip_eol(s[preamble_start:p])
         while True:
-            # a separator: consume it and any boundary lines right after it
-            q = e
-            while q < n and s.startswith(sep, q):
-                e = self._line_end(q)
-                if not _boundary_kind(s, q, e, sep):
-                    break
-                q = e
+            q = self._past_boundary_lines(e, sep)
             p, e, kind = self._next_boundary(q, sep)
             self.pos, self.n = q, p
             try:
@@ -409,16 +408,7 @@ class _Parser:
                 self.n = n
             if self.pos != p:
                 raise _Unsupported("a part ended before its window")  # never seen; be exact
-            last = self.last
-            if last.get_content_type().startswith("multipart/"):  # = maintype, one call
-                epilogue = last.epilogue
-                if epilogue == "":
-                    last.epilogue = None
-                elif epilogue is not None:
-                    last.epilogue = _strip_eol(epilogue)
-            elif isinstance(last._payload, str):
-                last._payload = _strip_eol(last._payload)
-            self.last = msg
+            self._end_child(msg)
             if kind is None:
                 msg.defects.append(email.errors.CloseBoundaryNotFoundDefect())
                 return
