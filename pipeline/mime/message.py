@@ -23,6 +23,7 @@ _MEMO = CONTENT_TYPE_MEMO = "_bouncepipe_ctype"  # (header count, content type);
 # raw ASCII values (None when absent). Parameters, the transfer encoding and the file name are
 # read from it without the stdlib's lower-casing scan of every header.
 HEAD_MEMO = "_bouncepipe_head"
+PARAMS_MEMO = "_bouncepipe_params"  # (Content-Type value, simple_params of it)
 
 
 # A header value whose parameters need none of the stdlib's harder rules: ASCII; no quotes
@@ -37,22 +38,46 @@ _PARAM = re.compile(r";\s*([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|([^;\s]+))", re.ASCII)
 _MISSING = MISSING_PARAM = object()  # simple_param: no such parameter
 
 
+def content_params(msg: email.message.Message, value: object) -> tuple | None:
+    """`simple_params(value)` for `msg`'s Content-Type value, memoised on the message: the
+    parser (boundary), the DMARC check (report-type) and the dialects (charset) each ask."""
+    memo = msg.__dict__.get(PARAMS_MEMO)
+    if memo is None or memo[0] is not value:   # the memo holds `value`: no id reuse
+        memo = msg.__dict__[PARAMS_MEMO] = (value, simple_params(value))
+    return memo[1]
+
+
 def simple_param(value: object, param: str) -> object:
     """`get_param(param)` (unquoted) of a header value in the simple form: the value, or
     _MISSING when it has no such parameter; None when the value is not simple (ask the
     stdlib)."""
+    params = simple_params(value)
+    return None if params is None else params_get(params, param)
+
+
+def simple_params(value: object) -> tuple | None:
+    """Every parameter of a header value in the simple form, read once for `params_get`:
+    (the media type lower-cased, {lower-case name: its first value, unquoted}, whether the
+    value ends in ";"); None when the value is not simple (ask the stdlib)."""
     if not isinstance(value, str) or not value.isascii() or not _SIMPLE_PARAMS.fullmatch(value):
         return None
+    found: dict[str, str] = {}
+    for name, quoted, bare in _PARAM.findall(value):
+        # findall gives "" for the unmatched branch; a quoted value may itself be empty
+        found.setdefault(name.lower(), quoted if bare == "" else bare)
+    return value.split(";", 1)[0].strip().lower(), found, value.rstrip().endswith(";")
+
+
+def params_get(params: tuple, param: str) -> object:
+    """`simple_param(value, param)` from `simple_params(value)`."""
+    media_type, found, trailing = params
     param = param.lower()
-    first = value.split(";", 1)[0].strip()
-    if first.lower() == param:
+    if media_type == param:
         return ""  # the stdlib lists the media type itself as a parameter with no value
-    for found in _PARAM.finditer(value):
-        if found.group(1).lower() == param:
-            return found.group(2) if found.group(2) is not None else found.group(3)
-    if not param and value.rstrip().endswith(";"):
+    value = found.get(param, _MISSING)
+    if value is _MISSING and not param and trailing:
         return ""  # a trailing ";" ends in an empty segment: a parameter with no name
-    return _MISSING
+    return value
 
 
 class CachedMessage(email.message.Message):
@@ -74,8 +99,10 @@ class CachedMessage(email.message.Message):
         if value is _MISSING:
             return failobj  # no such header: the stdlib's first test, without its second scan
         if unquote:
-            found = simple_param(value, param)
-            if found is not None:
+            params = content_params(self, value) if header == "content-type" \
+                else simple_params(value)
+            if params is not None:
+                found = params_get(params, param)
                 return failobj if found is _MISSING else found
         return super().get_param(param, failobj, header, unquote)
 
