@@ -333,7 +333,7 @@ def original_from_text(text: str) -> OriginalMessage:
     return original_from_pairs(header_pairs(text))
 
 
-_ORIGINAL_FIELDS = ("message-id", "from", "return-path", "subject", "to", "date", "list-id",
+_ORIGINAL_FIELDS = ("message-id", "from", "return-path", "subject", "to", "list-id",
                     "feedback-id")
 _ORIGINAL_FIELD_SET = frozenset(_ORIGINAL_FIELDS)
 
@@ -357,7 +357,7 @@ def original_from_pairs(pairs) -> OriginalMessage:
             tags[key] = decode_header_value(value)
     # raw_header()'s text of each field (8-bit UTF-8 kept, U+FFFD for invalid bytes); None
     # when absent (`first` itself is the sentinel: a header value may be anything)
-    msgid, sender, return_path, subject, to, date, list_id, feedback_id = [
+    msgid, sender, return_path, subject, to, list_id, feedback_id = [
         None if value is first else value if isinstance(value, str) and value.isascii()
         else unsurrogate(value) if isinstance(value, str) else str(value)
         for value in [first.get(key, first) for key in _ORIGINAL_FIELDS]]
@@ -384,8 +384,6 @@ def original_from_pairs(pairs) -> OriginalMessage:
         original.subject = decoded(subject) or None
     if to:
         original.to = decoded_address(to)
-    if date:
-        original.date = parse_date(date)
     if list_id:
         original.list_id = _list_id(decoded(list_id))
     if feedback_id:

@@ -36,7 +36,6 @@ class OriginalMessage:
     sender: str | None = None         # From address (or envelope sender where known)
     subject: str | None = None
     to: str | None = None
-    date: datetime | None = None
     list_id: str | None = None
     feedback_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)   # X-Campaign, X-Stream, X-Tenant, ...

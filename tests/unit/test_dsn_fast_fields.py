@@ -158,7 +158,6 @@ def _reference_original(headers):
         or fields.address(str(raw(headers, "Return-Path") or "")),
         subject=decode_header_value(raw(headers, "Subject")) or None,
         to=fields.address(decode_header_value(raw(headers, "To"))),
-        date=fields.parse_date(str(raw(headers, "Date") or "")),
         list_id=fields._list_id(decode_header_value(raw(headers, "List-Id"))),
         feedback_id=fields.fold(str(raw(headers, "Feedback-ID") or "")) or None,
         tags=tags)
@@ -186,7 +185,6 @@ def test_original_from_text_reads_the_returned_header_block():
     assert (original.sender, original.subject, original.message_id, original.to) == (
         "kiji@example.org", "hi there", "m1@example.org", None)
     assert original.tags == {"x-campaign-id": "c7"}
-    assert original.date.isoformat() == "2013-10-16T05:15:35+00:00"
 
 
 def test_message_text_is_memoised_per_part():

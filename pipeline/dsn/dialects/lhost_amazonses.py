@@ -26,7 +26,6 @@ from ._provider_kit import (
     address,
     fold,
     original_of,
-    parse_date,
     phrase_reason,
     plain_text,
     reply_code_in,
@@ -123,7 +122,6 @@ def _json_original(payload: dict) -> OriginalMessage:
         or address(mail.get("source")),
         subject=headers.get("subject") or common.get("subject"),
         to=address(to),
-        date=parse_date(headers.get("date")),
         tags=tags,
     )
 
