@@ -338,54 +338,63 @@ _ORIGINAL_FIELDS = ("message-id", "from", "return-path", "subject", "to", "list-
 _ORIGINAL_FIELD_SET = frozenset(_ORIGINAL_FIELDS)
 
 
+def _raw_text(value: object) -> str:
+    """raw_header()'s text of a value: 8-bit UTF-8 kept, U+FFFD for invalid bytes."""
+    if isinstance(value, str):
+        return value if value.isascii() else unsurrogate(value)
+    return str(value)
+
+
+def _decoded(text: str) -> str:
+    # decode_header_value(text) for such a text: without an encoded word that is just the
+    # whitespace fold
+    return decode_header_value(text) if "=?" in text else fold(text)
+
+
+def _decoded_address(text: str) -> str | None:
+    # address(_decoded(text)): address() folds first, so without an encoded word the fold
+    # in _decoded() is not needed (fold(fold(x)) == fold(x))
+    return address(decode_header_value(text) if "=?" in text else text)
+
+
 def original_from_pairs(pairs) -> OriginalMessage:
     """OriginalMessage from the returned message's (name, raw value) header pairs.
 
-    The first value of each field (as raw_header() finds it) comes from one dict instead of a
-    scan per field; absent fields skip the decode/fold calls (they would all give None)."""
-    # only the names read below (its fields, X- tags): Received, DKIM-Signature... change
-    # nothing, and a returned message carries many of them
-    lowered = [(key, value) for name, value in pairs
-               if (key := name.lower()) in _ORIGINAL_FIELD_SET or key.startswith("x-")]
-    first = dict(reversed(lowered))   # built backwards: the first value of each name wins
-    # Tags: each name once, in first-seen order, with its last value (as repeated
-    # `tags[key] = ...` assignments over `lowered` would leave them).
-    tags: dict[str, str] = {}
-    for key, value in dict(lowered).items():
-        if key.startswith("x-") and (key in TAG_HEADERS or "campaign" in key
-                                     or "stream" in key or "tenant" in key):
-            tags[key] = decode_header_value(value)
-    # raw_header()'s text of each field (8-bit UTF-8 kept, U+FFFD for invalid bytes); None
-    # when absent (`first` itself is the sentinel: a header value may be anything)
+    One pass keeps the first value of each field (as raw_header() finds it) and the tag
+    headers; Received, DKIM-Signature... (most of a returned message's headers) change
+    nothing. Absent fields skip the decode/fold calls (they would all give None)."""
+    first: dict[str, object] = {}
+    # Tags: each name once, in first-seen order, with its last value (what repeated
+    # `tags[key] = ...` assignments leave)
+    tag_values: dict[str, object] = {}
+    for name, value in pairs:
+        key = name.lower()
+        if key in _ORIGINAL_FIELD_SET:
+            if key not in first:
+                first[key] = value
+        elif key.startswith("x-") and (key in TAG_HEADERS or "campaign" in key
+                                       or "stream" in key or "tenant" in key):
+            tag_values[key] = value
+    original = OriginalMessage(
+        tags={key: decode_header_value(value) for key, value in tag_values.items()})
+    if not first:
+        return original
+    # each field's raw text, "" when absent (every use below skips a falsy text)
     msgid, sender, return_path, subject, to, list_id, feedback_id = [
-        None if value is first else value if isinstance(value, str) and value.isascii()
-        else unsurrogate(value) if isinstance(value, str) else str(value)
-        for value in [first.get(key, first) for key in _ORIGINAL_FIELDS]]
-
-    def decoded(text: str) -> str:
-        # decode_header_value(text) for such a text: without an encoded word that is
-        # just the whitespace fold
-        return decode_header_value(text) if "=?" in text else fold(text)
-
-    def decoded_address(text: str) -> str | None:
-        # address(decoded(text)): address() folds first, so without an encoded word the
-        # fold in decoded() is not needed (fold(fold(x)) == fold(x))
-        return address(decode_header_value(text) if "=?" in text else text)
-
-    original = OriginalMessage(tags=tags)
+        _raw_text(first[key]) if key in first else "" for key in _ORIGINAL_FIELDS]
     if msgid:
         msgid = fold(msgid)
         original.message_id = msgid.strip("<>") if msgid else None
     if sender:
-        original.sender = decoded_address(sender)
+        original.sender = _decoded_address(sender)
     if not original.sender:
         original.sender = address(return_path) if return_path else None
     if subject:
-        original.subject = decoded(subject) or None
+        original.subject = _decoded(subject) or None
     if to:
-        original.to = decoded_address(to)
+        original.to = _decoded_address(to)
     if list_id:
-        original.list_id = _list_id(decoded(list_id))
+        original.list_id = _list_id(_decoded(list_id))
     if feedback_id:
         original.feedback_id = fold(feedback_id) or None
     return original
