@@ -27,6 +27,32 @@ def unsurrogate(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+# Deeper trees are walked by the stdlib itself: its recursive generators stop with a
+# RecursionError somewhere past this depth, and walk_parts must fail the same way.
+_FLAT_WALK_DEPTH = 100
+
+
+def walk_parts(msg: email.message.Message) -> list[email.message.Message]:
+    """`list(msg.walk())`: the same parts in the same order (depth first, `msg` first), from
+    one loop instead of a generator per part. Whatever walk() would not take as written (a
+    payload item that is no Message, a very deep tree) is left to walk() itself, so its
+    answer and its exceptions stay the reference."""
+    found = []
+    stack = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        found.append(part)
+        payload = part._payload   # walk() descends exactly when is_multipart(): a list
+        if isinstance(payload, list) and payload:
+            if depth >= _FLAT_WALK_DEPTH:
+                return list(msg.walk())
+            for sub in reversed(payload):
+                if not isinstance(sub, email.message.Message):
+                    return list(msg.walk())
+                stack.append((sub, depth + 1))
+    return found
+
+
 def decode_header_value(value: object) -> str:
     """RFC 2047-decode a header value; undecodable bytes become U+FFFD, never an exception."""
     if value is None:
@@ -191,7 +217,7 @@ class MailView:
     def parts(self) -> list[email.message.Message]:
         """Every part, depth first (the message itself first)."""
         try:
-            return list(self.msg.walk())
+            return walk_parts(self.msg)
         except Exception:  # noqa: BLE001 - pathological nesting
             return [self.msg]
 

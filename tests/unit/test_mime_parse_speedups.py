@@ -163,3 +163,38 @@ def test_header_memos_are_dropped_when_headers_change_but_not_their_count():
     del charset["Content-Type"]
     charset["Content-Type"] = "text/plain; charset=koi8-r"   # same count, new value
     assert charset.get_content_charset() == "koi8-r"
+
+
+def test_walk_parts_is_list_of_walk_including_its_refusals():
+    from pipeline.mime.view import walk_parts
+
+    nested = ("Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: text/plain\n\nx\n"
+              "--a\nContent-Type: message/rfc822\n\nContent-Type: multipart/alternative; "
+              "boundary=b\n\n--b\n\ny\n--b\nContent-Type: text/html\n\n<p>z\n--b--\n--a--\n")
+    msg = parse_email(nested.encode())
+    assert walk_parts(msg) == list(msg.walk())
+    assert [p.get_content_type() for p in walk_parts(msg)] == [
+        "multipart/mixed", "text/plain", "message/rfc822", "multipart/alternative",
+        "text/plain", "text/html"]
+    # a payload item that is no Message: walk() raises, and so must walk_parts
+    odd = email.message.Message()
+    odd.set_payload([email.message.Message(), "not a part"])
+    for walker in (lambda m: list(m.walk()), walk_parts):
+        try:
+            walker(odd)
+        except AttributeError:
+            continue
+        raise AssertionError("walk() raised but the walker did not")
+    # deeper than the flat walk goes: the stdlib's own answer (here, a RecursionError)
+    deep = root = email.message.Message()
+    for _ in range(5000):
+        child = email.message.Message()
+        deep.set_payload([child])
+        deep = child
+    outcomes = []
+    for walker in (lambda m: list(m.walk()), walk_parts):
+        try:
+            outcomes.append(len(walker(root)))
+        except RecursionError:
+            outcomes.append("RecursionError")
+    assert outcomes == ["RecursionError", "RecursionError"]
