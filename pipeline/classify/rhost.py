@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,31 +45,69 @@ def which_rhost(f: "Facts") -> Rhost | None:
     domain = (f.recipient or "").rpartition("@")[2].lower().strip(">. ")
     remote = (f.remote_mta or "").lower().split()[0].strip("[](). ") if f.remote_mta else ""
     local = (f.reporting_mta or "").lower().split()[0].strip("[](). ") if f.reporting_mta else ""
-    name = _which(domain, remote, local)
-    return _BY_NAME.get(name) if name else None
+    return _which(domain, remote, local)
 
 
-_BY_NAME: dict[str, Rhost] = {}
+class _HostTables:
+    """The registry's hosts as look-up tables, so that a message costs a few dict look-ups
+    instead of a suffix test per provider host (this runs on every bounce recipient, and
+    recipient domains are too varied for a cache to catch them).
+
+    `by_suffix`: every non-empty suffix of every provider host -> the first provider (in
+    registry order) with a host ending so; `domain` matches exactly the hosts ending with
+    it. `by_host`: each host -> the first provider listing it; `lengths`: the host lengths,
+    longest first; a host ends with a provider host when its tail of that length is one."""
+
+    def __init__(self, rhosts: list[Rhost]):
+        self.rhosts = tuple(rhosts)
+        self.by_suffix: dict[str, int] = {}
+        self.by_host: dict[str, int] = {}
+        for index, r in enumerate(rhosts):
+            for host in r.hosts:
+                self.by_host.setdefault(host, index)
+                for start in range(len(host)):
+                    self.by_suffix.setdefault(host[start:], index)
+        self.lengths = sorted({len(h) for h in self.by_host}, reverse=True)
+
+    def which(self, domain: str, remote: str, local: str) -> Rhost | None:
+        """go-sisimai's order: a provider host ending with the domain, then a provider host
+        the remote MTA, then the local MTA ends with; each time the first provider."""
+        if domain:
+            index = self.by_suffix.get(domain)
+            if index is not None:
+                return self.rhosts[index]
+        for host in (remote, local):
+            if host:
+                index = self.first_ending(host)
+                if index is not None:
+                    return self.rhosts[index]
+        return None
+
+    def first_ending(self, name: str) -> int | None:
+        """The first provider with a host that `name` ends with."""
+        found = None
+        size = len(name)
+        by_host = self.by_host
+        for length in self.lengths:
+            if length <= size:
+                index = by_host.get(name[size - length:])
+                if index is not None and (found is None or index < found):
+                    found = index
+        return found
 
 
-@lru_cache(maxsize=4096)
-def _which(domain: str, remote: str, local: str) -> str | None:
-    """Cached: real traffic repeats the same few domains and MX hosts."""
-    if not _BY_NAME:
+_TABLES: _HostTables | None = None
+
+
+def _which(domain: str, remote: str, local: str) -> Rhost | None:
+    global _TABLES
+    tables = _TABLES
+    if tables is None or len(tables.rhosts) != len(_RHOSTS):
         from ..dsn.dialects import dialects  # the rhost modules register on discovery
 
         dialects()
-        _BY_NAME.update({r.name: r for r in _RHOSTS})
-    if domain:
-        for r in _RHOSTS:
-            if any(h.endswith(domain) for h in r.hosts):
-                return r.name
-    for host in (remote, local):
-        if host:
-            for r in _RHOSTS:
-                if any(host.endswith(h) for h in r.hosts):
-                    return r.name
-    return None
+        tables = _TABLES = _HostTables(_RHOSTS)
+    return tables.which(domain, remote, local)
 
 
 def first_phrase(text: str, table: dict[str, tuple[str, ...]]) -> tuple[str, str] | None:

@@ -212,3 +212,52 @@ def test_plain_address_fast_path_is_normalise_address():
         assert normalise_address(value) == _normalise_found_address(value), repr(value)
         plain += bool(value and _PLAIN_ADDRESS.fullmatch(value))
     assert plain > 500  # the shortcut was taken often enough to be tested
+
+
+def _which_by_definition(rhosts, domain, remote, local):
+    """go-sisimai rhost.Name as a scan: the first provider with a host ending with the
+    domain, then the first with a host the remote, then the local MTA ends with."""
+    if domain:
+        for r in rhosts:
+            if any(h.endswith(domain) for h in r.hosts):
+                return r
+    for host in (remote, local):
+        if host:
+            for r in rhosts:
+                if any(host.endswith(h) for h in r.hosts):
+                    return r
+    return None
+
+
+def test_provider_host_tables_agree_with_the_suffix_scan():
+    import random
+
+    from pipeline.classify import rhost
+    from pipeline.dsn.dialects import dialects
+
+    dialects()
+    # the registry, and one whose hosts end with each other's (so that the first provider
+    # in order must win over a later one with a longer or shorter host)
+    overlapping = [rhost.Rhost(name, hosts, lambda f: None) for name, hosts in [
+        ("a", (".mx.example.com", "b.example.org")), ("b", (".example.com", "example.org")),
+        ("c", ("mx.example.com", ".org", "b.example.org")), ("d", ("", "x"))]]
+    rnd = random.Random(7)
+    pieces = ["", "mx", "mx1.", "a.", "x", ".", "com", "example.org", "mail."]
+    for rhosts in (list(rhost._RHOSTS), overlapping[:3], overlapping):
+        tables = rhost._HostTables(rhosts)
+        hosts = [h for r in rhosts for h in r.hosts]
+
+        def name():
+            host = rnd.choice(hosts + pieces)
+            cut = rnd.randrange(len(host) + 1)
+            return rnd.choice([host, host[cut:], host[:cut], rnd.choice(pieces) + host[cut:]])
+
+        named = 0
+        for _ in range(20000):
+            domain, remote, local = name(), name(), name()
+            want = _which_by_definition(rhosts, domain, remote, local)
+            assert tables.which(domain, remote, local) is want, (domain, remote, local)
+            named += want is not None
+        assert named > 10000   # most draws name a provider: the tables were exercised
+    assert rhost._which("aol.com", "", "") is _which_by_definition(
+        rhost._RHOSTS, "aol.com", "", "") is not None
