@@ -10,6 +10,12 @@ A handler belongs to a family, which decides what it is shown:
 Handlers of a family are tried in `order`. `detect` is a cheap test; `handle` returns an
 Outcome, or None to pass. An Outcome with final=False lets later handlers add to it.
 Modules register with the decorator and are imported in pipeline/handlers.py.
+
+`many` (optional) handles several inputs in one call, for `core.process_batch`: a list of
+(raw, view) in, a list of what `handle` would return for each out, with the exception it
+would raise in place of a result. It must give exactly `handle`'s answers; it exists when
+working through many inputs at once is faster (the bounce engine runs each dialect over the
+whole batch).
 """
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from .outcome import Outcome
 Family = Literal["email", "json", "xml", "archive", "form"]
 Detect = Callable[[RawMessage, Any], bool]
 Handle = Callable[[RawMessage, Any, Any], "Outcome | None"]
+HandleMany = Callable[[list[tuple[RawMessage, Any]], Any], "list[Outcome | None | Exception]"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class Handler:
     order: int         # lower runs first
     detect: Detect
     handle: Handle     # (raw, view, settings) -> Outcome | None
+    many: HandleMany | None = None   # ([(raw, view)], settings) -> [Outcome | None | Exception]
 
 
 _HANDLERS: list[Handler] = []
@@ -41,11 +49,12 @@ _HANDLERS: list[Handler] = []
 _BY_FAMILY: dict[str, tuple[Handler, ...]] = {}
 
 
-def register(name: str, family: Family, order: int, detect: Detect) -> Callable[[Handle], Handle]:
+def register(name: str, family: Family, order: int, detect: Detect, *,
+             many: HandleMany | None = None) -> Callable[[Handle], Handle]:
     def decorator(handle: Handle) -> Handle:
         if any(h.name == name and h.family == family for h in _HANDLERS):
             raise ValueError(f"handler {family}/{name} registered twice")
-        _HANDLERS.append(Handler(name, family, order, detect, handle))
+        _HANDLERS.append(Handler(name, family, order, detect, handle, many))
         _HANDLERS.sort(key=lambda h: (h.family, h.order, h.name))
         _BY_FAMILY.clear()
         return handle

@@ -5,19 +5,49 @@ from ..errors import ParseError
 from ..mime.view import checked_view
 from ..outcome import Outcome
 from ..registry import register
-from .engine import parse_bounce
+from .engine import events_for, read_bounces
 
 
 def _always(raw, msg) -> bool:  # dialects decide; there is no cheap negative test for them all
     return True
 
 
-@register("dsn", family="email", order=50, detect=_always)
+def handle_many(items: list, settings) -> list[Outcome | None | Exception]:
+    """`handle` of each (raw, msg): all dialects over the batch first (`read_bounces`), then
+    the events of each bounce found."""
+    results: list[Outcome | None | Exception] = [None] * len(items)
+    mails, positions = [], []
+    for position, (raw, msg) in enumerate(items):
+        try:
+            mails.append(checked_view(raw, msg, settings))
+        except Exception as exc:  # noqa: BLE001 - handle() would raise it: this input only
+            # kept without its traceback, which holds this frame (and so the whole batch)
+            results[position] = exc.with_traceback(None)
+            continue
+        positions.append(position)
+    reports = read_bounces(mails, sha256s=[items[p][0].sha256 for p in positions])
+    for position, report in zip(positions, reports):
+        if report is None or isinstance(report, Exception):
+            results[position] = report
+            continue
+        raw = items[position][0]
+        try:
+            events = events_for(raw, report)
+        except Exception as exc:  # noqa: BLE001
+            results[position] = exc.with_traceback(None)
+            continue
+        if not events:
+            results[position] = ParseError(
+                "a bounce was recognised but names no usable recipient address",
+                raw_sha256=raw.sha256, parser="dsn")
+            continue
+        results[position] = Outcome(events=events, parser=events[0].parser)
+    return results
+
+
+@register("dsn", family="email", order=50, detect=_always, many=handle_many)
 def handle(raw, msg, settings) -> Outcome | None:
-    events = parse_bounce(raw, checked_view(raw, msg, settings))
-    if events is None:
-        return None
-    if not events:
-        raise ParseError("a bounce was recognised but names no usable recipient address",
-                         raw_sha256=raw.sha256, parser="dsn")
-    return Outcome(events=events, parser=events[0].parser)
+    result = handle_many([(raw, msg)], settings)[0]
+    if isinstance(result, Exception):
+        raise result
+    return result

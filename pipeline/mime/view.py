@@ -16,6 +16,7 @@ from .message import MISSING_PARAM, content_params, params_get, simple_params
 _FIELD_BLOCK_TYPES = ("message/delivery-status", "message/global-delivery-status",
                       "message/feedback-report")
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_VIEW_KEY = "_bouncepipe_view"   # where MailView.of keeps a message's shared view
 
 
 def unsurrogate(text: str) -> str:
@@ -137,11 +138,20 @@ class MailView:
     @classmethod
     def of(cls, msg: email.message.Message) -> "MailView":
         """The view of `msg`, built once and shared by every handler that looks at it."""
-        view = msg.__dict__.get("_bouncepipe_view")
+        view = msg.__dict__.get(_VIEW_KEY)
         if view is None:
             view = cls(msg)
-            msg.__dict__["_bouncepipe_view"] = view
+            msg.__dict__[_VIEW_KEY] = view
         return view
+
+    @staticmethod
+    def release(msg: object) -> None:
+        """Forget the view shared on `msg` (no-op for anything else). The view refers to
+        msg and msg to its view: a cycle that only the cyclic garbage collector frees, late
+        and at a cost that grows with everything alive (a batch of parsed emails). The core
+        breaks it when it is done with an email; the whole tree is then freed at once."""
+        if isinstance(msg, email.message.Message):
+            msg.__dict__.pop(_VIEW_KEY, None)
 
     @lazy_property
     def _headers(self) -> dict[str, object]:
