@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.core import process
+from pipeline.core import process_stream
 from pipeline.errors import dead_letter
 from pipeline.settings import Settings, default_settings
 from pipeline.suppression import SuppressionEngine
@@ -108,10 +108,10 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     buffers = _Buffers(writer, summary)
     staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
     try:
-        for raw in iter_raw_messages(paths, kind_hint=kind_hint, provider_hint=provider_hint,
-                                     tenant=tenant):
+        inputs = iter_raw_messages(paths, kind_hint=kind_hint, provider_hint=provider_hint,
+                                   tenant=tenant)
+        for raw, outcome in process_stream(inputs, settings):   # the core works in batches
             summary.inputs += 1
-            outcome = process(raw, settings)
             dead: list[NotParsed] = list(outcome.dead_letters)
             staged: list[tuple[str, Path]] = []
             eager: dict[str, list] = {}

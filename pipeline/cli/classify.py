@@ -63,14 +63,14 @@ def _table_line(line: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from connectors.files import iter_raw_messages
-    from pipeline.core import process
+    from pipeline.core import process_stream
 
     check_paths(args._error, args.paths)
     out = sys.stdout
     if args.format == "table":
         out.write("source\tindex\trecipient\tcategory\treason\tstatus\treply_code\trule\n")
-    for raw in iter_raw_messages(args.paths, provider_hint=args.provider):
-        for line in lines_for(raw, process(raw)):
+    for raw, outcome in process_stream(iter_raw_messages(args.paths, provider_hint=args.provider)):
+        for line in lines_for(raw, outcome):
             if args.format == "jsonl":
                 out.write(orjson.dumps(line).decode() + "\n")
             else:

@@ -10,7 +10,7 @@ from aiokafka import TopicPartition
 
 from connectors.kafka import state_topic
 from connectors.sink import ParquetSink, _Buffer
-from pipeline.agents.classify import classify_record, kind_hints
+from pipeline.agents.classify import classify_record, classify_records, kind_hints
 from pipeline.agents.suppress import COMMAND_HEADER, SuppressStage
 from pipeline.examples import EXAMPLES_DIR
 from pipeline.settings import Settings
@@ -38,6 +38,21 @@ def test_classify_builds_events_with_kafka_provenance_and_replays_identically():
     assert int(event.received_at.timestamp() * 1000) == record.timestamp
     again = classify_record(record, S, kind_hints(S))
     assert [o.value for o in again] == [o.value for o in outs]   # deterministic on replay
+
+
+def test_classify_in_batches_produces_what_record_by_record_does():
+    # the worker hands the core a poll's records at once (process_stream): same outputs, in
+    # record order, as classifying each record alone
+    examples = sorted(p for p in EXAMPLES_DIR.iterdir() if p.is_file())
+    records = [rec(T.raw_email if p.suffix == ".eml" else T.raw_webhook, i, p.read_bytes())
+               for i, p in enumerate(examples)]
+    records.append(rec(T.raw_webhook, len(records), b"\x00 junk"))
+    one_by_one = [o for r in records for o in classify_record(r, S, kind_hints(S))]
+    batched = classify_records(records, S, kind_hints(S))
+    assert len(one_by_one) > len(records)
+    assert [(o.topic, o.key, o.value, o.headers) for o in batched] == [
+        (o.topic, o.key, o.value, o.headers) for o in one_by_one]
+    assert {o.topic for o in batched} >= {T.events, T.deadletter}
 
 
 def test_classify_dead_letters_keep_original_bytes_and_say_why():
