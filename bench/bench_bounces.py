@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/bench_bounces.py [--repeat 5] [--profile] [--peer]
 
-Runs `pipeline.core.process` (sniff -> email handlers -> dialects/RFC 3464 -> classify ->
-MailEvent) over every corpus email file (BOUNCEPIPE_CORPUS or ../shared/corpus), N times,
-in this one process. Measured by hand; never a timed unit test.
+Runs `pipeline.core.process_stream` (sniff -> email handlers -> dialects/RFC 3464 ->
+classify -> MailEvent, in batches as ingest, `classify` and the streaming worker run it) over
+every corpus email file (BOUNCEPIPE_CORPUS or ../shared/corpus), N times, in this one
+process. Measured by hand; never a timed unit test. `bench/bounce_ceiling.py` also times
+the one-at-a-time `process`.
 
 `--peer` also runs Sisimai (Perl; Debian: `apt-get install libsisimai-perl`) over the same
 files in the same way (bench/sisimai_peer.pl: files in memory, best pass per CPU-second) and
@@ -27,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.core import process  # noqa: E402
+from pipeline.core import process, process_stream  # noqa: E402
 from schemas.models import RawMessage, RawSource  # noqa: E402
 
 
@@ -63,9 +65,10 @@ def synthetic_large_bounce(size: int = 15 * 1024 * 1024) -> bytes:
 
 
 def run(raws: list[RawMessage]) -> tuple[int, int, int]:
+    """One pass, as `ingest` and the streaming worker do it: `process_stream` (batches of
+    inputs through `process_batch`)."""
     events = dead = 0
-    for raw in raws:
-        out = process(raw)
+    for _, out in process_stream(raws):
         events += len(out.events)
         dead += len(out.dead_letters)
     return len(raws), events, dead

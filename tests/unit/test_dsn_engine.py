@@ -110,3 +110,17 @@ def test_a_dsn_without_any_address_is_a_parse_error():
     out = process_bytes(raw)
     assert not out.events
     assert out.dead_letters[0].error_type in ("ParseError", "NotSupported")
+
+
+def test_classify_messages_answers_each_payload_as_classify_message_does():
+    from datetime import datetime, timezone
+
+    from pipeline import classify_messages
+
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    payloads = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))] + [b"", b"junk"]
+    one_by_one = [classify_message(p, received_at=when) for p in payloads]
+    together = list(classify_messages(iter(payloads), received_at=when))
+    assert together == one_by_one
+    assert sum(isinstance(r, list) and len(r) > 0 for r in together) >= 10
+    assert [type(r).__name__ for r in together[-2:]] == ["NotParsed", "NotParsed"]
