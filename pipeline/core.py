@@ -123,12 +123,20 @@ def process_stream(raws: Iterable[RawMessage], settings: Settings | None = None,
     size = 0
     for raw in raws:
         if batch and (len(batch) >= batch_size or size + len(raw.payload) > batch_bytes):
-            yield from zip(batch, process_batch(batch, settings))
+            yield from zip(batch, _outcomes(batch, settings))
             batch, size = [], 0
         batch.append(raw)
         size += len(raw.payload)
     if batch:
-        yield from zip(batch, process_batch(batch, settings))
+        yield from zip(batch, _outcomes(batch, settings))
+
+
+def _outcomes(batch: list[RawMessage], settings: Settings | None) -> list[Outcome]:
+    try:
+        return process_batch(batch, settings)
+    except Exception:  # noqa: BLE001 - a bug in the batch driver: never lose the inputs
+        log.exception("process_batch failed; processing its %d inputs one by one", len(batch))
+        return [process(raw, settings) for raw in batch]
 
 
 class _Open:

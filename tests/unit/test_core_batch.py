@@ -158,3 +158,15 @@ def test_processed_emails_are_freed_without_the_cycle_collector():
     finally:
         gc.set_debug(0)
         gc.enable()
+
+
+def test_a_stream_survives_a_bug_in_the_batch_driver(monkeypatch, caplog):
+    inputs = [raw(DSN), raw(b""), raw(DSN.replace(b"gone@", b"other@"))]
+    alone = [key(process(r)) for r in inputs]
+
+    def broken(batch, settings=None):
+        raise RuntimeError("driver bug")
+
+    monkeypatch.setattr(core, "process_batch", broken)
+    assert [key(o) for _, o in process_stream(inputs)] == alone
+    assert "processing its 3 inputs one by one" in caplog.text
