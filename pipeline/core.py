@@ -198,11 +198,14 @@ def _handle(handler: registry.Handler, takers: list[_Open], settings: Settings
             ) -> list[Outcome | None | Exception]:
     if handler.many is not None and len(takers) > 1:
         try:
-            return handler.many([(item.raw, item.view) for item in takers], settings)
+            results = handler.many([(item.raw, item.view) for item in takers], settings)
+            if len(results) == len(takers):
+                return results
+            raise ValueError(f"{len(results)} results for {len(takers)} inputs")
         except Exception:  # noqa: BLE001 - a bug in the batch form: ask each input alone
             log.exception("handler %s: batch form failed; handling inputs one by one",
                           handler.name)
-    results: list[Outcome | None | Exception] = []
+    results = []
     for item in takers:
         try:
             results.append(handler.handle(item.raw, item.view, settings))

@@ -96,15 +96,20 @@ def test_a_failing_batch_form_falls_back_to_one_by_one(monkeypatch, caplog):
     inputs = mixed_inputs()
     alone = [key(process(r)) for r in inputs]
 
-    def broken(items, settings):
+    def raising(items, settings):
         raise RuntimeError("bug in the batch form")
 
+    def short(items, settings):
+        return [None] * (len(items) - 1)   # one answer missing
+
     handlers = registry.handlers("email")
-    patched = tuple(h if h.name != "dsn" else registry.Handler(
-        h.name, h.family, h.order, h.detect, h.handle, broken) for h in handlers)
-    monkeypatch.setitem(registry._BY_FAMILY, "email", patched)
-    assert [key(o) for o in process_batch(inputs)] == alone
-    assert "batch form failed" in caplog.text
+    for broken in (raising, short):
+        patched = tuple(h if h.name != "dsn" else registry.Handler(
+            h.name, h.family, h.order, h.detect, h.handle, broken) for h in handlers)
+        monkeypatch.setitem(registry._BY_FAMILY, "email", patched)
+        caplog.clear()
+        assert [key(o) for o in process_batch(inputs)] == alone
+        assert "batch form failed" in caplog.text
 
 
 def test_stream_batches_are_bounded_by_count_and_bytes(monkeypatch):
