@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.core import process, process_stream  # noqa: E402
+from pipeline.core import process, process_stream, warm_up  # noqa: E402
 from schemas.models import RawMessage, RawSource  # noqa: E402
 
 
@@ -104,6 +104,7 @@ def main() -> int:
         return 2
     raws = corpus_raws(files, now)
     run(raws)  # warm-up: imports, dialect discovery, regex compilation
+    warm_up()  # as the worker, ingest and classify start (gc.freeze of start-up)
     if args.profile:
         prof = cProfile.Profile()
         prof.enable()

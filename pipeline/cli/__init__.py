@@ -7,6 +7,9 @@ import importlib
 import logging
 import sys
 
+# the commands that work through many inputs: start-up is frozen out of the cyclic GC's way
+WARM_UP = frozenset({"classify", "ingest", "demo", "worker", "up"})
+
 COMMANDS = (
     "classify",
     "ingest",
@@ -44,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command in WARM_UP:
+        from pipeline.core import warm_up
+
+        warm_up()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

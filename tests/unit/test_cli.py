@@ -112,3 +112,25 @@ def test_unsuppress_takes_what_operators_type_and_refuses_non_addresses(capsys):
         main(["unsuppress", "not an address"])
     assert exc.value.code == 2
     assert "not an email address" in capsys.readouterr().err
+
+
+def test_bulk_commands_freeze_start_up_out_of_the_cycle_collector(capsys, monkeypatch):
+    import gc
+
+    import pipeline.cli
+    import pipeline.core
+
+    assert pipeline.cli.WARM_UP == {"classify", "ingest", "demo", "worker", "up"}
+    calls = []
+    monkeypatch.setattr(pipeline.core, "warm_up", lambda: calls.append(True))
+    assert main(["classify", "--format", "jsonl", str(EXAMPLES_DIR / "dsn-userunknown.eml")]) == 0
+    assert calls == [True]
+    monkeypatch.undo()
+    before = gc.get_freeze_count()
+    try:
+        pipeline.core.warm_up()
+        assert gc.get_freeze_count() > before + 10000   # modules, tables, validators
+        out = pipeline.core.process_bytes((EXAMPLES_DIR / "dsn-userunknown.eml").read_bytes())
+        assert [e.category for e in out.events] == ["hard_bounce"]
+    finally:
+        gc.unfreeze()
