@@ -6,9 +6,8 @@ kept); if nothing else reads the message, the error becomes a ParseError (a dead
 
 `read_bounces` is the same reading for many messages at once, dialect by dialect: each
 message still meets the dialects in order and gets the same report, but one dialect's code
-runs over every message before the next one's does. On these machines that alone is ~10 %
-faster than message by message (the per-message path runs ~60 small functions from ~50
-modules per email, and their code no longer fits the CPU caches from one email to the next).
+runs over every message before the next one's does (see core.process_batch for why that is
+faster).
 """
 from __future__ import annotations
 
