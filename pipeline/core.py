@@ -81,6 +81,10 @@ def process(raw: RawMessage, settings: Settings | None = None) -> Outcome:
         MailView.release(view)
 
 
+# An input after its read: (raw, family, view), or (raw, None, the error) when the read failed.
+_Read = tuple[RawMessage, "str | None", Any]
+
+
 def process_batch(raws: Sequence[RawMessage], settings: Settings | None = None
                   ) -> list[Outcome]:
     """`process` of each input, in order, worked out stage by stage: every input is read,
@@ -95,13 +99,16 @@ def process_batch(raws: Sequence[RawMessage], settings: Settings | None = None
     function's code runs over many emails in a row. The caller bounds a batch's memory
     (`process_stream`)."""
     settings = settings or default_settings()
-    outcomes: list[Outcome | None] = [None] * len(raws)
+    return _process_read([_read_input(raw, settings) for raw in raws], settings)
+
+
+def _process_read(reads: list[_Read], settings: Settings) -> list[Outcome]:
+    """process_batch's stages after the read: each handler over the open inputs."""
+    outcomes: list[Outcome | None] = [None] * len(reads)
     by_family: dict[str, list[_Open]] = {}
-    for index, raw in enumerate(raws):
-        try:
-            family, view = _read(raw, settings)
-        except Exception as exc:  # noqa: BLE001 - the contract: bad input never crashes
-            outcomes[index] = Outcome(dead_letters=[dead_letter(raw, exc)])
+    for index, (raw, family, view) in enumerate(reads):
+        if family is None:  # the read failed: `view` is the error
+            outcomes[index] = Outcome(dead_letters=[dead_letter(raw, view)])
             continue
         by_family.setdefault(family, []).append(_Open(index, raw, view))
     for family, open_inputs in by_family.items():
@@ -120,27 +127,82 @@ def process_batch(raws: Sequence[RawMessage], settings: Settings | None = None
 def process_stream(raws: Iterable[RawMessage], settings: Settings | None = None, *,
                    batch_size: int = 100, batch_bytes: int = 16 * 1024 * 1024
                    ) -> Iterator[tuple[RawMessage, Outcome]]:
-    """(raw, its Outcome) for each input of a stream, in order, through `process_batch` in
-    batches of at most `batch_size` inputs and `batch_bytes` of payload (a larger input goes
-    alone): a batch's parsed emails are in memory together."""
-    batch: list[RawMessage] = []
-    size = 0
-    for raw in raws:
-        if batch and (len(batch) >= batch_size or size + len(raw.payload) > batch_bytes):
-            yield from zip(batch, _outcomes(batch, settings))
+    """(raw, its Outcome) for each input of a stream, in order, through `process_batch`.
+
+    Each input is read (sniffed, parsed) as it comes; a batch then holds at most
+    `batch_bytes` of payload (a larger input goes alone) and at most `batch_size` inputs,
+    reached by doubling from a batch of one. An input that a `streams` handler takes (a DMARC
+    report: its rows are a lazy iterator holding up to a few thousand rows read ahead) gets
+    a batch of its own, so memory stays what it was one input at a time; an Outcome with
+    lazy rows from any other handler starts the doubling again. If reading the stream
+    fails, the inputs already read get their Outcomes first."""
+    settings = settings or default_settings()
+    batch: list[_Read] = []
+    size, limit = 0, 1
+    inputs = iter(raws)
+    while True:
+        try:
+            raw = next(inputs)
+        except StopIteration:
+            break
+        except Exception:
+            yield from _answered(batch, settings)  # then the reader's error
+            raise
+        read = _read_input(raw, settings)
+        alone = _streams(read)
+        if batch and (alone or len(batch) >= limit or size + len(raw.payload) > batch_bytes):
+            outcomes = _outcomes(batch, settings)
+            limit = 1 if any(map(_lazy_rows, outcomes)) else min(limit * 2, batch_size)
+            yield from zip((r[0] for r in batch), outcomes)
             batch, size = [], 0
-        batch.append(raw)
+        if alone:
+            yield from _answered([read], settings)
+            continue
+        batch.append(read)
         size += len(raw.payload)
-    if batch:
-        yield from zip(batch, _outcomes(batch, settings))
+    yield from _answered(batch, settings)
 
 
-def _outcomes(batch: list[RawMessage], settings: Settings | None) -> list[Outcome]:
+def _read_input(raw: RawMessage, settings: Settings) -> _Read:
     try:
-        return process_batch(batch, settings)
+        family, view = _read(raw, settings)
+    except Exception as exc:  # noqa: BLE001 - the contract: bad input never crashes
+        return raw, None, exc.with_traceback(None)
+    return raw, family, view
+
+
+def _streams(read: _Read) -> bool:
+    """Would a `streams` handler take this input (it then gets a batch of its own)?"""
+    raw, family, view = read
+    if family is None:
+        return False
+    for handler in registry.handlers(family):  # type: ignore[arg-type]
+        if handler.streams:
+            try:
+                if handler.detect(raw, view):
+                    return True
+            except Exception:  # noqa: BLE001 - the batch will dead-letter it
+                return False
+    return False
+
+
+def _lazy_rows(outcome: Outcome) -> bool:
+    return any(not isinstance(rows, list) for rows in outcome.rows.values())
+
+
+def _answered(batch: list[_Read], settings: Settings) -> Iterator[tuple[RawMessage, Outcome]]:
+    return zip((read[0] for read in batch), _outcomes(batch, settings)) if batch else iter(())
+
+
+def _outcomes(batch: list[_Read], settings: Settings) -> list[Outcome]:
+    try:
+        return _process_read(batch, settings)
     except Exception:  # noqa: BLE001 - a bug in the batch driver: never lose the inputs
-        log.exception("process_batch failed; processing its %d inputs one by one", len(batch))
-        return [process(raw, settings) for raw in batch]
+        log.exception("process_batch failed on a batch of %d; processing it one by one",
+                      len(batch))
+        for _, _, view in batch:
+            MailView.release(view)
+        return [process(read[0], settings) for read in batch]
 
 
 class _Open:
@@ -185,15 +247,19 @@ def _offer(handler: registry.Handler, open_inputs: list[_Open], settings: Settin
             outcomes[item.index] = Outcome(dead_letters=[dead_letter(item.raw, exc)])
             closed = True
     for item, out in zip(takers, _handle(handler, takers, settings) if takers else ()):
-        if isinstance(out, Exception):
-            outcomes[item.index] = Outcome(dead_letters=[dead_letter(item.raw, out)])
+        try:
+            if isinstance(out, Exception):
+                raise out
+            if out is not None:
+                out.parser = out.parser or handler.name
+                # merge() may read a lazy row iterator: inside this input's guard
+                item.result = out if item.result is None else item.result.merge(out)
+                if out.final:
+                    outcomes[item.index] = item.result
+                    closed = True
+        except Exception as exc:  # noqa: BLE001
+            outcomes[item.index] = Outcome(dead_letters=[dead_letter(item.raw, exc)])
             closed = True
-        elif out is not None:
-            out.parser = out.parser or handler.name
-            item.result = out if item.result is None else item.result.merge(out)
-            if out.final:
-                outcomes[item.index] = item.result
-                closed = True
     return [item for item in open_inputs if outcomes[item.index] is None] if closed \
         else open_inputs
 
@@ -233,12 +299,21 @@ def _not_supported(raw: RawMessage, family: str, tried: list[str]) -> NotSupport
         raw_sha256=raw.sha256, parser=",".join(tried) or None)
 
 
+_WARMED_UP = False
+
+
 def warm_up() -> None:
-    """For a process about to work through many inputs (the worker, ingest, classify): load
-    every handler and dialect, then hand what start-up built (modules, dialect and phrase
-    tables, pydantic validators: long-lived, never garbage) to `gc.freeze`. The cyclic
-    collector's full passes then walk only what processing creates; without this, every few
-    thousand emails one pass walked all of start-up again (a 15-20 % slower batch)."""
+    """For a process that starts to work through many inputs (the `bouncepipe` worker,
+    ingest, classify): load every handler and dialect, then hand what start-up built
+    (modules, dialect and phrase tables, pydantic validators: long-lived, never garbage) to
+    `gc.freeze`. The cyclic collector's full passes then walk only what processing creates;
+    without this, every few thousand emails one pass walked all of start-up again (a 15-20 %
+    slower batch). Once per process, and only where the process starts: whatever is alive
+    at the call is never collected afterwards (code that embeds bouncepipe should not call
+    it with its own data alive)."""
+    global _WARMED_UP
+    if _WARMED_UP:
+        return
     from .dsn.dialects import dialects
 
     for family in ("email", "json", "xml", "archive", "form"):
@@ -246,6 +321,7 @@ def warm_up() -> None:
     dialects()
     gc.collect()
     gc.freeze()
+    _WARMED_UP = True
 
 
 def process_bytes(payload: bytes, *, source: str = "memory", **raw_fields: Any) -> Outcome:

@@ -16,6 +16,10 @@ Modules register with the decorator and are imported in pipeline/handlers.py.
 would raise in place of a result. It must give exactly `handle`'s answers; it exists when
 working through many inputs at once is faster (the bounce engine runs each dialect over the
 whole batch).
+
+`streams=True` marks a handler whose Outcome rows may be a lazy iterator that already holds
+a parser's read-ahead (DMARC aggregate reports): `core.process_stream` gives an input such a
+handler detects a batch of its own, so reports never pile up in memory together.
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ class Handler:
     detect: Detect
     handle: Handle     # (raw, view, settings) -> Outcome | None
     many: HandleMany | None = None   # ([(raw, view)], settings) -> [Outcome | None | Exception]
+    streams: bool = False            # its rows may be a primed lazy iterator: batched alone
 
 
 _HANDLERS: list[Handler] = []
@@ -50,11 +55,12 @@ _BY_FAMILY: dict[str, tuple[Handler, ...]] = {}
 
 
 def register(name: str, family: Family, order: int, detect: Detect, *,
-             many: HandleMany | None = None) -> Callable[[Handle], Handle]:
+             many: HandleMany | None = None, streams: bool = False
+             ) -> Callable[[Handle], Handle]:
     def decorator(handle: Handle) -> Handle:
         if any(h.name == name and h.family == family for h in _HANDLERS):
             raise ValueError(f"handler {family}/{name} registered twice")
-        _HANDLERS.append(Handler(name, family, order, detect, handle, many))
+        _HANDLERS.append(Handler(name, family, order, detect, handle, many, streams))
         _HANDLERS.sort(key=lambda h: (h.family, h.order, h.name))
         _BY_FAMILY.clear()
         return handle

@@ -41,13 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `bouncepipe` console script (argv None: the process's own arguments); also
+    callable in-process with a list of arguments."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if args.command in WARM_UP:
+    if argv is None and args.command in WARM_UP:
+        # the process is this command: freeze its start-up (never for an in-process caller,
+        # whose own objects would be frozen too)
         from pipeline.core import warm_up
 
         warm_up()

@@ -46,13 +46,13 @@ def _is_report_xml(raw: RawMessage, view: bytes) -> bool:
     return bool(_FEEDBACK_ROOT.search(head) or _DTD.search(head[:4096]))
 
 
-@register("dmarc.aggregate", "xml", 10, _is_report_xml)
+@register("dmarc.aggregate", "xml", 10, _is_report_xml, streams=True)
 def handle_xml(raw: RawMessage, view: bytes, settings) -> Outcome:
     return _outcome(parse_report(view, settings=settings, context=_context(raw)),
                     "dmarc.aggregate")
 
 
-@register("dmarc.archive", "archive", 10, lambda raw, view: True)
+@register("dmarc.archive", "archive", 10, lambda raw, view: True, streams=True)
 def handle_archive(raw: RawMessage, view: bytes, settings) -> Outcome:
     return _outcome(parse_report(view, settings=settings, context=_context(raw)),
                     "dmarc.archive")
@@ -98,7 +98,7 @@ def _has_report_attachment(raw: RawMessage, msg: email.message.Message) -> bool:
     return False
 
 
-@register("dmarc.report_email", "email", 12, _has_report_attachment)
+@register("dmarc.report_email", "email", 12, _has_report_attachment, streams=True)
 def handle_report_email(raw: RawMessage, msg: email.message.Message, settings
                         ) -> Outcome | None:
     from pipeline.errors import NotSupported

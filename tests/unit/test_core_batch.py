@@ -112,20 +112,47 @@ def test_a_failing_batch_form_falls_back_to_one_by_one(monkeypatch, caplog):
         assert "batch form failed" in caplog.text
 
 
-def test_stream_batches_are_bounded_by_count_and_bytes(monkeypatch):
+def _batch_sizes(monkeypatch, inputs, **kwargs) -> list[int]:
     seen: list[int] = []
-    real = core.process_batch
+    real = core._process_read   # what process_stream runs each batch through
 
-    def spy(batch, settings=None):
+    def spy(batch, settings):
         seen.append(len(batch))
         return real(batch, settings)
 
-    monkeypatch.setattr(core, "process_batch", spy)
+    monkeypatch.setattr(core, "_process_read", spy)
+    out = list(process_stream(inputs, **kwargs))
+    assert [r for r, _ in out] == inputs
+    return seen
+
+
+def test_stream_batches_double_up_to_the_cap_and_a_big_input_goes_alone(monkeypatch):
     small, big = raw(DSN), raw(DSN + b"x" * 5000)
-    out = list(process_stream([small] * 5 + [big] + [small] * 2, batch_size=3,
-                              batch_bytes=4000))
-    assert len(out) == 8 and all(o.events for _, o in out)
-    assert seen == [3, 2, 1, 2]   # count cap, then the big input alone, then the rest
+    assert _batch_sizes(monkeypatch, [small] * 20, batch_size=6) == [1, 2, 4, 6, 6, 1]
+    assert _batch_sizes(monkeypatch, [small] * 5 + [big] + [small] * 2,
+                        batch_size=8, batch_bytes=4000) == [1, 2, 2, 1, 2]
+
+
+def test_streamed_report_rows_keep_reports_about_one_at_a_time(monkeypatch):
+    # a DMARC report's rows are a primed lazy iterator: a batch of them would hold them all
+    report = raw((FIXTURES / "dmarc" / "draft_identities.xml").read_bytes())
+    assert not isinstance(next(iter(process(report).rows.values())), list)
+    small = raw(DSN)
+    sizes = _batch_sizes(monkeypatch, [small] * 7 + [report] * 3 + [small] * 3, batch_size=8)
+    assert sizes == [1, 2, 4, 1, 1, 1, 3]   # each report alone, the bounces around in batches
+
+
+def test_a_failing_input_reader_still_answers_the_inputs_read_before(monkeypatch):
+    def reader():
+        yield raw(DSN)
+        yield raw(DSN.replace(b"gone@", b"other@"))
+        raise OSError("unreadable file")
+
+    got = []
+    with pytest.raises(OSError, match="unreadable file"):
+        for item in process_stream(reader(), batch_size=100):
+            got.append(item)
+    assert [o.events[0].recipient for _, o in got] == ["gone@example.net", "other@example.net"]
 
 
 @pytest.mark.parametrize("limit", [1, 2])
@@ -169,9 +196,36 @@ def test_a_stream_survives_a_bug_in_the_batch_driver(monkeypatch, caplog):
     inputs = [raw(DSN), raw(b""), raw(DSN.replace(b"gone@", b"other@"))]
     alone = [key(process(r)) for r in inputs]
 
-    def broken(batch, settings=None):
+    def broken(batch, settings):
         raise RuntimeError("driver bug")
 
-    monkeypatch.setattr(core, "process_batch", broken)
+    monkeypatch.setattr(core, "_process_read", broken)
     assert [key(o) for _, o in process_stream(inputs)] == alone
-    assert "processing its 3 inputs one by one" in caplog.text
+    assert caplog.text.count("processing it one by one") == 2   # batches of 1, then 2
+
+
+def test_a_merge_that_fails_dead_letters_only_its_input(monkeypatch):
+    # merging two handlers' rows of one table reads a lazy iterator: its error belongs to
+    # that input alone, as in process()
+    from pipeline.errors import ParseError
+    from pipeline.outcome import Outcome
+
+    def truncated():
+        raise ParseError("truncated report")
+        yield
+
+    def first(r, v, s):
+        rows = truncated() if b"bad" in r.payload else [{"a": 1}]
+        return Outcome(rows={"dmarc_failure": rows}, final=False)
+
+    def second(r, v, s):
+        return Outcome(rows={"dmarc_failure": [{"b": 2}]})
+
+    monkeypatch.setitem(registry._BY_FAMILY, "email", (
+        registry.Handler("first", "email", 1, lambda r, v: True, first),
+        registry.Handler("second", "email", 2, lambda r, v: True, second)))
+    good, bad = raw(b"From: a@b\nSubject: ok\n\nx\n"), raw(b"From: a@b\nSubject: bad\n\nx\n")
+    alone = [key(process(r)) for r in (good, bad)]
+    assert [key(o) for o in process_batch([good, bad])] == alone
+    assert alone[1][2] == [("ParseError", "truncated report", None)]
+    assert "'a': 1" in alone[0][1] and "'b': 2" in alone[0][1]
