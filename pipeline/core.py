@@ -8,7 +8,7 @@ import email.policy
 import gc
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -102,15 +102,20 @@ def process_batch(raws: Sequence[RawMessage], settings: Settings | None = None
     return _process_read([_read_input(raw, settings) for raw in raws], settings)
 
 
-def _process_read(reads: list[_Read], settings: Settings) -> list[Outcome]:
-    """process_batch's stages after the read: each handler over the open inputs."""
+def _process_read(reads: list[_Read], settings: Settings,
+                  streams_said_no: Sequence[bool] = ()) -> list[Outcome]:
+    """process_batch's stages after the read: each handler over the open inputs.
+    `streams_said_no[i]`: every `streams` handler's detect already answered no for input i
+    (process_stream asked), so they are not asked again."""
     outcomes: list[Outcome | None] = [None] * len(reads)
     by_family: dict[str, list[_Open]] = {}
     for index, (raw, family, view) in enumerate(reads):
         if family is None:  # the read failed: `view` is the error
             outcomes[index] = Outcome(dead_letters=[dead_letter(raw, view)])
             continue
-        by_family.setdefault(family, []).append(_Open(index, raw, view))
+        item = _Open(index, raw, view)
+        item.streams_said_no = index < len(streams_said_no) and streams_said_no[index]
+        by_family.setdefault(family, []).append(item)
     for family, open_inputs in by_family.items():
         for handler in registry.handlers(family):  # type: ignore[arg-type]
             open_inputs = _offer(handler, open_inputs, settings, outcomes)
@@ -129,16 +134,34 @@ def process_stream(raws: Iterable[RawMessage], settings: Settings | None = None,
                    ) -> Iterator[tuple[RawMessage, Outcome]]:
     """(raw, its Outcome) for each input of a stream, in order, through `process_batch`.
 
-    Each input is read (sniffed, parsed) as it comes; a batch then holds at most
-    `batch_bytes` of payload (a larger input goes alone) and at most `batch_size` inputs,
-    reached by doubling from a batch of one. An input that a `streams` handler takes (a DMARC
-    report: its rows are a lazy iterator holding up to a few thousand rows read ahead) gets
-    a batch of its own, so memory stays what it was one input at a time; an Outcome with
-    lazy rows from any other handler starts the doubling again. If reading the stream
-    fails, the inputs already read get their Outcomes first."""
+    The stream is cut into chunks of at most `batch_size` inputs and `batch_bytes` of
+    payload (a larger input goes alone). A chunk is read (sniffed, parsed), then its inputs
+    that a `streams` handler takes (DMARC reports: their rows are a lazy iterator holding up
+    to a few thousand rows read ahead) are set aside and the rest go through as one batch.
+    Each set-aside input is worked out alone when its turn to be yielded comes, so only one
+    report's rows are in memory at a time, as one input at a time. Lazy rows from any other
+    handler make the next chunk one input, doubling from there back to `batch_size`.
+    If reading the stream fails, the inputs already read get their Outcomes first."""
     settings = settings or default_settings()
-    batch: list[_Read] = []
-    size, limit = 0, 1
+    limit = batch_size
+    for chunk in _chunks(raws, lambda: limit, batch_bytes):
+        reads = [_read_input(raw, settings) for raw in chunk]
+        alone = [_streams(read) for read in reads]   # True, False, or None: a detect raised
+        batched = [read for read, own in zip(reads, alone) if not own]
+        said_no = [own is False for own in alone if not own]
+        outcomes = _outcomes(batched, settings, said_no) if batched else []
+        limit = 1 if any(map(_lazy_rows, outcomes)) else min(limit * 2, batch_size)
+        answers = iter(outcomes)
+        for read, own in zip(reads, alone):
+            yield read[0], (_outcomes([read], settings)[0] if own else next(answers))
+
+
+def _chunks(raws: Iterable[RawMessage], limit: Callable[[], int], max_bytes: int
+            ) -> Iterator[list[RawMessage]]:
+    """Consecutive runs of `raws`: at most limit() inputs and `max_bytes` of payload each
+    (an input over max_bytes alone). If the stream raises, the run read so far comes first."""
+    chunk: list[RawMessage] = []
+    size = 0
     inputs = iter(raws)
     while True:
         try:
@@ -146,21 +169,16 @@ def process_stream(raws: Iterable[RawMessage], settings: Settings | None = None,
         except StopIteration:
             break
         except Exception:
-            yield from _answered(batch, settings)  # then the reader's error
+            if chunk:
+                yield chunk   # answered before the reader's error reaches the caller
             raise
-        read = _read_input(raw, settings)
-        alone = _streams(read)
-        if batch and (alone or len(batch) >= limit or size + len(raw.payload) > batch_bytes):
-            outcomes = _outcomes(batch, settings)
-            limit = 1 if any(map(_lazy_rows, outcomes)) else min(limit * 2, batch_size)
-            yield from zip((r[0] for r in batch), outcomes)
-            batch, size = [], 0
-        if alone:
-            yield from _answered([read], settings)
-            continue
-        batch.append(read)
+        if chunk and (len(chunk) >= limit() or size + len(raw.payload) > max_bytes):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(raw)
         size += len(raw.payload)
-    yield from _answered(batch, settings)
+    if chunk:
+        yield chunk
 
 
 def _read_input(raw: RawMessage, settings: Settings) -> _Read:
@@ -171,8 +189,9 @@ def _read_input(raw: RawMessage, settings: Settings) -> _Read:
     return raw, family, view
 
 
-def _streams(read: _Read) -> bool:
-    """Would a `streams` handler take this input (it then gets a batch of its own)?"""
+def _streams(read: _Read) -> bool | None:
+    """Would a `streams` handler take this input (it then gets a batch of its own)? None
+    when a detect raised (the batch asks again, and dead-letters it)."""
     raw, family, view = read
     if family is None:
         return False
@@ -181,8 +200,8 @@ def _streams(read: _Read) -> bool:
             try:
                 if handler.detect(raw, view):
                     return True
-            except Exception:  # noqa: BLE001 - the batch will dead-letter it
-                return False
+            except Exception:  # noqa: BLE001
+                return None
     return False
 
 
@@ -190,13 +209,10 @@ def _lazy_rows(outcome: Outcome) -> bool:
     return any(not isinstance(rows, list) for rows in outcome.rows.values())
 
 
-def _answered(batch: list[_Read], settings: Settings) -> Iterator[tuple[RawMessage, Outcome]]:
-    return zip((read[0] for read in batch), _outcomes(batch, settings)) if batch else iter(())
-
-
-def _outcomes(batch: list[_Read], settings: Settings) -> list[Outcome]:
+def _outcomes(batch: list[_Read], settings: Settings,
+              streams_said_no: Sequence[bool] = ()) -> list[Outcome]:
     try:
-        return _process_read(batch, settings)
+        return _process_read(batch, settings, streams_said_no)
     except Exception:  # noqa: BLE001 - a bug in the batch driver: never lose the inputs
         log.exception("process_batch failed on a batch of %d; processing it one by one",
                       len(batch))
@@ -208,12 +224,13 @@ def _outcomes(batch: list[_Read], settings: Settings) -> list[Outcome]:
 class _Open:
     """An input some handler may still answer: its view, the Outcome so far, who tried."""
 
-    __slots__ = ("index", "raw", "view", "result", "tried")
+    __slots__ = ("index", "raw", "view", "result", "tried", "streams_said_no")
 
     def __init__(self, index: int, raw: RawMessage, view: Any):
         self.index, self.raw, self.view = index, raw, view
         self.result: Outcome | None = None
         self.tried: list[str] = []
+        self.streams_said_no = False   # every `streams` handler's detect already said no
 
 
 def _read(raw: RawMessage, settings: Settings) -> tuple[str, Any]:
@@ -238,7 +255,10 @@ def _offer(handler: registry.Handler, open_inputs: list[_Open], settings: Settin
     after it, in order. An input whose detect or handle raises is dead-lettered."""
     takers: list[_Open] = []
     closed = False
+    streams = handler.streams
     for item in open_inputs:
+        if streams and item.streams_said_no:
+            continue   # process_stream asked this detect already: no
         try:
             if handler.detect(item.raw, item.view):
                 item.tried.append(handler.name)

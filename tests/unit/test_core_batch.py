@@ -116,9 +116,9 @@ def _batch_sizes(monkeypatch, inputs, **kwargs) -> list[int]:
     seen: list[int] = []
     real = core._process_read   # what process_stream runs each batch through
 
-    def spy(batch, settings):
+    def spy(batch, settings, *said_no):
         seen.append(len(batch))
-        return real(batch, settings)
+        return real(batch, settings, *said_no)
 
     monkeypatch.setattr(core, "_process_read", spy)
     out = list(process_stream(inputs, **kwargs))
@@ -126,11 +126,11 @@ def _batch_sizes(monkeypatch, inputs, **kwargs) -> list[int]:
     return seen
 
 
-def test_stream_batches_double_up_to_the_cap_and_a_big_input_goes_alone(monkeypatch):
+def test_stream_batches_are_capped_by_count_and_bytes(monkeypatch):
     small, big = raw(DSN), raw(DSN + b"x" * 5000)
-    assert _batch_sizes(monkeypatch, [small] * 20, batch_size=6) == [1, 2, 4, 6, 6, 1]
+    assert _batch_sizes(monkeypatch, [small] * 20, batch_size=6) == [6, 6, 6, 2]
     assert _batch_sizes(monkeypatch, [small] * 5 + [big] + [small] * 2,
-                        batch_size=8, batch_bytes=4000) == [1, 2, 2, 1, 2]
+                        batch_size=8, batch_bytes=4000) == [5, 1, 2]
 
 
 def test_streamed_report_rows_keep_reports_about_one_at_a_time(monkeypatch):
@@ -139,7 +139,18 @@ def test_streamed_report_rows_keep_reports_about_one_at_a_time(monkeypatch):
     assert not isinstance(next(iter(process(report).rows.values())), list)
     small = raw(DSN)
     sizes = _batch_sizes(monkeypatch, [small] * 7 + [report] * 3 + [small] * 3, batch_size=8)
-    assert sizes == [1, 2, 4, 1, 1, 1, 3]   # each report alone, the bounces around in batches
+    assert sizes == [7, 1, 3, 1, 1]   # each report alone (when its turn comes), bounces batched
+
+
+def test_lazy_rows_from_an_unflagged_handler_shrink_the_next_batches(monkeypatch):
+    # a handler that streams rows without saying so: the stream falls back to small batches
+    handlers = tuple(registry.Handler(h.name, h.family, h.order, h.detect, h.handle, h.many,
+                                      False) for h in registry.handlers("xml"))
+    monkeypatch.setitem(registry._BY_FAMILY, "xml", handlers)
+    report = raw((FIXTURES / "dmarc" / "draft_identities.xml").read_bytes())
+    small = raw(DSN)
+    sizes = _batch_sizes(monkeypatch, [report] + [small] * 10, batch_size=4)
+    assert sizes == [4, 1, 2, 4]
 
 
 def test_a_failing_input_reader_still_answers_the_inputs_read_before(monkeypatch):
@@ -196,12 +207,12 @@ def test_a_stream_survives_a_bug_in_the_batch_driver(monkeypatch, caplog):
     inputs = [raw(DSN), raw(b""), raw(DSN.replace(b"gone@", b"other@"))]
     alone = [key(process(r)) for r in inputs]
 
-    def broken(batch, settings):
+    def broken(batch, settings, *said_no):
         raise RuntimeError("driver bug")
 
     monkeypatch.setattr(core, "_process_read", broken)
     assert [key(o) for _, o in process_stream(inputs)] == alone
-    assert caplog.text.count("processing it one by one") == 2   # batches of 1, then 2
+    assert caplog.text.count("processing it one by one") == 1
 
 
 def test_a_merge_that_fails_dead_letters_only_its_input(monkeypatch):
@@ -229,3 +240,26 @@ def test_a_merge_that_fails_dead_letters_only_its_input(monkeypatch):
     assert [key(o) for o in process_batch([good, bad])] == alone
     assert alone[1][2] == [("ParseError", "truncated report", None)]
     assert "'a': 1" in alone[0][1] and "'b': 2" in alone[0][1]
+
+
+def test_a_streams_detect_that_raises_is_asked_again_in_the_batch(monkeypatch):
+    handlers = registry.handlers("email")
+    asked = []
+
+    def fussy(r, v):
+        asked.append(r.sha256)
+        if b"explode" in r.payload:
+            raise RuntimeError("detect bug")
+        return False
+
+    patched = tuple(registry.Handler(h.name, h.family, h.order, fussy, h.handle, h.many, True)
+                    if h.name == "dmarc.report_email" else h for h in handlers)
+    monkeypatch.setitem(registry._BY_FAMILY, "email", patched)
+    note = raw(b"From: a@example.org\nSubject: explode\n\nnot a bounce\n")
+    inputs = [raw(DSN), note]
+    alone = [key(process(r)) for r in inputs]
+    asked.clear()
+    assert [key(o) for _, o in process_stream(inputs)] == alone
+    assert alone[1][2][0][:2] == ("RuntimeError", "unexpected RuntimeError: detect bug")
+    # the bounce's "no" was not asked twice; the input whose detect raised was
+    assert asked.count(inputs[0].sha256) == 1 and asked.count(note.sha256) == 2
