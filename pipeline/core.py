@@ -92,7 +92,7 @@ def process_batch(raws: Sequence[RawMessage], settings: Settings | None = None
     runs each dialect over all of its inputs). Each input meets the same handlers in the
     same order and gets the same Outcome as alone; one bad input only dead-letters itself.
 
-    Why in stages: measured ~20 % faster per email over the bounce corpus
+    Why in stages: measured 14-20 % faster per email over the bounce corpus
     (bench/bounce_ceiling.py). Per input, a bounce runs ~60 small functions from ~50
     modules; the same functions each measure about half as fast in that mix as in a loop of
     their own, which points at the CPU's caches and branch predictors: in stages, one
