@@ -105,7 +105,7 @@ def process_batch(raws: Sequence[RawMessage], settings: Settings | None = None
 def _process_read(reads: list[_Read], settings: Settings,
                   streams_said_no: Sequence[bool] = ()) -> list[Outcome]:
     """process_batch's stages after the read: each handler over the open inputs.
-    `streams_said_no[i]`: every `streams` handler's detect already answered no for input i
+    `streams_said_no[i]`: the detects of `_first_streams` already answered no for input i
     (process_stream asked), so they are not asked again."""
     outcomes: list[Outcome | None] = [None] * len(reads)
     by_family: dict[str, list[_Open]] = {}
@@ -137,23 +137,36 @@ def process_stream(raws: Iterable[RawMessage], settings: Settings | None = None,
     The stream is cut into chunks of at most `batch_size` inputs and `batch_bytes` of
     payload (a larger input goes alone). A chunk is read (sniffed, parsed), then its inputs
     that a `streams` handler takes (DMARC reports: their rows are a lazy iterator holding up
-    to a few thousand rows read ahead) are set aside and the rest go through as one batch.
-    Each set-aside input is worked out alone when its turn to be yielded comes, so only one
-    report's rows are in memory at a time, as one input at a time. Lazy rows from any other
-    handler make the next chunk one input, doubling from there back to `batch_size`.
+    to a few thousand rows read ahead) are set aside and the rest go through as one batch,
+    whose parsed trees are freed before the first answer is yielded. Each set-aside input is
+    worked out alone (`process`) when its turn comes, so only one report is in memory at a
+    time, as one input at a time. Lazy rows from any other handler make the next chunk one
+    input, doubling from there back to `batch_size`.
     If reading the stream fails, the inputs already read get their Outcomes first."""
     settings = settings or default_settings()
     limit = batch_size
     for chunk in _chunks(raws, lambda: limit, batch_bytes):
         reads = [_read_input(raw, settings) for raw in chunk]
         alone = [_streams(read) for read in reads]   # True, False, or None: a detect raised
-        batched = [read for read, own in zip(reads, alone) if not own]
+        _release_set_aside(reads, alone)
         said_no = [own is False for own in alone if not own]
+        batched = [read for read, own in zip(reads, alone) if not own]
+        del reads   # the parsed trees go as soon as the batch is worked out
         outcomes = _outcomes(batched, settings, said_no) if batched else []
+        del batched
         limit = 1 if any(map(_lazy_rows, outcomes)) else min(limit * 2, batch_size)
         answers = iter(outcomes)
-        for read, own in zip(reads, alone):
-            yield read[0], (_outcomes([read], settings)[0] if own else next(answers))
+        del outcomes
+        for raw, own in zip(chunk, alone):
+            yield raw, (process(raw, settings) if own else next(answers))
+
+
+def _release_set_aside(reads: list[_Read], alone: list[bool | None]) -> None:
+    """Set-aside inputs are read again at their turn: their trees are not kept meanwhile
+    (a function of its own, so no loop variable holds the last one)."""
+    for read, own in zip(reads, alone):
+        if own:
+            MailView.release(read[2])
 
 
 def _chunks(raws: Iterable[RawMessage], limit: Callable[[], int], max_bytes: int
@@ -190,19 +203,30 @@ def _read_input(raw: RawMessage, settings: Settings) -> _Read:
 
 
 def _streams(read: _Read) -> bool | None:
-    """Would a `streams` handler take this input (it then gets a batch of its own)? None
+    """Would a `streams` handler take this input (it then goes alone)? Only the streams
+    handlers that open their family's order are asked (`_first_streams`): a later one would
+    see the view after earlier handlers; its lazy rows shrink the next chunks instead. None
     when a detect raised (the batch asks again, and dead-letters it)."""
     raw, family, view = read
     if family is None:
         return False
-    for handler in registry.handlers(family):  # type: ignore[arg-type]
-        if handler.streams:
-            try:
-                if handler.detect(raw, view):
-                    return True
-            except Exception:  # noqa: BLE001
-                return None
+    for handler in _first_streams(family):
+        try:
+            if handler.detect(raw, view):
+                return True
+        except Exception:  # noqa: BLE001
+            return None
     return False
+
+
+def _first_streams(family: str) -> tuple[registry.Handler, ...]:
+    """The `streams` handlers a family's order starts with."""
+    first = []
+    for handler in registry.handlers(family):  # type: ignore[arg-type]
+        if not handler.streams:
+            break
+        first.append(handler)
+    return tuple(first)
 
 
 def _lazy_rows(outcome: Outcome) -> bool:
@@ -230,7 +254,7 @@ class _Open:
         self.index, self.raw, self.view = index, raw, view
         self.result: Outcome | None = None
         self.tried: list[str] = []
-        self.streams_said_no = False   # every `streams` handler's detect already said no
+        self.streams_said_no = False   # the _first_streams detects already said no
 
 
 def _read(raw: RawMessage, settings: Settings) -> tuple[str, Any]:
@@ -255,9 +279,9 @@ def _offer(handler: registry.Handler, open_inputs: list[_Open], settings: Settin
     after it, in order. An input whose detect or handle raises is dead-lettered."""
     takers: list[_Open] = []
     closed = False
-    streams = handler.streams
+    asked = handler.streams and handler in _first_streams(handler.family)
     for item in open_inputs:
-        if streams and item.streams_said_no:
+        if asked and item.streams_said_no:
             continue   # process_stream asked this detect already: no
         try:
             if handler.detect(item.raw, item.view):

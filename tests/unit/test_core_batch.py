@@ -138,8 +138,13 @@ def test_streamed_report_rows_keep_reports_about_one_at_a_time(monkeypatch):
     report = raw((FIXTURES / "dmarc" / "draft_identities.xml").read_bytes())
     assert not isinstance(next(iter(process(report).rows.values())), list)
     small = raw(DSN)
-    sizes = _batch_sizes(monkeypatch, [small] * 7 + [report] * 3 + [small] * 3, batch_size=8)
-    assert sizes == [7, 1, 3, 1, 1]   # each report alone (when its turn comes), bounces batched
+    alone = []
+    real_process = core.process
+    monkeypatch.setattr(core, "process", lambda r, s=None: alone.append(r) or real_process(r, s))
+    inputs = [small] * 7 + [report] * 3 + [small] * 3
+    sizes = _batch_sizes(monkeypatch, inputs, batch_size=8)
+    assert sizes == [7, 3]                # the bounces in batches
+    assert alone == [report] * 3          # each report alone, when its turn comes
 
 
 def test_lazy_rows_from_an_unflagged_handler_shrink_the_next_batches(monkeypatch):
@@ -263,3 +268,66 @@ def test_a_streams_detect_that_raises_is_asked_again_in_the_batch(monkeypatch):
     assert alone[1][2][0][:2] == ("RuntimeError", "unexpected RuntimeError: detect bug")
     # the bounce's "no" was not asked twice; the input whose detect raised was
     assert asked.count(inputs[0].sha256) == 1 and asked.count(note.sha256) == 2
+
+
+def test_a_streams_handler_after_another_handler_is_not_asked_early(monkeypatch):
+    # only the streams handlers that open a family's order are asked at read time: a later
+    # one sees the view after the earlier handlers, as in process()
+    from pipeline.outcome import Outcome
+
+    def tag(r, v, s):
+        v["X-Tagged"] = "1"
+        return Outcome(rows={"dmarc_failure": [{"a": 1}]}, final=False)
+
+    def tagged(r, v, s):
+        return Outcome(rows={"dmarc_failure": [{"b": 2}]})
+
+    monkeypatch.setitem(registry._BY_FAMILY, "email", (
+        registry.Handler("a", "email", 1, lambda r, v: True, tag),
+        registry.Handler("b", "email", 2, lambda r, v: v["X-Tagged"] == "1", tagged, None,
+                         True)))
+    inputs = [raw(b"From: a@b\nSubject: s\n\nbody\n"), raw(b"From: c@d\nSubject: t\n\nx\n")]
+    alone = [key(process(r)) for r in inputs]
+    assert alone[0][3] == "a,b"
+    assert [key(o) for _, o in process_stream(inputs)] == alone
+
+
+def test_a_batch_frees_its_parsed_emails_before_the_first_answer(monkeypatch):
+    import weakref
+
+    trees = []
+    real_read = core._read_input
+
+    def read(r, settings):
+        got = real_read(r, settings)
+        trees.append(weakref.ref(got[2]) if got[1] == "email" else None)
+        return got
+
+    monkeypatch.setattr(core, "_read_input", read)
+    report = raw((FIXTURES / "dmarc" / "draft_identities.xml").read_bytes())
+    inputs = [raw(DSN)] * 5 + [report, report_email()] + [raw(DSN)] * 5
+    stream = process_stream(inputs)
+    first = next(stream)   # no gc.collect(): the trees must go by reference counting
+    assert first[1].events and len(trees) == len(inputs)
+    # every batched tree is gone, and the set-aside report email's too (read again later)
+    assert [t() for t in trees[:5] + trees[6:]] == [None] * 11
+    rest = list(stream)
+    assert len(rest) == len(inputs) - 1
+    assert "dmarc_aggregate" in rest[5][1].rows and rest[5][1].parser == "dmarc.report_email"
+
+
+def report_email() -> RawMessage:
+    """A DMARC aggregate report as rua mail brings it: gzipped XML, base64, attached."""
+    import base64
+    import gzip
+
+    xml = (FIXTURES / "dmarc" / "draft_identities.xml").read_bytes()
+    attachment = base64.encodebytes(gzip.compress(xml))
+    return raw(b"From: noreply-dmarc@reporter.example\nTo: rua@example.com\n"
+               b"Subject: Report Domain: example.com Submitter: reporter.example\n"
+               b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=R\n\n"
+               b"--R\nContent-Type: text/plain\n\nA DMARC report.\n--R\n"
+               b"Content-Type: application/gzip; name=report.xml.gz\n"
+               b"Content-Transfer-Encoding: base64\n"
+               b"Content-Disposition: attachment; filename=report.xml.gz\n\n"
+               + attachment + b"--R--\n")
