@@ -47,6 +47,14 @@ def content_params(msg: email.message.Message, value: object) -> tuple | None:
     return memo[1]
 
 
+def header_param(msg: email.message.Message, header: str, value: object, param: str) -> object:
+    """`simple_param(value, param)` for the value of `msg`'s `header` (its Content-Type
+    parameters memoised on msg): the value, _MISSING, or None when the stdlib must read it.
+    The one direct read behind CachedMessage.get_param and MailView.get_param."""
+    params = content_params(msg, value) if header == "content-type" else simple_params(value)
+    return None if params is None else params_get(params, param)
+
+
 def simple_param(value: object, param: str) -> object:
     """`get_param(param)` (unquoted) of a header value in the simple form: the value, or
     _MISSING when it has no such parameter; None when the value is not simple (ask the
@@ -99,10 +107,8 @@ class CachedMessage(email.message.Message):
         if value is _MISSING:
             return failobj  # no such header: the stdlib's first test, without its second scan
         if unquote:
-            params = content_params(self, value) if header == "content-type" \
-                else simple_params(value)
-            if params is not None:
-                found = params_get(params, param)
+            found = header_param(self, header, value, param)
+            if found is not None:
                 return failobj if found is _MISSING else found
         return super().get_param(param, failobj, header, unquote)
 

@@ -11,7 +11,7 @@ import re
 
 from ..errors import LimitExceeded
 from ..lazy import lazy_property
-from .message import MISSING_PARAM, content_params, params_get, simple_params
+from .message import MISSING_PARAM, header_param
 
 _FIELD_BLOCK_TYPES = ("message/delivery-status", "message/global-delivery-status",
                       "message/feedback-report")
@@ -192,11 +192,9 @@ class MailView:
         value = self.get(header)
         if value is None:
             return failobj
-        params = content_params(self.msg, value) if header == "content-type" \
-            else simple_params(value)
-        if params is None:
+        found = header_param(self.msg, header, value, param)
+        if found is None:
             return self.msg.get_param(param, failobj, header)
-        found = params_get(params, param)
         return failobj if found is MISSING_PARAM else found
 
     def header(self, name: str) -> str:
