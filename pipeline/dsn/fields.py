@@ -339,10 +339,9 @@ _ORIGINAL_FIELD_SET = frozenset(_ORIGINAL_FIELDS)
 
 
 def _raw_text(value: object) -> str:
-    """raw_header()'s text of a value: 8-bit UTF-8 kept, U+FFFD for invalid bytes."""
-    if isinstance(value, str):
-        return value if value.isascii() else unsurrogate(value)
-    return str(value)
+    """raw_header()'s text of a value: 8-bit UTF-8 kept, U+FFFD for invalid bytes
+    (unsurrogate() hands an ASCII text back at once)."""
+    return unsurrogate(value) if isinstance(value, str) else str(value)
 
 
 def _decoded(text: str) -> str:
