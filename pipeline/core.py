@@ -113,9 +113,8 @@ def _process_read(reads: list[_Read], settings: Settings,
         if family is None:  # the read failed: `view` is the error
             outcomes[index] = Outcome(dead_letters=[dead_letter(raw, view)])
             continue
-        item = _Open(index, raw, view)
-        item.streams_said_no = index < len(streams_said_no) and streams_said_no[index]
-        by_family.setdefault(family, []).append(item)
+        said_no = index < len(streams_said_no) and streams_said_no[index]
+        by_family.setdefault(family, []).append(_Open(index, raw, view, said_no))
     for family, open_inputs in by_family.items():
         for handler in registry.handlers(family):  # type: ignore[arg-type]
             open_inputs = _offer(handler, open_inputs, settings, outcomes)
@@ -219,14 +218,23 @@ def _streams(read: _Read) -> bool | None:
     return False
 
 
+# registry.handlers() tuple id -> (that tuple, the streams handlers it starts with): worked
+# out once per tuple, not per input (the tuple is kept, so its id stays its own)
+_FIRST_STREAMS: dict[int, tuple[tuple, tuple]] = {}
+
+
 def _first_streams(family: str) -> tuple[registry.Handler, ...]:
     """The `streams` handlers a family's order starts with."""
-    first = []
-    for handler in registry.handlers(family):  # type: ignore[arg-type]
-        if not handler.streams:
-            break
-        first.append(handler)
-    return tuple(first)
+    handlers = registry.handlers(family)  # type: ignore[arg-type]
+    entry = _FIRST_STREAMS.get(id(handlers))
+    if entry is None or entry[0] is not handlers:
+        first = []
+        for handler in handlers:
+            if not handler.streams:
+                break
+            first.append(handler)
+        entry = _FIRST_STREAMS[id(handlers)] = (handlers, tuple(first))
+    return entry[1]
 
 
 def _lazy_rows(outcome: Outcome) -> bool:
@@ -250,11 +258,11 @@ class _Open:
 
     __slots__ = ("index", "raw", "view", "result", "tried", "streams_said_no")
 
-    def __init__(self, index: int, raw: RawMessage, view: Any):
+    def __init__(self, index: int, raw: RawMessage, view: Any, streams_said_no: bool = False):
         self.index, self.raw, self.view = index, raw, view
         self.result: Outcome | None = None
         self.tried: list[str] = []
-        self.streams_said_no = False   # the _first_streams detects already said no
+        self.streams_said_no = streams_said_no   # the _first_streams detects already said no
 
 
 def _read(raw: RawMessage, settings: Settings) -> tuple[str, Any]:
