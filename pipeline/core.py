@@ -378,10 +378,13 @@ def warm_up() -> None:
 
 def process_bytes(payload: bytes, *, source: str = "memory", **raw_fields: Any) -> Outcome:
     """Python API without Kafka: raw bytes in, Outcome (events, rows or dead letters) out."""
-    raw = RawMessage.from_bytes(
-        payload,
-        RawSource(transport="memory", path=source),
-        received_at=raw_fields.pop("received_at", None) or datetime.now(timezone.utc),
-        **raw_fields,
-    )
-    return process(raw)
+    return process(memory_raw(payload, source=source, **raw_fields))
+
+
+def memory_raw(payload: bytes, *, source: str = "memory", received_at: datetime | None = None,
+               **raw_fields: Any) -> RawMessage:
+    """The RawMessage of bytes handed over in Python (`process_bytes`, `classify_messages`):
+    memory transport, received now unless told."""
+    return RawMessage.from_bytes(payload, RawSource(transport="memory", path=source),
+                                 received_at=received_at or datetime.now(timezone.utc),
+                                 **raw_fields)

@@ -28,17 +28,9 @@ def classify_messages(payloads: Iterable[bytes], **raw_fields: Any
                       ) -> "Iterator[list[MailEvent] | NotParsed]":
     """`classify_message` of each payload, in order, worked out in batches (`process_stream`:
     14-20 % faster per email than one call each). `raw_fields` apply to every payload."""
-    from datetime import datetime, timezone
+    from ..core import memory_raw, process_stream
 
-    from schemas.models import RawMessage, RawSource
-
-    from ..core import process_stream
-
-    source = raw_fields.pop("source", "memory")
-    received_at = raw_fields.pop("received_at", None)
-    raws = (RawMessage.from_bytes(payload, RawSource(transport="memory", path=source),
-                                  received_at=received_at or datetime.now(timezone.utc),
-                                  **raw_fields) for payload in payloads)
+    raws = (memory_raw(payload, **raw_fields) for payload in payloads)
     for _, outcome in process_stream(raws):
         yield _result(outcome)
 
