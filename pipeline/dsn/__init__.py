@@ -7,8 +7,8 @@ Map (one direction: bytes -> MailView -> BounceReport -> MailEvent):
   rfc3464.py      the standard multipart/report parser, also the fallback after all dialects.
   dialects/       lhost_<mta>.py (sending-MTA dialects) and rhost_<provider>.py (receiving-
                   provider classifier overrides); discovered, ordered, no hand-kept list.
-  engine.py       parse_bounce(raw, mail): dialects in order, RFC 3464, then classify;
-                  read_bounces(mails): the same reading, each dialect over many emails.
+  engine.py       read_bounce(mail): dialects in order, then RFC 3464; read_bounces(mails):
+                  the same reading, each dialect over many emails; events_for: classify.
   events.py       RecipientReport + Verdict -> MailEvent (ids, normalisation, tags).
   handler.py      the "email" family handler (order 50; ARF is 30, auto-replies 40).
   api.py          classify_message(bytes) -> list[MailEvent] | NotParsed (no Kafka);

@@ -1,8 +1,9 @@
 """The bounce engine: dialects in order, RFC 3464 as the fallback, then classification.
 
-`parse_bounce(raw, mail)` -> list[MailEvent] (one per recipient) or None when no dialect and
-no RFC 3464 structure recognises the message. A dialect that raises is skipped (its error is
-kept); if nothing else reads the message, the error becomes a ParseError (a dead letter).
+`read_bounce(mail)` -> the BounceReport of the first dialect that reads the message, else
+RFC 3464's, else None; `events_for(raw, report)` -> one MailEvent per recipient. A dialect
+that raises is skipped (its error is kept); if nothing else reads the message, the error
+becomes a ParseError (a dead letter).
 
 `read_bounces` is the same reading for many messages at once, dialect by dialect: each
 message still meets the dialects in order and gets the same report, but one dialect's code
@@ -88,10 +89,3 @@ def events_for(raw: RawMessage, report: BounceReport, *,
         events.append(shared.event(rep, index, facts, classify(facts),
                                    normalised_recipient=recipient))
     return events
-
-
-def parse_bounce(raw: RawMessage, mail: MailView) -> list[MailEvent] | None:
-    report = read_bounce(mail, sha256=raw.sha256)
-    if report is None:
-        return None
-    return events_for(raw, report)
