@@ -95,11 +95,12 @@ def worker_loops(settings: Settings, *, policy: SuppressionPolicy | None = None,
 
 
 def sink_loop(settings: Settings, lake: str | Path, *, prefix: str | None = None,
-              sink: str = "parquet", max_rows: int = 20_000, max_seconds: float = 1.0):
+              sink: str = "parquet", max_rows: int | None = None, max_seconds: float = 1.0):
     """The Parquet lake sink (or another registered sink, connectors/sinks) on its loop."""
     from connectors.sinks import SinkLoop, sink_class
     return SinkLoop(settings, sink_class(sink)(settings, lake),
-                    f"{group_prefix(settings, prefix)}-sink", max_rows=max_rows,
+                    f"{group_prefix(settings, prefix)}-sink",
+                    max_rows=max_rows or settings.lake.rows_per_file,
                     max_seconds=max_seconds)
 
 
