@@ -99,7 +99,7 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
            on_input: Callable[[RawMessage], None] | None = None,
            batch_rows: int | None = None) -> IngestSummary:
     """`batch_rows`: rows buffered before a file is written (settings lake.rows_per_file)."""
-    from .files import iter_raw_messages
+    from .sources.files import iter_raw_messages
 
     settings = settings or default_settings()
     batch_rows = batch_rows or settings.lake.rows_per_file

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.crm_consumer import SqliteStore, consume
 from connectors.duck import connect
-from connectors.files import iter_raw_messages
+from connectors.sources.files import iter_raw_messages
 from connectors.kafka import publish_paths, route
 from pipeline.examples import EXAMPLES_DIR
 
