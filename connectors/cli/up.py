@@ -102,6 +102,8 @@ async def _up(args, settings, lake) -> int:
     await asyncio.to_thread(create_topics, settings, default=args.partitions)
     prefix = args.topic_prefix
     loops = [*worker_loops(settings, prefix=prefix), sink_loop(settings, lake, prefix=prefix)]
+    if settings.archive.enabled:   # the raw inputs too, for `bouncepipe reclassify`
+        loops.append(sink_loop(settings, lake, prefix=prefix, sink="archive"))
     receiver = None if args.no_receiver or args.demo else await _serve_receiver(settings)
     until = None
     if args.demo:
