@@ -14,6 +14,7 @@ COMMANDS = (
     "classify",
     "ingest",
     "reclassify",
+    "archive",
     "query",
     "demo",
     "report",
