@@ -23,7 +23,7 @@ from ..mime.view import MailView
 from . import rfc3464
 from .dialects import dialects
 from .events import ReportFields, facts_for
-from .fields import normalise_address
+from ..mime.addresses import normalise_address
 from .model import BounceReport
 
 log = logging.getLogger(__name__)

@@ -11,19 +11,13 @@ from __future__ import annotations
 import re
 
 from ..mime.view import MailView
-from .fields import (
-    RETURNED_TYPES,
-    address,
-    fold,
-    message_text,
-    original_message,
-    parse_date,
-    parse_fields,
-    reply_code_in,
-    status_in,
-    strip_type,
-    value_type,
-)
+from .fields import strip_type, value_type
+from ..mime.addresses import address
+from ..mime.codes import reply_code_in, status_in
+from ..mime.dates import parse_date
+from ..mime.headers import fold, parse_fields
+from ..mime.returned import original_message, RETURNED_TYPES
+from ..mime.transfer import message_text
 from .model import BounceReport, RecipientReport
 
 NAME = "rfc3464"

@@ -1,12 +1,12 @@
-"""Registry of bounce dialects: one module per sending MTA (lhost) or receiving provider (rhost).
+"""Registry of bounce dialects: one module per bounce format (lhost_<mta>.py).
 
 Each module defines, at its top, its phrase tables as data (with where each came from) and one
 `inquire(mail: MailView) -> BounceReport | None` function decorated with `@dialect(...)`.
 `inquire` returns None quickly when the message is not in its dialect (check From/Subject/
 headers first: it runs on every non-standard bounce). The engine tries dialects in `order`
 (lower first) and the first non-None report wins; RFC 3464 parsing is the fallback.
-Add a dialect = add a module here (lhost_<mta>.py or rhost_<provider>.py): modules are
-discovered, so there is no hand-kept list to update.
+Add a dialect = add a module here (lhost_<mta>.py). Receiving-provider classifier overrides
+are not dialects: they live in pipeline/classify/rhosts/.
 """
 from __future__ import annotations
 

@@ -13,20 +13,13 @@ import email.message
 import re
 
 from ...mime.view import MailView, normalise_newlines
-from ..fields import (
-    RETURNED_TYPES,
-    address,
-    fold,
-    message_text,
-    original_from_text,
-    original_message,
-    parse_date,
-    parse_fields,
-    reply_code_in,
-    status_in,
-    strip_type,
-    value_type,
-)
+from ..fields import strip_type, value_type
+from ...mime.addresses import address
+from ...mime.codes import reply_code_in, status_in
+from ...mime.dates import parse_date
+from ...mime.headers import fold, parse_fields
+from ...mime.returned import original_from_text, original_message, RETURNED_TYPES
+from ...mime.transfer import message_text
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import block_fields
 from ._mail import lowered_table, part_text_memo, split_at, view_memo

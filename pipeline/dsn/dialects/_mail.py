@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from ...mime.message import CachedMessage
 from ...mime.view import MailView, decoded_text, normalise_newlines
-from ..fields import message_text
+from ...mime.transfer import message_text
 
 T = TypeVar("T")
 

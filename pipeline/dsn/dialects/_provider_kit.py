@@ -11,17 +11,12 @@ import email.message
 from collections.abc import Iterable, Mapping
 
 from ...mime.view import MailView, normalise_newlines
-from ..fields import original_from_text as _original_from_header_block
-from ..fields import (
-    RETURNED_TYPES,
-    address,
-    fold,
-    original_message,
-    parse_date,
-    parse_fields,
-    reply_code_in,
-    status_in,
-)
+from ...mime.returned import original_from_text as _original_from_header_block
+from ...mime.addresses import address
+from ...mime.codes import reply_code_in, status_in
+from ...mime.dates import parse_date
+from ...mime.headers import fold, parse_fields
+from ...mime.returned import original_message, RETURNED_TYPES
 from ..model import BounceReport, OriginalMessage, RecipientReport
 from ..rfc3464 import recipient_report
 from ._mail import lowered_table, part_text_memo, split_at

@@ -17,7 +17,7 @@ import json
 import re
 
 from ...mime.view import MailView
-from ..fields import TAG_HEADERS
+from ...mime.returned import TAG_HEADERS
 from ..model import OriginalMessage, RecipientReport
 from ..rfc3464 import dsn_text
 from . import dialect

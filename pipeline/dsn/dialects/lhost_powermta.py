@@ -12,7 +12,7 @@ from ..model import BounceReport
 from . import dialect
 from ._lhost_software import DSN_TYPES, build, dsn_blocks, fold
 from ._lhost_software import block_report as _block_report
-from ..fields import message_text
+from ...mime.transfer import message_text
 
 NAME = "lhost-powermta"
 _STATUS_COMMENT = re.compile(r"\(([^()]+)\)")

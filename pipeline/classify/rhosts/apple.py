@@ -1,10 +1,10 @@
-"""Receiving provider override: Apple iCloud (classifier override; see classify/rhost.py).
+"""Receiving provider override: Apple iCloud (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-apple.go (BSD-2-Clause), which cites support.apple.com HT204137.
 """
 from __future__ import annotations
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = (".mail.icloud.com", ".apple.com", ".me.com")
 MESSAGES = {

@@ -1,10 +1,10 @@
-"""Receiving provider override: KDDI / au (classifier override; see classify/rhost.py).
+"""Receiving provider override: KDDI / au (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-kddi.go (BSD-2-Clause).
 """
 from __future__ import annotations
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = (".ezweb.ne.jp", "msmx.au.com")
 MESSAGES = {"filtered": ("550 : user unknown",), "userunknown": (">: user unknown",)}

@@ -1,4 +1,4 @@
-"""Receiving provider override: Facebook (classifier override; see classify/rhost.py).
+"""Receiving provider override: Facebook (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-facebook.go (BSD-2-Clause), from
 https://www.facebook.com/postmaster/response_codes: the `XXX-YN` label decides.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ...classify.rhost import rhost
+from . import rhost
 
 HOSTS = (".facebook.com",)
 ERROR_CODES = {

@@ -4,7 +4,7 @@ Source: go-sisimai rhost/for-outlook.go (BSD-2-Clause). Case-sensitive, as upstr
 """
 from __future__ import annotations
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = (".hotmail.com",)
 MESSAGES = {

@@ -1,10 +1,10 @@
-"""Receiving provider override: AOL (classifier override, not a parser; see classify/rhost.py).
+"""Receiving provider override: AOL (classifier override, not a parser; see classify/rhosts).
 
 Source: go-sisimai rhost/for-aol.go (BSD-2-Clause). Phrases match case-sensitively, as upstream.
 """
 from __future__ import annotations
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = (".mail.aol.com", ".mx.aol.com")
 MESSAGES = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = (".laposte.net", ".orange.fr", ".wanadoo.fr")
 ERROR_CODES = {

@@ -1,11 +1,11 @@
-"""Receiving provider override: Mimecast (classifier override; see classify/rhost.py).
+"""Receiving provider override: Mimecast (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-mimecast.go (BSD-2-Clause), from Mimecast's SMTP error code
 pages (community.mimecast.com "Mimecast SMTP Error Codes"): (reply code, phrase) pairs.
 """
 from __future__ import annotations
 
-from ...classify.rhost import rhost
+from . import rhost
 
 HOSTS = (".mimecast.com",)
 MESSAGES: dict[str, tuple[tuple[int, str], ...]] = {

@@ -1,4 +1,4 @@
-"""Receiving provider override: GoDaddy (classifier override; see classify/rhost.py).
+"""Receiving provider override: GoDaddy (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-godaddy.go (BSD-2-Clause), from
 https://ca.godaddy.com/help/fix-rejected-email-with-a-bounce-error-40685: an ` IBnnn` code
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = ("smtp.secureserver.net", "mailstore1.secureserver.net")
 ERROR_CODES = {

@@ -7,7 +7,7 @@ in-exchange-online and technet bb232118). A row matches when the status code equ
 """
 from __future__ import annotations
 
-from ...classify.rhost import rhost
+from . import rhost
 
 HOSTS = (".prod.outlook.com", ".protection.outlook.com", ".onmicrosoft.com", ".exchangelabs.com")
 # (reason, status code or prefix, range low, range high, phrase)

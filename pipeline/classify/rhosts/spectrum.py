@@ -1,4 +1,4 @@
-"""Receiving provider override: Spectrum / Charter (classifier override; see classify/rhost.py).
+"""Receiving provider override: Spectrum / Charter (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-spectrum.go (BSD-2-Clause), from
 https://www.spectrumbusiness.net/support/internet/understanding-email-error-codes: the four
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ...classify.rhost import rhost
+from . import rhost
 
 HOSTS = ("charter.net",)
 # (first code, last code, reason)

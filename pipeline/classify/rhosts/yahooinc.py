@@ -5,7 +5,7 @@ https://senders.yahooinc.com/smtp-error-codes and https://smtpfieldmanual.com/pr
 """
 from __future__ import annotations
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = (".yahoodns.net",)
 MESSAGES = {

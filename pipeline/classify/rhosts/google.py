@@ -1,4 +1,4 @@
-"""Receiving provider override: Gmail / Google MX (classifier override; see classify/rhost.py).
+"""Receiving provider override: Gmail / Google MX (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-google.go (BSD-2-Clause), built from Google's "SMTP error
 reference" (https://support.google.com/a/answer/3726730) and the Gmail sender guidelines.
@@ -7,7 +7,7 @@ apart from their class digit (Gmail sends 421 4.7.0 and 550 5.7.1 variants of on
 """
 from __future__ import annotations
 
-from ...classify.rhost import rhost
+from . import rhost
 
 HOSTS = ("aspmx.l.google.com", "gmail-smtp-in.l.google.com")
 # (reason, reply code, status code, phrase)

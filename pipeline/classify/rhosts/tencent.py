@@ -1,11 +1,11 @@
-"""Receiving provider override: Tencent QQ mail (classifier override; see classify/rhost.py).
+"""Receiving provider override: Tencent QQ mail (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-tencent.go (BSD-2-Clause), citing https://service.mail.qq.com/
 detail/122 (upstream's "spandetected" key is read as spamdetected here).
 """
 from __future__ import annotations
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = (".qq.com",)
 MESSAGES = {

@@ -1,11 +1,11 @@
-"""Receiving provider override: NTT DOCOMO (classifier override; see classify/rhost.py).
+"""Receiving provider override: NTT DOCOMO (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-nttdocomo.go (BSD-2-Clause): the status code and the failed SMTP
 command decide (docomo answers "550 Unknown user" for both unknown and filtered recipients).
 """
 from __future__ import annotations
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = ("mfsmax.docomo.ne.jp",)
 MESSAGES = {

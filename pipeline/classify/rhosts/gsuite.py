@@ -5,7 +5,7 @@ networkerror only for temporary codes, hostunknown only for permanent ones.
 """
 from __future__ import annotations
 
-from ...classify.rhost import rhost
+from . import rhost
 
 HOSTS = ("googlemail.com",)
 MESSAGES = (

@@ -1,4 +1,4 @@
-"""Receiving provider override: Cox (classifier override; see classify/rhost.py).
+"""Receiving provider override: Cox (classifier override; see classify/rhosts).
 
 Source: go-sisimai rhost/for-cox.go (BSD-2-Clause), from Cox's published error codes
 (https://www.cox.com/residential/support/email-error-codes): an `AUP#CODE` label decides,
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = ("cox.net",)
 ERROR_CODES = {

@@ -4,7 +4,7 @@ Source: go-sisimai rhost/for-messagelabs.go (BSD-2-Clause). Case-sensitive, as u
 """
 from __future__ import annotations
 
-from ...classify.rhost import first_phrase, rhost
+from . import first_phrase, rhost
 
 HOSTS = (".messagelabs.com",)
 MESSAGES = {
