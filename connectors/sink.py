@@ -205,7 +205,7 @@ class ParquetSink:
     async def _flush(self, tp: TopicPartition) -> None:
         buf = self.buffers.pop(tp)
         self.landed += await asyncio.get_running_loop().run_in_executor(None, self._write, tp, buf)
-        from pipeline.agents.runner import maybe_crash_before_commit
+        from connectors.streaming.runner import maybe_crash_before_commit
         maybe_crash_before_commit()
         await self.consumer.commit({tp: buf.records[-1].offset + 1})
         self.last_flush = time.monotonic()
@@ -220,7 +220,7 @@ class ParquetSink:
         self._stop.set()
 
     async def run(self) -> None:
-        from pipeline.agents.runner import _Listener, make_consumer
+        from connectors.streaming.runner import _Listener, make_consumer
 
         self.consumer = make_consumer(self.settings, [], self.group_id)
         self.consumer.subscribe(self.records.topics, listener=_Listener(self))

@@ -238,7 +238,7 @@ def test_ingesting_the_whole_corpus_lands_each_report_once(tmp_path: Path, capsy
     sum(message_count) equals the physical total of messages in the report's XML."""
     import pyarrow.dataset as ds
 
-    from pipeline.cli import main
+    from connectors.cli import main
 
     lake = tmp_path / "lake"
     for _ in range(2):

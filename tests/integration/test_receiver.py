@@ -201,12 +201,12 @@ def test_serve_command_spool_end_to_end(tmp_path: Path):
     import time
     import urllib.request
 
-    from pipeline.broker import free_port
+    from connectors.broker import free_port
     from tests.conftest import REPO
 
     port = free_port()
     env = {**os.environ, "BOUNCEPIPE_WEBHOOKS__BASIC_AUTH": '{"postmark": "hook:secret"}'}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "connectors.cli", "serve", "--port", str(port),
                              "--host", "127.0.0.1", "--spool", str(tmp_path / "spool")],
                             cwd=REPO, env=env, stderr=subprocess.PIPE)
     try:
@@ -236,7 +236,7 @@ def test_serve_command_spool_end_to_end(tmp_path: Path):
 def test_broker_unreachable_at_boot_gives_503_not_a_crash():
     from connectors.publish_kafka import KafkaPublisher
     from pipeline.settings import KafkaSettings
-    from pipeline.broker import free_port
+    from connectors.broker import free_port
 
     publisher = KafkaPublisher(KafkaSettings(bootstrap=f"127.0.0.1:{free_port()}"), timeout=2)
 

@@ -10,8 +10,8 @@ from aiokafka import TopicPartition
 
 from connectors.kafka import state_topic
 from connectors.sink import ParquetSink, _Buffer
-from pipeline.agents.classify import classify_record, classify_records, kind_hints
-from pipeline.agents.suppress import COMMAND_HEADER, SuppressStage
+from connectors.streaming.classify import classify_record, classify_records, kind_hints
+from connectors.streaming.suppress import COMMAND_HEADER, SuppressStage
 from pipeline.examples import EXAMPLES_DIR
 from pipeline.settings import Settings
 from pipeline.suppression import SuppressionEngine, SuppressionPolicy

@@ -73,7 +73,7 @@ def test_streaming_equals_batch(stream_settings, unique_topic_prefix, tmp_path):
 
 
 def test_unsuppress_command_reaches_the_crm(stream_settings, unique_topic_prefix, tmp_path):
-    from pipeline.cli import main
+    from connectors.cli import main
 
     dsn = EXAMPLES_DIR / "dsn-userunknown.eml"
     boot = ["--bootstrap", stream_settings.kafka.bootstrap, "--topic-prefix", unique_topic_prefix]

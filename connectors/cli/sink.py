@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.app import run_loops, sink_loop
+    from connectors.streaming.app import run_loops, sink_loop
 
     settings = settings_from_args(args)
     sink = sink_loop(settings, args.lake or settings.lake.path, prefix=args.group_prefix,

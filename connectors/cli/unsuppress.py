@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from connectors.kafka import make_producer
-    from pipeline.agents.suppress import COMMAND_HEADER
+    from connectors.streaming.suppress import COMMAND_HEADER
     from pipeline.suppression import UnsuppressRequest
 
     address = parse_address_arg(args.address)

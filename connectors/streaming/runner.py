@@ -6,7 +6,7 @@
 Offsets are committed only after every output of the batch is acknowledged (acks=all), so a
 crash at any point replays the batch: duplicates are possible, losses are not. Outputs carry
 deterministic ids, so the sink and the suppression state drop the duplicates.
-Why not faust agents: see pipeline/app.py.
+Why not faust agents: see connectors/streaming/app.py.
 """
 from __future__ import annotations
 
