@@ -7,13 +7,13 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._lhost_software import dsn_report
+from .kit import dsn_report
 
 NAME = "lhost-domino"
 SUBJECTS = ("DELIVERY FAILURE:", "DELIVERY_FAILURE:")
 
 
-@dialect(NAME, order=332)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     subject = mail.subject
     if not subject.startswith(SUBJECTS):

@@ -13,10 +13,11 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import (
+from .kit import (
     EMAIL,
     address,
     all_text,
+    block_report as _block_report,
     body_text,
     build,
     command_in,
@@ -26,7 +27,6 @@ from ._lhost_software import (
     reply_code_in,
     status_in,
 )
-from ._lhost_software import block_report as _block_report
 
 NAME = "lhost-postfix"
 SUBJECT = "Undelivered Mail Returned to Sender"
@@ -120,7 +120,7 @@ def _merge(r: RecipientReport, notice: str, commands: list[str]) -> None:
         r.command = "HELO"
 
 
-@dialect(NAME, order=220)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     subject = mail.subject
     if mail.header("X-AOL-IP"):

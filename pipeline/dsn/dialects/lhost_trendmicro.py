@@ -11,7 +11,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import body_text, build, command_in
+from .kit import body_text, build, command_in
 
 NAME = "lhost-trendmicro"
 _SENT = re.compile(r"^Sent <<< ((?:RCPT TO|MAIL FROM|DATA|[A-Z]+))\s*:?\s*"
@@ -20,7 +20,7 @@ _RECEIVED = re.compile(r"^Received >>> (.*)$")
 _UNREACHED = re.compile(r"^<?([^<>\s:@]+@[^<>\s:]+)>?:\s*(.+)$")
 
 
-@dialect(NAME, order=290)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "InterScan" not in mail.from_ and \
             "InterScan_NT_MIME_Boundary" not in str(mail.get("Content-Type") or ""):

@@ -11,7 +11,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import body_text, build, command_in, fold, split_at
+from .kit import body_text, build, command_in, fold, split_at
 
 NAME = "lhost-v5sendmail"
 START = "   ----- Transcript of session follows -----"
@@ -20,7 +20,7 @@ RETURNED_MARKERS = ("   ----- Unsent message follows -----",
 _RCPT_LINE = re.compile(r"^([245]\d\d)\s+<([^<>\s@]+@[^<>\s]+)>\.\.\.\s*(.*)$")
 
 
-@dialect(NAME, order=235)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.subject.startswith("Returned mail: ") or mail.header("X-AOL-IP"):
         return None

@@ -10,7 +10,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import body_text, build, command_in
+from .kit import body_text, build, command_in
 
 NAME = "lhost-x6"
 _LINE = re.compile(r"SMTP Server <([^>]*)> rejected recipient <([^<>\s@]+@[^<>\s]+)>"
@@ -18,7 +18,7 @@ _LINE = re.compile(r"SMTP Server <([^>]*)> rejected recipient <([^<>\s@]+@[^<>\s
                    r"\[(.*?)\]?\s*$")
 
 
-@dialect(NAME, order=375)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.subject.startswith("There was an error sending your mail"):
         return None

@@ -1,33 +1,21 @@
-"""Private helpers shared by the mail-provider dialects (lhost_<provider>.py).
-
-Not a dialect itself (no @dialect here). Builds on `pipeline.dsn.fields` (the core engineer's
-pure helpers) and adds what provider bounces need: robust decoding of Japanese bodies,
-splitting a plain-text bounce at the "copy of the message" marker, reading the returned
-message's headers out of that text, and phrase-table lookups.
+"""Kit part for mail-provider bounces (Gmail, Yahoo, KDDI, SES, ...): robust decoding of
+Japanese bodies, the body's text parts (broken multiparts included), the returned message's
+headers from an attached part or from text pasted after a marker, RFC 3464 field groups
+written as plain text, and the report. Used through `dialects.kit`.
 """
 from __future__ import annotations
 
 import email.message
-from collections.abc import Iterable, Mapping
 
-from ...mime.view import MailView, normalise_newlines
-from ...mime.returned import original_from_text as _original_from_header_block
-from ...mime.addresses import address
-from ...mime.codes import reply_code_in, status_in
-from ...mime.dates import parse_date
-from ...mime.headers import fold, parse_fields
-from ...mime.returned import original_message, RETURNED_TYPES
-from ..model import BounceReport, OriginalMessage, RecipientReport
-from ..rfc3464 import recipient_report
-from ._mail import lowered_table, part_text_memo, split_at
-
-__all__ = [
-    "address", "fold", "reply_code_in", "status_in", "parse_date", "original_message",
-    "normalise_newlines", "part_text", "plain_text", "all_text", "split_at",
-    "original_from_text",
-    "phrase_reason", "specific_status", "report", "original_of",
-    "ds_recipients",
-]
+from ....mime.view import MailView
+from ....mime.returned import original_from_text as _original_from_header_block
+from ....mime.codes import status_in
+from ....mime.dates import parse_date
+from ....mime.headers import parse_fields
+from ....mime.returned import original_message, RETURNED_TYPES
+from ...model import BounceReport, OriginalMessage, RecipientReport
+from ...rfc3464 import recipient_report
+from .views import part_text_memo
 
 # Charsets tried, in order, when the declared one fails: Japanese carriers label Shift_JIS or
 # EUC-JP bodies as ISO-2022-JP (and use NEC/IBM extensions plain iso2022_jp rejects).
@@ -36,7 +24,7 @@ _CHARSET_ALIASES = {"iso-2022-jp": "iso2022_jp_ext", "shift_jis": "cp932", "sjis
                     "x-sjis": "cp932", "unicode-1-1-utf-7": "utf-7", "x-unknown": "utf-8"}
 
 
-def part_text(part: email.message.Message) -> str:
+def provider_part_text(part: email.message.Message) -> str:
     """Decoded text of one non-multipart part; never raises, newlines normalised.
     Memoised on the part: several provider dialects read the same text part."""
     return part_text_memo(part, "_dsn_part_text", fallbacks=_FALLBACK_CHARSETS,
@@ -54,36 +42,38 @@ def _walked_types(msg: email.message.Message) -> list[tuple[str, email.message.M
     return view.part_types
 
 
-def plain_text(msg: email.message.Message) -> str:
+def plain_text(mail: MailView) -> str:
     """Text of the first text/plain leaf (the whole body when the message is not multipart)."""
+    msg = mail.msg
     try:
         if not msg.is_multipart():
-            return part_text(msg)
+            return provider_part_text(msg)
         typed = _walked_types(msg)
         if typed is not None:
             for ctype, part in typed:
                 if ctype == "text/plain" and not part.is_multipart():
-                    return part_text(part)
+                    return provider_part_text(part)
             return ""
         for part in msg.walk():
             if part.get_content_type() == "text/plain" and not part.is_multipart():
-                return part_text(part)
+                return provider_part_text(part)
     except Exception:  # noqa: BLE001 - pathological MIME
         return ""
     return ""
 
 
-def all_text(msg: email.message.Message) -> str:
+def provider_text(mail: MailView) -> str:
     """Every textual leaf of the bounce itself joined (returned messages excluded), including
     multipart parts the stdlib could not split (their payload stays a string: some carriers
-    send broken multipart/alternative boundaries)."""
+    send broken multipart/alternative boundaries); Japanese charsets decoded robustly."""
+    msg = mail.msg
     chunks: list[str] = []
 
     def visit(part: email.message.Message, depth: int) -> None:
         payload = part.get_payload()
         if isinstance(payload, str):
             if part.get_content_maintype() in ("text", "multipart"):
-                chunks.append(part_text(part))
+                chunks.append(provider_part_text(part))
             return
         if depth > 20 or part.get_content_maintype() == "message":
             return
@@ -98,7 +88,7 @@ def all_text(msg: email.message.Message) -> str:
     return "\n".join(chunks)
 
 
-def original_from_text(text: str) -> OriginalMessage:
+def pasted_original(text: str) -> OriginalMessage:
     """OriginalMessage from a returned message pasted as text after a marker line."""
     if not text.strip():
         return OriginalMessage()
@@ -108,8 +98,9 @@ def original_from_text(text: str) -> OriginalMessage:
         return OriginalMessage()
 
 
-def original_of(msg: email.message.Message, tail_text: str = "") -> OriginalMessage:
+def provider_original(mail: MailView, tail_text: str = "") -> OriginalMessage:
     """The returned message's headers: attached part first, pasted text second."""
+    msg = mail.msg
     try:
         typed = _walked_types(msg)
         if typed is None:
@@ -120,19 +111,7 @@ def original_of(msg: email.message.Message, tail_text: str = "") -> OriginalMess
         found = OriginalMessage()
     if found.message_id or found.sender or found.subject:
         return found
-    return original_from_text(tail_text) if tail_text else found
-
-
-def phrase_reason(text: str | None, table: Mapping[str, Iterable[str]]) -> str | None:
-    """First reason of `table` ({reason: [phrases]}) whose phrase occurs in text (case-folded)."""
-    if not text:
-        return None
-    low = text.lower()
-    for reason, phrases in lowered_table(table):
-        for phrase in phrases:
-            if phrase in low:
-                return reason
-    return None
+    return pasted_original(tail_text) if tail_text else found
 
 
 def specific_status(stated: str | None, diagnostic: str | None) -> str | None:

@@ -1,6 +1,5 @@
-"""Cheap per-message look-ups for the dialects: header tests and decoded part text.
-
-Not a dialect itself (no @dialect here). Every dialect runs on every non-standard bounce until
+"""Kit part: cheap per-message look-ups for the dialects (header tests, decoded part text,
+phrase tables). Used through `dialects.kit`. Every dialect runs on every non-standard bounce until
 one says yes, so its "is this mine?" test runs on the negative path of most bounces. The
 stdlib's `msg.get(name)` and `msg.get_all(name)` lower-case every header name on every call;
 here they are answered from the MailView's one-pass index of top-level headers (`mail.get`,
@@ -12,16 +11,16 @@ compares them): `plain_ascii_text` (an ASCII, unencoded part is its own decoded 
 `full_text_has` (`phrase in mail.full_text` without building it when no part needs decoding;
 it mirrors MailView.full_text's walk, so a change there must be made here too),
 `received_text` (one search over the Received lines) and `lowered_table` (phrase tables
-lower-cased once). And `split_at`, which both dialect kits re-export.
+lower-cased once). And `split_at` and `first_phrase`.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from ...mime.message import CachedMessage
-from ...mime.view import MailView, decoded_text, normalise_newlines
-from ...mime.transfer import message_text
+from ....mime.message import CachedMessage
+from ....mime.view import MailView, decoded_text, normalise_newlines
+from ....mime.transfer import message_text
 
 T = TypeVar("T")
 
@@ -175,3 +174,15 @@ def split_at(text: str, markers: Iterable[str]) -> tuple[str, str]:
         return text, ""
     end = text.find("\n", best + best_len)
     return text[:best], (text[end + 1:] if end >= 0 else "")
+
+
+def first_phrase(text: str | None, table) -> str | None:
+    """First reason of `table` ({reason: phrases}) with a phrase in text (case-folded)."""
+    if not text:
+        return None
+    low = text.lower()
+    for reason, phrases in lowered_table(table):
+        for phrase in phrases:
+            if phrase in low:
+                return reason
+    return None

@@ -1,7 +1,5 @@
-"""Private helpers for the MTA-software dialects (lhost_postfix.py, lhost_exim.py, ...).
-
-Not a dialect itself (no @dialect here). Adds to `pipeline.dsn.fields` what software bounces
-need: newline-agnostic decoded text, a DSN block splitter that tolerates Postfix's
+"""Kit part for MTA-software bounces (lhost_postfix.py, lhost_exim.py, ...). Used through
+`dialects.kit`. What software bounces need: newline-agnostic decoded text, a DSN block splitter that tolerates Postfix's
 Final-Recipient-then-Original-Recipient order and missing blank lines, the returned message's
 headers from an attached part or from text after a marker, and the final tidy-up of each
 recipient (status and reply code from the diagnostic text when the fields lack them).
@@ -12,24 +10,16 @@ from __future__ import annotations
 import email.message
 import re
 
-from ...mime.view import MailView, normalise_newlines
-from ..fields import strip_type, value_type
-from ...mime.addresses import address
-from ...mime.codes import reply_code_in, status_in
-from ...mime.dates import parse_date
-from ...mime.headers import fold, parse_fields
-from ...mime.returned import original_from_text, original_message, RETURNED_TYPES
-from ...mime.transfer import message_text
-from ..model import BounceReport, OriginalMessage, RecipientReport
-from ..rfc3464 import block_fields
-from ._mail import lowered_table, part_text_memo, split_at, view_memo
-
-__all__ = [
-    "address", "fold", "parse_date", "reply_code_in", "status_in", "strip_type",
-    "text_of", "body_text", "unquote", "raw_text", "all_text", "split_at", "dsn_blocks",
-    "dsn_recipients", "block_report", "original_of", "finish", "build", "dsn_report",
-    "first_phrase", "EMAIL", "command_in", "DSN_TYPES",
-]
+from ....mime.view import MailView, normalise_newlines
+from ...fields import value_type
+from ....mime.codes import reply_code_in, status_in
+from ....mime.dates import parse_date
+from ....mime.headers import fold, parse_fields
+from ....mime.returned import original_from_text, original_message, RETURNED_TYPES
+from ....mime.transfer import message_text
+from ...model import BounceReport, OriginalMessage, RecipientReport
+from ...rfc3464 import block_fields
+from .views import part_text_memo, view_memo
 
 # The look-behind makes a match start only at a token boundary: linear time on long tokens.
 EMAIL = re.compile(r"(?<![^\s<>\"'(),;:\[\]])[^\s<>\"'(),;:\[\]@]+@"
@@ -281,18 +271,6 @@ def command_in(text: str | None) -> str | None:
     if not found:
         return None
     return found[-1].split(" ")[0]
-
-
-def first_phrase(text: str | None, table: dict[str, tuple[str, ...]]) -> str | None:
-    """First reason of `table` ({reason: phrases}) with a phrase in text (case-folded)."""
-    if not text:
-        return None
-    low = text.lower()
-    for reason, phrases in lowered_table(table):
-        for phrase in phrases:
-            if phrase in low:
-                return reason
-    return None
 
 
 def finish(r: RecipientReport) -> RecipientReport:
