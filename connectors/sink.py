@@ -15,7 +15,6 @@ only then commits c' = last + 1. Replay-safety, in two parts:
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import re
 import time
@@ -27,14 +26,13 @@ import orjson
 import pyarrow.parquet as pq
 from aiokafka import TopicPartition
 
+from connectors.kafka_records import dead_letter_from_record, is_command
 from connectors.lake import LakeWriter
 from pipeline.settings import Settings
-from schemas.ids import stable_id
 from schemas.models import MailEvent, NotParsed, SuppressionEvent
 from schemas.tables import TABLES
 
 log = logging.getLogger(__name__)
-COMMAND_HEADER = "bouncepipe-command"
 
 
 @dataclass
@@ -42,37 +40,6 @@ class _Buffer:
     first_offset: int
     started: float = field(default_factory=time.monotonic)
     records: list = field(default_factory=list)
-
-
-def _headers(record) -> dict[str, str]:
-    return {k: v.decode("utf-8", "replace") for k, v in (record.headers or ()) if v is not None}
-
-
-def dead_letter_row(record) -> NotParsed:
-    """A `deadletter` record (original bytes + headers) -> the dead_letters table row."""
-    h = _headers(record)
-    payload = record.value or b""
-    if "dead_letter_id" not in h and payload[:1] == b"{":
-        # The webhook receiver's form: a NotParsed JSON with the body base64-encoded.
-        try:
-            data = orjson.loads(payload)
-            if isinstance(data, dict) and "dead_letter_id" in data:
-                body = base64.b64decode(data.pop("payload_b64", "") or "")
-                fields = {k: v for k, v in data.items() if k in NotParsed.model_fields}
-                return NotParsed.model_validate({**fields, "payload": body})
-        except (ValueError, TypeError):
-            pass
-    received = h.get("received_at")
-    return NotParsed(
-        dead_letter_id=h.get("dead_letter_id") or stable_id("deadletter", record.topic,
-                                                            record.partition, record.offset),
-        raw_sha256=h.get("raw_sha256", ""), raw_index=int(h.get("raw_index") or 0),
-        source=h.get("source") or None, stage=h.get("stage") or "parse",
-        parser=h.get("parser") or None, error_type=h.get("error_type") or "Unknown",
-        reason=h.get("reason") or "(no reason header)", retryable=h.get("retryable") == "true",
-        received_at=(datetime.fromisoformat(received) if received
-                     else datetime.fromtimestamp(record.timestamp / 1000, timezone.utc)),
-        payload=payload, payload_size=len(payload))
 
 
 def _unreadable(record, exc: Exception) -> tuple[str, NotParsed]:
@@ -101,13 +68,13 @@ class LakeRecords:
         kind = self._kind[record.topic]
         try:
             if kind == "events":
-                if any(k == COMMAND_HEADER for k, _ in (record.headers or ())):
+                if is_command(record):
                     return None   # `unsuppress` commands travel on events; they are not events
                 return "events", MailEvent.model_validate_json(record.value)
             if kind == "suppressions":
                 return "suppressions", SuppressionEvent.model_validate_json(record.value)
             if kind == "dead_letters":
-                return "dead_letters", dead_letter_row(record)
+                return "dead_letters", dead_letter_from_record(record)
             data = orjson.loads(record.value)
             table = data["table"]
             return table, TABLES[table].model.model_validate(data["row"])

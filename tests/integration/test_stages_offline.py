@@ -11,7 +11,8 @@ from aiokafka import TopicPartition
 from connectors.kafka import state_topic
 from connectors.sink import ParquetSink, _Buffer
 from connectors.streaming.classify import classify_record, classify_records, kind_hints
-from connectors.streaming.suppress import COMMAND_HEADER, SuppressStage
+from connectors.kafka_records import command_headers
+from connectors.streaming.suppress import SuppressStage
 from pipeline.examples import EXAMPLES_DIR
 from pipeline.settings import Settings
 from pipeline.suppression import SuppressionEngine, SuppressionPolicy
@@ -103,7 +104,7 @@ def test_suppress_stage_applies_unsuppress_commands():
     command = orjson.dumps({"address": "nobody@example.org", "requested_at": "2026-11-20T00:00:00Z"})
     records = [rec(T.events, 0, outs[0].value, key=outs[0].key),
                rec(T.events, 1, command, key=b"nobody@example.org",
-                   headers=[(COMMAND_HEADER, b"unsuppress")])]
+                   headers=command_headers("unsuppress"))]
     stage = SuppressStage(S, SuppressionPolicy())
     decisions, _ = stage.handle({TopicPartition(T.events, 0): records})
     actions = [SuppressionEvent.model_validate_json(o.value).action for o in decisions]

@@ -235,7 +235,7 @@ def test_content_charset_matches_the_stdlib():
 
 
 def test_dialect_header_lookups_match_the_stdlib():
-    from pipeline.core import parse_email
+    from pipeline.mime.parse import parse_email
     from pipeline.dsn.dialects.kit.views import (
         has_header_prefix,
         received_lines,
@@ -326,7 +326,7 @@ def _variant_messages() -> list[bytes]:
 
 
 def test_full_text_has_matches_the_full_text():
-    from pipeline.core import parse_email
+    from pipeline.mime.parse import parse_email
     from pipeline.dsn.dialects.kit.views import full_text_has
     from pipeline.mime.view import MailView
 
@@ -344,7 +344,7 @@ def test_full_text_has_matches_the_full_text():
 
 
 def test_plain_ascii_text_matches_decoded_text():
-    from pipeline.core import parse_email
+    from pipeline.mime.parse import parse_email
     from pipeline.dsn.dialects.kit.views import plain_ascii_text
     from pipeline.dsn.dialects.kit.providers import _CHARSET_ALIASES, _FALLBACK_CHARSETS
     from pipeline.mime.view import MailView, decoded_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 
-from pipeline.core import parse_email
+from pipeline.mime.parse import parse_email
 from pipeline.mime.headers import parse_headers
 from pipeline.mime.returned import original_from_headers
 from hypothesis import given, settings
