@@ -1,7 +1,9 @@
-"""The bounce engine: dialects in order, RFC 3464 as the fallback, then classification.
+"""The bounce engine: dialects in order, then RFC 3464, then the generic text fallback, then
+classification.
 
 `read_bounce(mail)` -> the BounceReport of the first dialect that reads the message, else
-RFC 3464's, else None; `events_for(raw, report)` -> one MailEvent per recipient. A dialect
+RFC 3464's, else the fallback's (fallback.py: evident bounces only), else None;
+`events_for(raw, report)` -> one MailEvent per recipient. A dialect
 that raises is skipped (its error is kept); if nothing else reads the message, the error
 becomes a ParseError (a dead letter).
 
@@ -20,7 +22,7 @@ from schemas.vocab import SourceKind
 from ..classify import classify
 from ..errors import ParseError
 from ..mime.view import MailView
-from . import rfc3464
+from . import fallback, rfc3464
 from .dialects import dialects
 from .events import ReportFields, facts_for
 from ..mime.addresses import normalise_address
@@ -66,6 +68,8 @@ def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = No
         except Exception as exc:  # noqa: BLE001 - read_bounce lets it out: so does this one
             found[i] = exc.with_traceback(None)   # kept: no cycle through this frame
             continue
+        if report is None:
+            report = fallback.inquire(mails[i])   # never raises
         if report is not None:
             found[i] = report
         elif i in failures:
@@ -86,6 +90,9 @@ def events_for(raw: RawMessage, report: BounceReport, *,
         if shared is None:
             shared = ReportFields(raw, report, source_kind)
         facts = facts_for(rep, report)
-        events.append(shared.event(rep, index, facts, classify(facts),
+        verdict = classify(facts)
+        if report.dialect == fallback.NAME and not verdict.rule.startswith("fallback."):
+            verdict = verdict._replace(rule=f"fallback.{verdict.rule}")
+        events.append(shared.event(rep, index, facts, verdict,
                                    normalised_recipient=recipient))
     return events
