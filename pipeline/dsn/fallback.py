@@ -30,6 +30,10 @@ NAME = "fallback"
 _DAEMON = re.compile(r"^(?:mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|mdaemon|"
                      r"mail[-_.]?delivery[-_.a-z]*|double-bounce|bounce[sd]?|nobody|"
                      r"mailadmin|mail[-_.]?system)$", re.I)
+# Mailing-list robots (Mailman/Majordomo/ezmlm: -request, -owner, -admin, -bounces): a bounce
+# is sent back to them, so they are mentioned in it, but never the address that failed.
+_LIST_ROBOT = re.compile(r"-(?:request|owner|admin|bounces?|confirm|join|leave)(?:\+.*)?$|"
+                         r"^owner-", re.I)
 _DAEMON_NAME = re.compile(r"mail delivery|mailer[- ]daemon|postmaster|mail system|"
                           r"delivery (?:status|subsystem|system)", re.I)
 
@@ -45,6 +49,7 @@ _BOUNCE_SUBJECT = re.compile("|".join((
     r"failure notice", r"non[- ]?deliver", r"could not (?:be )?deliver", r"bounced? mail",
     r"mail (?:system|delivery) error", r"message (?:not delivered|delayed|undeliverable)",
     r"warning: could not send", r"delayed mail", r"mail could not be delivered",
+    r"has not (?:yet )?been delivered", r"delivery warning", r"failed mail",
     # German, Dutch, Swedish, Danish/Norwegian
     r"unzustellbar", r"nicht zustellbar", r"zustellung fehlgeschlagen", r"nichtzustellbar",
     r"onbestelbaar", r"niet afgeleverd", r"ej levererbart", r"olevererbart", r"kunne ikke leveres",
@@ -72,7 +77,10 @@ _RETURNED_MARKERS = (
     "--- the header of the original message", "------ this is a copy of", "included is a copy",
     "message headers follow", "--- original message header", "returned message follows", "---------- forwarded message",
     "contents of message follow", "unsent message below", "--- message follows",
-    "--- the message follows", "message text follows",
+    "--- the message follows", "message text follows", "returned mail follows",
+    "-------- returned mail --------", "original message as received",
+    "the header and top 20 lines of the message follows", "lines of your original message follow",
+    "your message reads (in part)",
 )
 _DELAY_WORDS = re.compile(r"will (?:continue|keep) (?:trying|to try)|still trying|will retry|"
                           r"has not (?:yet )?been delivered|delivery (?:has been|is) delayed|"
@@ -82,10 +90,16 @@ _FAILURE_WORDS = re.compile(
     r"undeliver|not (?:be )?delivered|could not|couldn't|unable to|failed|failure|rejected|"
     r"refused|denied|unknown|does not exist|doesn't exist|no such|not found|invalid|"
     r"mailbox|quota|full|blocked|disabled|inactive|expired|timed? ?out|deferred|delayed|"
-    r"spam|blacklist|blocklist|policy|not allowed|permanent|temporar", re.I)
+    r"spam|blacklist|blocklist|policy|not allowed|permanent|temporar|error|did not reach|"
+    r"not (?:yet )?been delivered|"
+    # the same words in the languages of _BOUNCE_SUBJECT
+    r"fehlgeschlagen|unzustellbar|nicht zugestellt|[ée]chec|impossible|non remis|no se pudo|"
+    r"no entregad|n[ãa]o foi poss[íi]vel|n'existe pas|existiert nicht|no existe|n[ãa]o existe|"
+    r"inesistente|не существует|non [èe] stato possibile|не удалось|ошибк|не доставлен|"
+    r"できません|エラー|失敗|無法|无法|失败|退信|실패", re.I)
 _FAILED_RECIPIENT_FIELD = re.compile(
     r"^\s*(?:final-recipient|original-recipient|x-failed-recipients?|failed recipient|"
-    r"recipient address|recipient|destinataire|empf[äa]nger|destinatario)\s*:", re.I)
+    r"intended recipient|recipient address|recipient|destinataire|empf[äa]nger|destinatario)\s*:", re.I)
 # Header lines in the notice whose addresses are never the failed recipient.
 _NOT_RECIPIENT_LINE = re.compile(
     r"^\s*(?:>\s*)?(?:received|message-id|in-reply-to|references|from|return-path|sender|"
@@ -96,6 +110,11 @@ _NOT_RECIPIENT_LINE = re.compile(
 _LEADING_ADDRESS = re.compile(r"^\s*(?:[*\->•]+\s*)?<?[^\s<>@]+@[^\s<>]+?>?\s*(?::|\.\.\.|\(|,|$)")
 _FORWARDED_DAEMON = re.compile(r"^[> \t]*From:[^\n]*(?:mailer-daemon|postmaster|mail delivery)",
                                re.I | re.M)
+_RETURNED_HEADER = re.compile(r"^(?:received|x-sender|x-receiver|return-path|message-id|"
+                              r"dkim-signature):", re.I)
+# A returned message's header block pasted into the text: a Received line, then more headers.
+_RETURNED_BLOCK = re.compile(r"^Received: [^\n]*\n(?:[ \t][^\n]*\n)*[A-Za-z][A-Za-z0-9-]*: ",
+                             re.M)
 _ANY_ADDRESS = re.compile(r"(?:<|(?<![^\s<>\"'(),;:\[\]=]))([^\s<>\"'(),;:\[\]=@]+@"
                           r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,})")
 _MAX_RECIPIENTS = 50
@@ -183,6 +202,11 @@ def _split_notice(text: str) -> tuple[str, str]:
         pos = low.find(marker)
         if pos >= 0 and (best < 0 or pos < best):
             best = pos
+    header = _RETURNED_BLOCK.search(text)   # pasted headers with no marker line before them
+    if header and (best < 0 or header.start() < best):
+        start = header.start()
+        if "@" in text[:start]:
+            return text[:start], text[start:]
     if best < 0:
         return text, ""
     start = text.rfind("\n", 0, best) + 1
@@ -218,7 +242,7 @@ def _excluded_addresses(mail: MailView, original: OriginalMessage) -> set[str]:
 def _plausible(addr: str, excluded: set[str]) -> bool:
     lowered = addr.lower()
     local, _, domain = lowered.rpartition("@")
-    if lowered in excluded or not local or _DAEMON.match(local):
+    if lowered in excluded or not local or _DAEMON.match(local) or _LIST_ROBOT.search(local):
         return False
     # message ids and other tokens shaped like addresses
     if len(local) > 64 or "$" in local or local.count(".") > 6 or local.startswith("="):
@@ -266,8 +290,8 @@ def _diagnostic_for(rcpt: str, recipients: list[str], lines: list[str]) -> str |
         chunk = [line]
         for follower in lines[i + 1:i + 12]:
             low = follower.lower()
-            if any(o in low for o in others):
-                break
+            if any(o in low for o in others) or _RETURNED_HEADER.match(follower):
+                break   # the next recipient, or the returned message's headers
             chunk.append(follower)
         text = fold("\n".join(chunk))
         # the recipient's own line may be only the address: the reply follows it
