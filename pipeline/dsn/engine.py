@@ -39,13 +39,23 @@ def read_bounce(mail: MailView, *, sha256: str | None = None) -> BounceReport | 
     return found
 
 
-def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = None
-                 ) -> list[BounceReport | None | Exception]:
+def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = None,
+                 unwrap: bool = True) -> list[BounceReport | None | Exception]:
     """`read_bounce` of each mail, in order: its report, None, or the exception read_bounce
-    would raise for it. The dialects run one after another over the mails still unread."""
+    would raise for it. The dialects run one after another over the mails still unread.
+    A person's mail that forwards a bounce as an attachment is read as that bounce
+    (`unwrap`, one level: fallback.forwarded_message says which mails qualify)."""
     found: list[BounceReport | None | Exception] = [None] * len(mails)
     failures: dict[int, list[str]] = {}
     unread: list[int] | range = range(len(mails))
+    forwards = {i: inner for i in unread
+                if (inner := fallback.forwarded_message(mails[i])) is not None} if unwrap else {}
+    if forwards:   # rare: a person's mail with one attached message; read the attachment first
+        for i, report in zip(forwards, read_bounces(list(forwards.values()), unwrap=False)):
+            if isinstance(report, BounceReport):
+                found[i] = report
+            MailView.release(forwards[i].msg)   # the view <-> message cycle, as core does
+        unread = [i for i in unread if found[i] is None]
     for d in dialects():
         inquire, answered = d.inquire, False
         for i in unread:

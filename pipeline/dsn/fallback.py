@@ -13,6 +13,7 @@ measures it alone, every dialect switched off, on the public corpus.
 """
 from __future__ import annotations
 
+import email.message
 import re
 
 from ..mime.addresses import address, normalise_address
@@ -117,6 +118,7 @@ _RETURNED_BLOCK = re.compile(r"^Received: [^\n]*\n(?:[ \t][^\n]*\n)*[A-Za-z][A-Z
                              re.M)
 _ANY_ADDRESS = re.compile(r"(?:<|(?<![^\s<>\"'(),;:\[\]=]))([^\s<>\"'(),;:\[\]=@]+@"
                           r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,})")
+_DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _MAX_RECIPIENTS = 50
 _MAX_DIAGNOSTIC = 1000
 
@@ -127,6 +129,42 @@ def inquire(mail: MailView) -> BounceReport | None:
         return _inquire(mail)
     except Exception:  # noqa: BLE001 - the last resort must not turn a bounce into a crash
         return None
+
+
+def forwarded_message(mail: MailView) -> MailView | None:
+    """The message a person forwarded as an attachment, possibly a bounce: the one
+    message/rfc822 part directly under a multipart/mixed message that is no bounce itself
+    (no daemon or null sender, no Auto-Submitted, no delivery report, no
+    X-Failed-Recipients). None otherwise: cheap for every other message (one content-type
+    test). The engine reads the attachment first, and the forward itself when that fails."""
+    if mail.content_type != "multipart/mixed":
+        return None
+    payload = mail.msg.get_payload()
+    if not isinstance(payload, list):
+        return None
+    children = [(p.get_content_type(), p) for p in payload
+                if isinstance(p, email.message.Message)]
+    attached = [p for t, p in children if t in ("message/rfc822", "message/global")]
+    if len(attached) != 1 or _own_signs(mail) or any(t in _DSN_TYPES for t, _ in children):
+        return None
+    inner = attached[0].get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else None
+    if not isinstance(inner, email.message.Message):
+        return None
+    return MailView.of(inner)
+
+
+def _own_signs(mail: MailView) -> bool:
+    """A sign the message itself was written by a mail system, not a person."""
+    return_path = mail.get("return-path")
+    if return_path is not None and str(return_path).strip() in ("<>", ""):
+        return True
+    from_ = mail.header("From") or ""
+    local = (address(from_) or "").rpartition("@")[0]
+    if (local and _DAEMON.match(local)) or _DAEMON_NAME.search(from_):
+        return True
+    auto = (mail.header("Auto-Submitted") or "").lower()
+    return auto.startswith("auto-") or bool(mail.header("X-Failed-Recipients"))
 
 
 def _signs(mail: MailView) -> tuple[int, bool]:

@@ -6,6 +6,7 @@ raises on broken MIME; decoded pieces are cached so several dialects can look ch
 from __future__ import annotations
 
 import email.message
+import quopri
 import re
 
 from ..errors import LimitExceeded
@@ -45,9 +46,22 @@ def walk_parts(msg: email.message.Message) -> list[email.message.Message]:
     return found
 
 
+def decoded_payload(part: email.message.Message) -> bytes | None:
+    """`part.get_payload(decode=True)`, except that a quoted-printable body with bare-CR
+    line ends (an old Mac / CR-only copy) is read with LF line ends first: the stdlib's
+    quopri only knows "=\\n" soft line breaks and would keep every "=\\r" (base64 ignores
+    line ends; other encodings are left to the stdlib)."""
+    raw = part._payload
+    if (isinstance(raw, str) and "\r" in raw and "\n" not in raw
+            and str(part.get("content-transfer-encoding", "")).strip().lower()
+            == "quoted-printable"):
+        return quopri.decodestring(raw.replace("\r", "\n").encode("ascii", "surrogateescape"))
+    return part.get_payload(decode=True)
+
+
 def part_text(part: email.message.Message) -> str:
     """Decoded text of one non-multipart part (transfer encoding and charset)."""
-    payload = part.get_payload(decode=True)
+    payload = decoded_payload(part)
     if payload is None:
         raw = part.get_payload()
         return unsurrogate(raw) if isinstance(raw, str) else ""
@@ -75,7 +89,7 @@ def decoded_text(part: email.message.Message, *, fallbacks: tuple[str, ...] = ("
     `fallbacks` strictly, then UTF-8 with replacement; never raises (broken transfer
     encodings and unknown charsets included)."""
     try:
-        payload = part.get_payload(decode=True)
+        payload = decoded_payload(part)
     except Exception:  # noqa: BLE001 - broken transfer encoding
         payload = None
     if payload is None:
