@@ -176,7 +176,7 @@ def publish_paths(settings: Settings, paths, *, topic: str = "auto", provider: s
     Inputs are keyed by their sha256 (the same input always lands on the same partition)."""
     from collections import Counter
 
-    from connectors.files import iter_raw_messages
+    from connectors.sources.files import iter_raw_messages
     from connectors.kafka_records import raw_headers_of
 
     own = producer is None

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _receiver(settings):
     """The webhook receiver's aiohttp app, if that module exists (built separately)."""
     try:
-        from connectors.publish_kafka import KafkaPublisher
+        from connectors.sources.kafka_publisher import KafkaPublisher
         from connectors.webhook_receiver import create_app
     except ImportError:
         return None

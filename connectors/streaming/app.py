@@ -94,9 +94,14 @@ def worker_loops(settings: Settings, *, policy: SuppressionPolicy | None = None,
             suppress_loop(settings, policy=policy, prefix=prefix)]
 
 
-def sink_loop(settings: Settings, lake: str | Path, *, prefix: str | None = None, **kw):
-    from connectors.sink import ParquetSink
-    return ParquetSink(settings, lake, group_id=f"{group_prefix(settings, prefix)}-sink", **kw)
+def sink_loop(settings: Settings, lake: str | Path, *, prefix: str | None = None,
+              sink: str = "parquet", max_rows: int | None = None, max_seconds: float = 1.0):
+    """The Parquet lake sink (or another registered sink, connectors/sinks) on its loop."""
+    from connectors.sinks import SinkLoop, sink_class
+    return SinkLoop(settings, sink_class(sink)(settings, lake),
+                    f"{group_prefix(settings, prefix)}-sink",
+                    max_rows=max_rows or settings.lake.rows_per_file,
+                    max_seconds=max_seconds)
 
 
 async def wait_caught_up(loops, *, timeout: float = 60.0, settle: float = 0.5) -> bool:

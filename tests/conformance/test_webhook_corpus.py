@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.files import iter_raw_messages
+from connectors.sources.files import iter_raw_messages
 from pipeline.core import process
 from tests.conftest import REPO, corpus_root
 

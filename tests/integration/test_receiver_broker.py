@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from connectors.kafka_records import raw_message_from_record
-from connectors.publish_kafka import KafkaPublisher
+from connectors.sources.kafka_publisher import KafkaPublisher
 from connectors.webhook_receiver import create_app
 from pipeline.core import process
 from pipeline.settings import KafkaSettings, Settings, Topics, WebhookSettings

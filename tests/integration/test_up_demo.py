@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from connectors.files import iter_raw_messages
+from connectors.sources.files import iter_raw_messages
 from pipeline.core import process
 from pipeline.examples import EXAMPLES_DIR
 from pipeline.suppression import SuppressionEngine
