@@ -28,3 +28,15 @@ def test_flufl_bounce_samples(name):
 def test_the_flufl_set_is_all_there():
     assert len(FLUFL_EXPECTED) == 92
     assert sorted(p.name for p in FLUFL.glob("*.eml")) == sorted(FLUFL_EXPECTED)
+
+
+VENDOR = FIXTURES / "vendor_formats"
+VENDOR_EXPECTED = json.loads((VENDOR / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(VENDOR_EXPECTED))
+def test_vendor_format_layouts(name):
+    want = VENDOR_EXPECTED[name]
+    out = process_bytes((VENDOR / name).read_bytes())
+    assert [[e.recipient, e.category, e.reason] for e in out.events] == want["events"]
+    assert {e.parser for e in out.events} == {want["parser"]}

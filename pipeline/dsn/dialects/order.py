@@ -26,7 +26,7 @@ ORDER: tuple[str, ...] = (
     "lhost-activehunter", "lhost-mfilter", "lhost-mxlogic",
     # MTA software
     "lhost-exim", "lhost-postfix", "lhost-sendmail", "lhost-v5sendmail", "lhost-x4",
-    "lhost-qmail", "lhost-opensmtpd", "lhost-powermta",
+    "lhost-qmail", "lhost-opensmtpd", "lhost-apachejames", "lhost-powermta",
     "lhost-exchange2003", "lhost-exchange2007", "lhost-trendmicro", "lhost-mailfoundry",
     "lhost-imailserver", "lhost-fml", "lhost-notes",
     "lhost-courier", "lhost-domino", "lhost-messagingserver", "lhost-mcafee",
