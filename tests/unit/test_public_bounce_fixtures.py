@@ -40,3 +40,5 @@ def test_vendor_format_layouts(name):
     out = process_bytes((VENDOR / name).read_bytes())
     assert [[e.recipient, e.category, e.reason] for e in out.events] == want["events"]
     assert {e.parser for e in out.events} == {want["parser"]}
+    if "statuses" in want:   # each recipient its own status, never a neighbour's
+        assert [e.status for e in out.events] == want["statuses"]
