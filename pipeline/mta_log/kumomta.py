@@ -15,9 +15,13 @@ from typing import Any
 from schemas.models import MailEvent
 
 from pipeline.webhooks.common import EventBuilder, str_or_none, to_utc
+from pipeline.webhooks.contract import SignatureScheme
 
 NAME = "kumomta"
 ALIASES = ("kumo",)
+SIGNATURE = SignatureScheme.none()
+DELAY_KINDS = frozenset({"TransientFailure"})
+SOURCE_KIND = "mta_log"
 PARSER = "mta_log.kumomta"
 
 # iana.toml, in order; first match wins. Matched against "<code> <class.subject.detail> <text>".

@@ -140,17 +140,6 @@ def flat_tags(mapping: Any, prefix: str = "") -> dict[str, str]:
 _FAILURES = frozenset({"hard_bounce", "soft_bounce", "auth_failure"})
 _ACTIONS = {"hard_bounce": "failed", "soft_bounce": "failed", "auth_failure": "failed",
             "delivered": "delivered"}
-# Provider event kinds that mean "the sending MTA is still retrying" (a DSN's Action: delayed).
-# Kinds shared with a final outcome (Mailgun `failed`, Postmark `Bounce`) pass action= instead.
-DELAY_KINDS = frozenset({
-    "deferred",                # SendGrid, Brevo
-    "deferral",                # Mandrill
-    "delay",                   # SparkPost
-    "DeliveryDelay",           # Amazon SES
-    "email.delivery_delayed",  # Resend
-    "MessageDelayed",          # Postal (SoftFail)
-    "TransientFailure",        # KumoMTA
-})
 
 
 def text_reason(status: Any, reply_code: Any, diagnostic: Any) -> tuple[str, str] | None:
@@ -180,11 +169,14 @@ class EventBuilder:
     """Builds MailEvents for one raw input (fields shared by all its events computed once)."""
 
     __slots__ = ("raw", "provider", "parser", "source_kind", "source", "tenant", "received_at",
-                 "_template")
+                 "delay_kinds", "_template")
 
     def __init__(self, raw: RawMessage, provider: str, *, parser: str | None = None,
-                 source_kind: str = "webhook"):
+                 source_kind: str = "webhook", delay_kinds: frozenset[str] = frozenset()):
         self.raw = raw
+        # The provider's event kinds meaning "still retrying" (a DSN's Action: delayed); kinds
+        # shared with a final outcome (Mailgun `failed`, Postmark `Bounce`) pass action= instead.
+        self.delay_kinds = delay_kinds
         self.provider = provider
         self.parser = parser or f"webhook.{provider}"
         self.source_kind = source_kind
@@ -238,7 +230,7 @@ class EventBuilder:
             values["sender_domain"] = domain_of(snd)
         values["provider_event_id"] = event_key
         # DSN-style action: the suppression policy does not count "delayed" (still retrying).
-        values["action"] = "delayed" if kind in DELAY_KINDS else _ACTIONS.get(category)
+        values["action"] = "delayed" if kind in self.delay_kinds else _ACTIONS.get(category)
         if tags:
             for value in tags.values():
                 if type(value) is not str:  # untrusted payload value: tags are str -> str

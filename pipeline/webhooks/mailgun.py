@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from schemas.models import MailEvent
 
+from . import signatures
 from .common import EventBuilder, codes, flat_tags, int_or_none, status_reason, str_or_none, to_utc
+from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "mailgun"
 ALIASES = ()
+DELAY_KINDS: frozenset[str] = frozenset()  # `failed` is both: severity passes action=
+
+
+def _check_signature(req: SignedRequest) -> Verified:
+    try:
+        parsed = orjson.loads(req.body)
+    except orjson.JSONDecodeError:
+        parsed = None
+    stamp, token, sig = signatures.mailgun_signature_fields(req.body, parsed)
+    signatures.verify_mailgun(req.secret or "", stamp, token, sig, now=req.now,
+                              tolerance=req.tolerance, replay_cache=req.state.replay)
+    return Verified(NAME, "signature", delivery_id=token)
+
+
+SIGNATURE = SignatureScheme("HMAC-SHA256 over timestamp + token", _check_signature,
+                            secret="the HTTP webhook signing key")
 
 EVENTS: dict[str, tuple[str, str | None]] = {
     "accepted": ("other", "sent"),

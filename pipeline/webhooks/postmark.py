@@ -12,9 +12,12 @@ from typing import Any
 from schemas.models import MailEvent
 
 from .common import EventBuilder, codes, flat_tags, status_reason, str_or_none, to_utc
+from .contract import SignatureScheme
 
 NAME = "postmark"
 ALIASES = ()
+SIGNATURE = SignatureScheme.none()
+DELAY_KINDS: frozenset[str] = frozenset()
 
 # Bounce `Type` -> (category, reason). Corpus tables/postmark_bounce_types.csv.
 BOUNCE_TYPES: dict[str, tuple[str, str | None]] = {

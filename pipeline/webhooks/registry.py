@@ -1,29 +1,35 @@
 """The one provider registry: detection order, names/aliases, and batch dispatch.
 
-Adding a provider = one module (NAME, ALIASES, detect(obj), normalize(builder, obj, index))
-plus one line in PROVIDERS. Detection runs in PROVIDERS order, most specific shape first:
+Adding a provider = one module declaring the contract (contract.py; the package docstring has
+an example) plus its name in PROVIDER_MODULES; every module here is checked against the contract at
+import. Detection runs in PROVIDERS order, most specific shape first:
 generic `{"event": ..., "email": ...}` shapes (SendGrid, Mailjet, Brevo) are told apart by
 their provider-only keys, so they come after the providers with unique top-level keys.
 """
 from __future__ import annotations
 
+from importlib import import_module
 from types import ModuleType
 from typing import Any
 
 from schemas.models import RawMessage
 
 from pipeline.errors import LimitExceeded, ParseError, dead_letter
-from pipeline.mta_log import kumomta
 from pipeline.outcome import Outcome
 
-from . import brevo, mailgun, mailjet, mandrill, postal, postmark, resend, sendgrid, ses, sparkpost
 from .common import EventBuilder
+from .contract import check_contract, parser_name, source_kind
 
-PROVIDERS: tuple[ModuleType, ...] = (
-    ses, kumomta, postmark, sparkpost, resend, mailgun, mandrill, mailjet, sendgrid, brevo, postal,
+# The one table: provider modules in detection order (relative names are in this package).
+PROVIDER_MODULES = (
+    ".ses", "pipeline.mta_log.kumomta", ".postmark", ".sparkpost", ".mailersend", ".resend",
+    ".mailgun", ".mandrill", ".mailjet", ".sendgrid", ".brevo", ".postal",
 )
+PROVIDERS: tuple[ModuleType, ...] = tuple(import_module(name, __package__)
+                                          for name in PROVIDER_MODULES)
 BY_NAME: dict[str, ModuleType] = {}
 for _module in PROVIDERS:
+    check_contract(_module)
     for _name in (_module.NAME, *_module.ALIASES):
         BY_NAME[_name] = _module
 
@@ -51,10 +57,19 @@ def detect(obj: Any) -> ModuleType | None:
     return None
 
 
+def form_providers() -> list[ModuleType]:
+    """Providers that may POST `<FORM_FIELD>=<JSON>` form bodies."""
+    return [m for m in PROVIDERS if getattr(m, "FORM_FIELD", None)]
+
+
+def kept_headers() -> frozenset[str]:
+    """Request headers some provider wants kept with its raw body (never credentials)."""
+    return frozenset(h for m in PROVIDERS for h in getattr(m, "KEPT_HEADERS", ()))
+
+
 def _builder(raw: RawMessage, module: ModuleType) -> EventBuilder:
-    if module is kumomta:
-        return EventBuilder(raw, kumomta.NAME, parser=kumomta.PARSER, source_kind="mta_log")
-    return EventBuilder(raw, module.NAME)
+    return EventBuilder(raw, module.NAME, parser=parser_name(module),
+                        source_kind=source_kind(module), delay_kinds=module.DELAY_KINDS)
 
 
 def normalize(raw: RawMessage, view: Any, settings: Any) -> Outcome | None:

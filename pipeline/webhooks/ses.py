@@ -14,10 +14,37 @@ import orjson
 
 from schemas.models import MailEvent
 
+from pipeline.errors import SignatureError
+
 from .common import EventBuilder, codes, status_reason, str_or_none, to_utc
+from .contract import SignatureScheme, SignedRequest, Verified
+from .sns import SnsVerifier, fetch_cert_https
 
 NAME = "amazon_ses"
 ALIASES = ("ses", "sns", "amazon-ses", "aws_ses")
+DELAY_KINDS = frozenset({"DeliveryDelay"})
+KEPT_HEADERS = ("x-amz-sns-message-type", "x-amz-sns-message-id", "x-amz-sns-topic-arn")
+
+
+def _sns_verifier(verifier: Any) -> SnsVerifier:
+    return SnsVerifier(verifier.sns_fetch or fetch_cert_https,
+                       frozenset(verifier.settings.sns_topic_arns) or None)
+
+
+def _check_sns(req: SignedRequest) -> Verified | None:
+    """SNS-signed notifications; None for a bare SES event (Basic/bearer then decide)."""
+    try:
+        message = orjson.loads(req.body)
+    except orjson.JSONDecodeError as exc:
+        raise SignatureError("SNS body is not JSON", parser="webhook.amazon_ses") from exc
+    if not (isinstance(message, dict) and "SigningCertURL" in message):
+        return None
+    req.state.shared("sns", _sns_verifier).verify(message)
+    return Verified(NAME, "sns", sns_type=message.get("Type"),
+                    delivery_id=message.get("MessageId"))
+
+
+SIGNATURE = SignatureScheme("SNS", _check_sns, blocking=True)  # fetches the certificate
 
 # (bounceType, bounceSubType) -> (category, reason). Corpus tables/ses_bounce_types.csv;
 # policy: Undetermined -> soft (never suppress), MailboxFull -> soft.

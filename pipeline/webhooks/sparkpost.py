@@ -11,9 +11,13 @@ from typing import Any
 from schemas.models import MailEvent
 
 from .common import EventBuilder, codes, flat_tags, int_or_none, status_reason, str_or_none, to_utc
+from .contract import SignatureScheme
 
 NAME = "sparkpost"
 ALIASES = ()
+SIGNATURE = SignatureScheme.none()
+DELAY_KINDS = frozenset({"delay"})
+KEPT_HEADERS = ("x-messagesystems-batch-id",)
 
 # bounce_class -> (category, reason). Policy: Undetermined (1) soft; blocks soft; 22 (mailbox
 # full) soft; auto-reply/subscribe/challenge other; 90 unsubscribe.
