@@ -17,7 +17,7 @@ from schemas.models import RawMessage
 from pipeline.errors import LimitExceeded, ParseError, dead_letter
 from pipeline.outcome import Outcome
 
-from .common import EventBuilder
+from .common import EventBuilder, item_error
 from .contract import check_contract, parser_name, source_kind
 
 # The one table: provider modules in detection order (relative names are in this package).
@@ -52,7 +52,7 @@ def detect(obj: Any) -> ModuleType | None:
         try:
             if module.detect(obj):
                 return module
-        except (TypeError, AttributeError):  # e.g. an unhashable list where a name belongs
+        except (TypeError, AttributeError, RecursionError):  # e.g. a list where a name belongs
             continue
     return None
 
@@ -72,9 +72,31 @@ def _builder(raw: RawMessage, module: ModuleType) -> EventBuilder:
                         source_kind=source_kind(module), delay_kinds=module.DELAY_KINDS)
 
 
+def _unwrap(view: Any, hinted: ModuleType | None) -> tuple[ModuleType, list[Any]] | None:
+    """An API response page that holds events (`{"results": [...]}`, `{"Bounces": [...]}`)
+    -> (its provider, the events), asking the providers that declare `unwrap`."""
+    if not isinstance(view, dict):
+        return None
+    for module in (hinted,) if hinted else PROVIDERS:
+        unwrap = getattr(module, "unwrap", None)
+        if unwrap is None:
+            continue
+        try:
+            items = unwrap(view)
+        except (TypeError, AttributeError, RecursionError):
+            items = None
+        if items is not None:
+            return module, items
+    return None
+
+
 def normalize(raw: RawMessage, view: Any, settings: Any) -> Outcome | None:
-    """Decoded JSON -> Outcome, or None when no provider recognises the shape."""
+    """Decoded JSON -> Outcome, or None when no provider recognises the shape. Each item is
+    normalised on its own: a broken item becomes one dead letter, never its batch's."""
     hinted = provider_for(raw.provider_hint)
+    page = _unwrap(view, hinted)
+    if page is not None:
+        hinted, view = page
     items = view if isinstance(view, list) else [view]
     if isinstance(view, list) and len(view) > settings.limits.max_json_events:
         raise LimitExceeded(
@@ -93,13 +115,9 @@ def normalize(raw: RawMessage, view: Any, settings: Any) -> Outcome | None:
             if not isinstance(item, dict) or not module.detect(item):
                 raise ParseError(
                     f"item {index} is not a {module.NAME} event "
-                    f"({'unrecognised fields' if isinstance(item, dict) else type(item).__name__})",
-                    raw_sha256=raw.sha256, parser=builder.parser, raw_index=index)
+                    f"({'unrecognised fields' if isinstance(item, dict) else type(item).__name__})")
             out.events.extend(module.normalize(builder, item, index))
-        except ParseError as exc:
-            out.dead_letters.append(dead_letter(raw, exc))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            out.dead_letters.append(dead_letter(raw, ParseError(
-                f"{module.NAME} event {index} is malformed: {type(exc).__name__}: {exc}",
-                raw_sha256=raw.sha256, parser=builder.parser, raw_index=index)))
+        except Exception as exc:  # noqa: BLE001 - one item's failure never takes its batch
+            out.dead_letters.append(dead_letter(raw, item_error(exc, module.NAME, index),
+                                                parser=builder.parser, raw_index=index))
     return out

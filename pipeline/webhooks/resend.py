@@ -9,7 +9,7 @@ from typing import Any
 from schemas.models import MailEvent
 
 from . import signatures
-from .common import EventBuilder, codes, flat_tags, str_or_none, to_utc
+from .common import EventBuilder, codes, flat_tags, obj_field, str_or_none, to_utc
 from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "resend"
@@ -55,7 +55,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     kind = obj["type"]
     data = obj["data"]
     bounce = data.get("bounce") if isinstance(data.get("bounce"), dict) else {}
-    diag = str_or_none(bounce.get("message")) or str_or_none((data.get("failed") or {})
+    diag = str_or_none(bounce.get("message")) or str_or_none(obj_field(data, "failed", "data.")
                                                               .get("reason"))
     reply, status = codes(diag)
     if kind == "email.bounced":

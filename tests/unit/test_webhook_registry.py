@@ -43,8 +43,10 @@ def _fixture_items(name: str) -> list[tuple[str, dict]]:
             text = path.read_text()
             data = [json.loads(line) for line in text.splitlines() if line.strip()] \
                 if path.suffix == ".jsonl" else json.loads(text)
-            if isinstance(data, dict) and isinstance(data.get("results"), list):
-                data = data["results"]  # an events API page: the events are the items
+            module = registry.provider_for(name)
+            page = module.unwrap(data) if isinstance(data, dict) and hasattr(module, "unwrap") \
+                else None
+            data = page if page is not None else data  # an API page: the events are the items
             for i, item in enumerate(data if isinstance(data, list) else [data]):
                 items.append((f"{path.name}#{i}", item))
     return items
