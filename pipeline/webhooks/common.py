@@ -219,6 +219,14 @@ _MAILBOX_FULL = re.compile(
     r"violation)|\bexceed(?:s|ed|ing)\s+(?:their|its|the)?\s*(?:mailbox\s+|disk\s+)?quota|"
     r"\bmailbox\s+(?:is\s+)?full\b|\bfull\s+mailbox\b|exceeded\s+storage\s+allocation|"
     r"\binsufficient\s+(?:disk\s+|storage\s+)?space\b", re.I)
+def mailbox_full_text(diagnostic: str) -> bool:
+    """The diagnostic says the mailbox is full (a cheap word test first: most do not)."""
+    low = diagnostic[:2000].lower()
+    if "quota" in low or "full" in low or "storage" in low or "space" in low:
+        return _MAILBOX_FULL.search(low) is not None
+    return False
+
+
 _BOUNCES = frozenset({"hard_bounce", "soft_bounce"})
 _FAILURES = frozenset({"hard_bounce", "soft_bounce", "auth_failure"})
 _ACTIONS = {"hard_bounce": "failed", "soft_bounce": "failed", "auth_failure": "failed",
@@ -300,7 +308,7 @@ class EventBuilder:
                 reason, rule = found[0], f"{rule};{found[1]}"
         diagnostic = fields.get("diagnostic")
         if category == "hard_bounce" and reason != "mailboxfull" and \
-                isinstance(diagnostic, str) and _MAILBOX_FULL.search(diagnostic[:2000]):
+                isinstance(diagnostic, str) and mailbox_full_text(diagnostic):
             # Text over code (Sisimai; SES and SparkPost class "over quota" as mailbox full):
             # a full mailbox under a generic 5.0.0 or a user-unknown code is still full.
             reason, rule = "mailboxfull", f"{rule};text.mailboxfull"

@@ -12,7 +12,6 @@ import orjson
 
 from schemas.models import MailEvent
 
-from . import signatures
 from .common import (EventBuilder, codes, flat_tags, int_or_none, list_field, obj_field, status_reason,
                      str_or_none, to_utc)
 from .contract import SignatureScheme, SignedRequest, Verified
@@ -23,6 +22,8 @@ DELAY_KINDS: frozenset[str] = frozenset()  # `failed` is both: severity passes a
 
 
 def _check_signature(req: SignedRequest) -> Verified:
+    from . import signatures  # cryptography: loaded by the receiver only, not the classifier
+
     try:
         parsed = orjson.loads(req.body)
     except orjson.JSONDecodeError:

@@ -10,7 +10,6 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from . import signatures
 from .common import EventBuilder, codes, str_or_none, to_utc
 from .contract import SignatureScheme, SignedRequest, Verified
 
@@ -21,6 +20,8 @@ KEPT_HEADERS = ("x-postal-signature-kid",)
 
 
 def _check_signature(req: SignedRequest) -> Verified:
+    from . import signatures  # cryptography: loaded by the receiver only, not the classifier
+
     signatures.verify_postal(req.cached_key(signatures.load_rsa_public_key), req.body,
                              req.headers)
     return Verified(NAME, "signature")

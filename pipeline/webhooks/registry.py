@@ -34,6 +34,10 @@ for _module in PROVIDERS:
         BY_NAME[_name] = _module
 
 
+# Providers whose API response pages hold events (optional `unwrap` of the contract).
+_UNWRAPPERS = tuple((m, m.unwrap) for m in PROVIDERS if callable(getattr(m, "unwrap", None)))
+
+
 def provider_names() -> list[str]:
     return [m.NAME for m in PROVIDERS]
 
@@ -77,9 +81,8 @@ def _unwrap(view: Any, hinted: ModuleType | None) -> tuple[ModuleType, list[Any]
     -> (its provider, the events), asking the providers that declare `unwrap`."""
     if not isinstance(view, dict):
         return None
-    for module in (hinted,) if hinted else PROVIDERS:
-        unwrap = getattr(module, "unwrap", None)
-        if unwrap is None:
+    for module, unwrap in _UNWRAPPERS:
+        if hinted is not None and module is not hinted:
             continue
         try:
             items = unwrap(view)

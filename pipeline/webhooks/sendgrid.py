@@ -11,7 +11,6 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from . import signatures
 from .common import EventBuilder, codes, flat_tags, status_reason, str_or_none, to_utc
 from .contract import SignatureScheme, SignedRequest, Verified
 
@@ -21,6 +20,8 @@ DELAY_KINDS = frozenset({"deferred"})
 
 
 def _check_signature(req: SignedRequest) -> Verified:
+    from . import signatures  # cryptography: loaded by the receiver only, not the classifier
+
     key = req.cached_key(signatures.load_ec_public_key)
     signatures.verify_sendgrid(
         key, req.body, req.headers.get("x-twilio-email-event-webhook-signature"),

@@ -19,7 +19,6 @@ from pipeline.errors import SignatureError
 from .common import (EventBuilder, SchemaError, address, codes, json_type, list_field, obj_field,
                      status_reason, str_or_none, to_utc)
 from .contract import SignatureScheme, SignedRequest, Verified
-from .sns import SnsVerifier, fetch_cert_https
 
 NAME = "amazon_ses"
 ALIASES = ("ses", "sns", "amazon-ses", "aws_ses")
@@ -27,7 +26,9 @@ DELAY_KINDS = frozenset({"DeliveryDelay"})
 KEPT_HEADERS = ("x-amz-sns-message-type", "x-amz-sns-message-id", "x-amz-sns-topic-arn")
 
 
-def _sns_verifier(verifier: Any) -> SnsVerifier:
+def _sns_verifier(verifier: Any) -> Any:
+    from .sns import SnsVerifier, fetch_cert_https  # cryptography: the receiver's, not ours
+
     return SnsVerifier(verifier.sns_fetch or fetch_cert_https,
                        frozenset(verifier.settings.sns_topic_arns) or None)
 
