@@ -32,9 +32,6 @@ from schemas.models import MailEvent, NotParsed, RawMessage
 from .duck import connect
 from .lake import LakeWriter, to_arrow
 
-CHUNK_ROWS = 20_000
-
-
 @dataclass
 class IngestSummary:
     inputs: int = 0
@@ -76,12 +73,13 @@ class _Buffers:
         self.raw_ids = []
 
 
-def _stage_lazy_rows(raw: RawMessage, table: str, rows: Iterable, staging: Path) -> list[Path]:
+def _stage_lazy_rows(raw: RawMessage, table: str, rows: Iterable, staging: Path,
+                     chunk_rows: int) -> list[Path]:
     """Consume a (possibly huge) row iterator into Arrow chunks on disk; raises on bad input."""
     paths, chunk = [], []
     for row in rows:
         chunk.append(row)
-        if len(chunk) >= CHUNK_ROWS:
+        if len(chunk) >= chunk_rows:
             paths.append(_spill(table, chunk, staging, raw.sha256, len(paths)))
             chunk = []
     if chunk:
@@ -99,10 +97,12 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
            settings: Settings | None = None, kind_hint: str | None = None,
            provider_hint: str | None = None, tenant: str | None = None,
            on_input: Callable[[RawMessage], None] | None = None,
-           batch_rows: int = CHUNK_ROWS) -> IngestSummary:
-    from .files import iter_raw_messages
+           batch_rows: int | None = None) -> IngestSummary:
+    """`batch_rows`: rows buffered before a file is written (settings lake.rows_per_file)."""
+    from .sources.files import iter_raw_messages
 
     settings = settings or default_settings()
+    batch_rows = batch_rows or settings.lake.rows_per_file
     writer = LakeWriter(lake)
     summary = IngestSummary()
     buffers = _Buffers(writer, summary)
@@ -120,7 +120,8 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
                     if isinstance(rows, list):
                         eager[table] = rows
                     else:
-                        staged += [(table, p) for p in _stage_lazy_rows(raw, table, rows, staging)]
+                        staged += [(table, p) for p in _stage_lazy_rows(raw, table, rows, staging,
+                                                                         batch_rows)]
             except Exception as exc:  # noqa: BLE001 - a report failing half-way: none of its rows
                 for _, path in staged:
                     path.unlink(missing_ok=True)
@@ -168,7 +169,7 @@ def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
     cols = ", ".join(f for f in MailEvent.model_fields)
     reader = con.sql(
         f"SELECT {cols} FROM events WHERE recipient IS NOT NULL "
-        "ORDER BY occurred_at, event_id").to_arrow_reader(CHUNK_ROWS)
+        "ORDER BY occurred_at, event_id").to_arrow_reader(settings.lake.rows_per_file)
     decisions = []
     for batch in reader:
         for row in batch.to_pylist():

@@ -55,7 +55,9 @@ class Topics(_Section):
 
 class LakeSettings(_Section):
     path: Path = Path("lake")
-    rows_per_file: int = 250_000
+    # Rows a Parquet file holds: the sink cuts a partition's file at this many rows at most;
+    # `ingest` writes its buffered rows (and each chunk of a huge report) once they reach it.
+    rows_per_file: int = 20_000
 
 
 class WebhookSettings(_Section):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import email.message
 import re
 
-from pipeline import CLASSIFIER_VERSION
+from pipeline.version import CLASSIFIER_VERSION
 from pipeline.dsn.fields import normalise_address
 from pipeline.mime.view import MailView
 from pipeline.outcome import Outcome

@@ -11,7 +11,5 @@ Map (one direction: bytes -> MailView -> BounceReport -> MailEvent):
                   the same reading, each dialect over many emails; events_for: classify.
   events.py       RecipientReport + Verdict -> MailEvent (ids, normalisation, tags).
   handler.py      the "email" family handler (order 50; ARF is 30, auto-replies 40).
-  api.py          classify_message(bytes) -> list[MailEvent] | NotParsed (no Kafka);
-                  classify_messages(iterable of bytes): the same for many, in batches.
-Classification lives in pipeline/classify (reasons as data, Sisimai's vocabulary and rules).
+The Python API (classify_message/-s) is pipeline/api.py. Classification lives in pipeline/classify (reasons as data, Sisimai's vocabulary and rules).
 """

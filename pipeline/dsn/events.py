@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-import pipeline
+from pipeline.version import CLASSIFIER_VERSION
 from schemas.models import MailEvent, RawMessage
 from schemas.vocab import SourceKind
 
@@ -139,7 +139,7 @@ class ReportFields:
             "tenant": raw.tenant or (_tag(report, "tenant") if has_tags else None),
             "list_id": original.list_id,
             "tags": tags,
-            "classifier_version": pipeline.CLASSIFIER_VERSION,
+            "classifier_version": CLASSIFIER_VERSION,
         }
 
     def event(self, rep: RecipientReport, index: int, facts: Facts, verdict: Verdict, *,

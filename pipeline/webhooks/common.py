@@ -16,8 +16,8 @@ from typing import Any
 from schemas.models import MailEvent, RawMessage
 from schemas.vocab import REASONS
 
-from pipeline import CLASSIFIER_VERSION
 from pipeline.errors import BouncepipeError, LimitExceeded, ParseError
+from pipeline.version import CLASSIFIER_VERSION
 
 _ANGLE = re.compile(r"<([^<>]*)>")
 # "550 5.1.1 text", "smtp; 550-5.1.1 text", "4.2.2 text": reply code and enhanced status.

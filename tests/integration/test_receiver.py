@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from connectors.publish_spool import SpoolPublisher
-from connectors.files import iter_raw_messages
+from connectors.sources.spool_publisher import SpoolPublisher
+from connectors.sources.files import iter_raw_messages
 from connectors.webhook_receiver import create_app
 from pipeline.core import process
 from pipeline.errors import TransientError
@@ -201,12 +201,12 @@ def test_serve_command_spool_end_to_end(tmp_path: Path):
     import time
     import urllib.request
 
-    from pipeline.broker import free_port
+    from connectors.broker import free_port
     from tests.conftest import REPO
 
     port = free_port()
     env = {**os.environ, "BOUNCEPIPE_WEBHOOKS__BASIC_AUTH": '{"postmark": "hook:secret"}'}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "connectors.cli", "serve", "--port", str(port),
                              "--host", "127.0.0.1", "--spool", str(tmp_path / "spool")],
                             cwd=REPO, env=env, stderr=subprocess.PIPE)
     try:
@@ -234,9 +234,9 @@ def test_serve_command_spool_end_to_end(tmp_path: Path):
 
 
 def test_broker_unreachable_at_boot_gives_503_not_a_crash():
-    from connectors.publish_kafka import KafkaPublisher
+    from connectors.sources.kafka_publisher import KafkaPublisher
     from pipeline.settings import KafkaSettings
-    from pipeline.broker import free_port
+    from connectors.broker import free_port
 
     publisher = KafkaPublisher(KafkaSettings(bootstrap=f"127.0.0.1:{free_port()}"), timeout=2)
 
@@ -248,7 +248,7 @@ def test_broker_unreachable_at_boot_gives_503_not_a_crash():
 
 
 def test_producer_options_follow_kafka_settings():
-    from connectors.publish_kafka import producer_options
+    from connectors.sources.kafka_publisher import producer_options
     from pipeline.settings import KafkaSettings
 
     plain = producer_options(KafkaSettings(bootstrap="b:9092"))

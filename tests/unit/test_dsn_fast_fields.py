@@ -222,7 +222,7 @@ def test_content_charset_matches_the_stdlib():
 
 
 def test_dialect_header_lookups_match_the_stdlib():
-    from pipeline.core import parse_email
+    from pipeline.mime.parse import parse_email
     from pipeline.dsn.dialects._mail import (
         has_header_prefix,
         received_lines,
@@ -313,7 +313,7 @@ def _variant_messages() -> list[bytes]:
 
 
 def test_full_text_has_matches_the_full_text():
-    from pipeline.core import parse_email
+    from pipeline.mime.parse import parse_email
     from pipeline.dsn.dialects._mail import full_text_has
     from pipeline.mime.view import MailView
 
@@ -331,7 +331,7 @@ def test_full_text_has_matches_the_full_text():
 
 
 def test_plain_ascii_text_matches_decoded_text():
-    from pipeline.core import parse_email
+    from pipeline.mime.parse import parse_email
     from pipeline.dsn.dialects._mail import plain_ascii_text
     from pipeline.dsn.dialects._provider_kit import _CHARSET_ALIASES, _FALLBACK_CHARSETS
     from pipeline.mime.view import MailView, decoded_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 
-from pipeline.core import parse_email
+from pipeline.mime.parse import parse_email
 from pipeline.dsn.fields import original_from_headers, parse_headers
 from hypothesis import given, settings
 from hypothesis import strategies as st

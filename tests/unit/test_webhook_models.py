@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.files import iter_raw_messages
+from connectors.sources.files import iter_raw_messages
 from pipeline.core import process
 from pipeline.webhooks import registry
 from schemas.models import MailEvent

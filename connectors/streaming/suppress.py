@@ -18,6 +18,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from connectors.kafka import aiokafka_config, alerts_topic, state_topic
+from connectors.kafka_records import is_command  # an `events` record that is a command
 from pipeline.settings import Settings
 from pipeline.suppression import SuppressionEngine, SuppressionPolicy, UnsuppressRequest
 from pipeline.suppression.engine import DOMAIN_PREFIX
@@ -26,13 +27,6 @@ from schemas.models import MailEvent
 from .classify import Out
 
 log = logging.getLogger(__name__)
-
-COMMAND_HEADER = "bouncepipe-command"   # on an `events` record: not a MailEvent but a command
-
-
-def is_command(record) -> bool:
-    return any(k == COMMAND_HEADER for k, _ in (record.headers or ()))
-
 
 class SuppressStage:
     def __init__(self, settings: Settings, policy: SuppressionPolicy):

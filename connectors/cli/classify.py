@@ -62,7 +62,7 @@ def _table_line(line: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from connectors.files import iter_raw_messages
+    from connectors.sources.files import iter_raw_messages
     from pipeline.core import process_stream
 
     check_paths(args._error, args.paths)

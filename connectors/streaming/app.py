@@ -12,7 +12,7 @@ per-message agents ran ~1,600 msg/s (`stream.take()` batches ~2,300 msg/s) on th
 broker; it commits offsets on its own schedule (not "after this batch's outputs are acked"),
 and its tables' changelog semantics do not let the Parquet sink name files by offset range.
 aiokafka (faust's own client) consumed ~100x faster. So the loops are plain asyncio over
-aiokafka with manual commits (pipeline/agents/runner.py), and this module is the thin wiring
+aiokafka with manual commits (connectors/streaming/runner.py), and this module is the thin wiring
 faust's App would have been.
 """
 from __future__ import annotations
@@ -24,15 +24,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from connectors.kafka import raw_topics
-from pipeline.agents.classify import (
+from connectors.streaming.classify import (
     Out,
     classify_record,
     classify_records,
     dead_letter_record,
     kind_hints,
 )
-from pipeline.agents.runner import BatchLoop
-from pipeline.agents.suppress import SuppressStage
+from connectors.streaming.runner import BatchLoop
+from connectors.streaming.suppress import SuppressStage
 from pipeline.errors import dead_letter
 from pipeline.settings import Settings
 from pipeline.suppression import SuppressionPolicy, load_policy
@@ -94,9 +94,14 @@ def worker_loops(settings: Settings, *, policy: SuppressionPolicy | None = None,
             suppress_loop(settings, policy=policy, prefix=prefix)]
 
 
-def sink_loop(settings: Settings, lake: str | Path, *, prefix: str | None = None, **kw):
-    from connectors.sink import ParquetSink
-    return ParquetSink(settings, lake, group_id=f"{group_prefix(settings, prefix)}-sink", **kw)
+def sink_loop(settings: Settings, lake: str | Path, *, prefix: str | None = None,
+              sink: str = "parquet", max_rows: int | None = None, max_seconds: float = 1.0):
+    """The Parquet lake sink (or another registered sink, connectors/sinks) on its loop."""
+    from connectors.sinks import SinkLoop, sink_class
+    return SinkLoop(settings, sink_class(sink)(settings, lake),
+                    f"{group_prefix(settings, prefix)}-sink",
+                    max_rows=max_rows or settings.lake.rows_per_file,
+                    max_seconds=max_seconds)
 
 
 async def wait_caught_up(loops, *, timeout: float = 60.0, settle: float = 0.5) -> bool:

@@ -34,10 +34,10 @@ def build(args: argparse.Namespace):
         settings = settings.model_copy(update={
             "kafka": settings.kafka.model_copy(update={"bootstrap": args.bootstrap})})
     if args.spool:
-        from connectors.publish_spool import SpoolPublisher
+        from connectors.sources.spool_publisher import SpoolPublisher
         publisher = SpoolPublisher(args.spool)
     else:
-        from connectors.publish_kafka import KafkaPublisher
+        from connectors.sources.kafka_publisher import KafkaPublisher
         publisher = KafkaPublisher(settings.kafka,
                                    timeout=settings.webhooks.publish_timeout_seconds,
                                    idempotence=settings.webhooks.kafka_idempotence)

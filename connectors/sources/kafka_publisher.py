@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from pipeline.errors import TransientError
 from pipeline.settings import KafkaSettings
-from schemas.models import RawMessage, RawSource
 
 log = logging.getLogger(__name__)
 
@@ -101,25 +99,3 @@ class KafkaPublisher:
             raise TransientError(f"broker did not acknowledge the record: "
                                  f"{type(exc).__name__}: {exc}") from exc
         return f"{meta.topic}[{meta.partition}]@{meta.offset}"
-
-
-# The header contract between the receiver and the raw-topic consumer: the record value is the
-# body exactly as received; these headers carry its provenance (see webhook_receiver.py).
-def raw_message_from_record(value: bytes, headers: list[tuple[str, bytes]] | None, *,
-                            topic: str, partition: int, offset: int,
-                            timestamp_ms: int | None = None) -> RawMessage:
-    """Kafka record from the raw webhook / mta_log topic -> RawMessage for pipeline.core."""
-    meta = {k: v.decode("utf-8", "replace") for k, v in (headers or [])}
-    received = None
-    if meta.get("received_at"):
-        try:
-            received = datetime.fromisoformat(meta["received_at"])
-        except ValueError:
-            received = None
-    if received is None and timestamp_ms is not None:
-        received = datetime.fromtimestamp(timestamp_ms / 1000, timezone.utc)
-    return RawMessage.from_bytes(
-        value, RawSource(transport="kafka", topic=topic, partition=partition, offset=offset,
-                         request_id=meta.get("request_id")),
-        received, kind_hint=meta.get("kind_hint"), provider_hint=meta.get("provider"),
-        tenant=meta.get("tenant"), headers=meta)

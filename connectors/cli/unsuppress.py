@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from connectors.kafka import make_producer
-    from pipeline.agents.suppress import COMMAND_HEADER
+    from connectors.kafka_records import command_headers
     from pipeline.suppression import UnsuppressRequest
 
     address = parse_address_arg(args.address)
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     producer = make_producer(settings)
     try:
         producer.send(settings.topics.events, request.model_dump_json().encode(),
-                      key=request.address.encode(), headers=[(COMMAND_HEADER, b"unsuppress")]).get(30)
+                      key=request.address.encode(), headers=command_headers("unsuppress")).get(30)
     finally:
         producer.close()
     print(f"unsuppress requested: {request.address} ({scope}{':' + value if value else ''}) "

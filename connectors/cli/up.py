@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _receiver(settings):
     """The webhook receiver's aiohttp app, if that module exists (built separately)."""
     try:
-        from connectors.publish_kafka import KafkaPublisher
+        from connectors.sources.kafka_publisher import KafkaPublisher
         from connectors.webhook_receiver import create_app
     except ImportError:
         return None
@@ -96,7 +96,7 @@ def summarise(lake, suppressions, out=sys.stdout) -> None:
 
 async def _up(args, settings, lake) -> int:
     from connectors.kafka import create_topics, publish_paths
-    from pipeline.app import run_loops, sink_loop, wait_caught_up, worker_loops
+    from connectors.streaming.app import run_loops, sink_loop, wait_caught_up, worker_loops
 
     started = time.monotonic()
     await asyncio.to_thread(create_topics, settings, default=args.partitions)
@@ -134,7 +134,7 @@ async def _up(args, settings, lake) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from connectors.kafka import with_overrides
-    from pipeline.broker import EmbeddedBroker
+    from connectors.broker import EmbeddedBroker
     from pipeline.settings import Settings
 
     lake = args.lake or ("demo-lake" if args.demo else str(Settings().lake.path))

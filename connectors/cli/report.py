@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from pipeline.report.html import write_report
+        from connectors.report.html import write_report
     except ImportError as exc:  # matplotlib comes with the notebooks extra
         args._error(f"the report needs matplotlib ({exc}): pip install 'bouncepipe[notebooks]'")
 
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         if lake.exists() and any(lake.iterdir()):
             args._error(f"--demo needs an empty or absent --lake, and {lake} has files")
-        from pipeline.report.demo import build_demo_lake
+        from connectors.report.demo import build_demo_lake
 
         build_demo_lake(lake)
     elif not lake.is_dir():

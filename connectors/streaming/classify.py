@@ -1,26 +1,20 @@
 """Classifier stage: one raw Kafka record -> the records to produce (pure apart from `process`).
 
-The RawMessage gets the record's coordinates as provenance and the record timestamp as
-`received_at`, so a replay of the same record builds the same events (same ids, same times).
+The record becomes a RawMessage by the one Kafka record contract (connectors/kafka_records.py):
+its coordinates and headers are the provenance, so a replay builds the same events.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import orjson
 
+from connectors.kafka_records import dead_letter_headers, raw_message_from_record
 from pipeline.core import process, process_stream
 from pipeline.errors import dead_letter
 from pipeline.settings import Settings
-from schemas.models import NotParsed, RawMessage, RawSource
+from schemas.models import NotParsed, RawMessage
 from schemas.tables import TABLES
-
-# Kafka headers a producer (the webhook receiver, `publish`) may set on raw records.
-PROVIDER_HEADER = "provider"
-TENANT_HEADER = "tenant"
-KIND_HEADER = "kind"
-
 
 @dataclass
 class Out:
@@ -39,36 +33,13 @@ def kind_hints(settings: Settings) -> dict[str, str | None]:
             t.raw_mta_log: "mta_log"}
 
 
-def _header_dict(headers) -> dict[str, str]:
-    return {k: v.decode("utf-8", "replace") for k, v in (headers or ()) if v is not None}
-
-
 def raw_from_record(record, hints: dict[str, str | None]) -> RawMessage:
-    headers = _header_dict(record.headers)
-    received = datetime.fromtimestamp(record.timestamp / 1000, timezone.utc)
-    return RawMessage.from_bytes(
-        record.value or b"",
-        RawSource(transport="kafka", topic=record.topic, partition=record.partition,
-                  offset=record.offset),
-        received,
-        kind_hint=headers.get(KIND_HEADER) or hints.get(record.topic),
-        provider_hint=headers.get(PROVIDER_HEADER), tenant=headers.get(TENANT_HEADER),
-        headers=headers)
+    return raw_message_from_record(record, hints.get(record.topic))
 
 
 def dead_letter_record(raw: RawMessage, record: NotParsed, topic: str) -> Out:
     """Dead letter = the ORIGINAL bytes, with the why and where in headers."""
-    src = raw.source
-    headers = {
-        "reason": record.reason, "stage": record.stage, "error_type": record.error_type,
-        "raw_sha256": raw.sha256, "source_topic": src.topic or "",
-        "source_partition": str(src.partition), "source_offset": str(src.offset),
-        "dead_letter_id": record.dead_letter_id, "raw_index": str(record.raw_index),
-        "parser": record.parser or "", "retryable": "true" if record.retryable else "false",
-        "received_at": record.received_at.isoformat(), "source": record.source or "",
-    }
-    return Out(topic, raw.sha256.encode(), raw.payload,
-               [(k, v.encode("utf-8", "replace")) for k, v in headers.items()])
+    return Out(topic, raw.sha256.encode(), raw.payload, dead_letter_headers(raw, record))
 
 
 def classify_record(record, settings: Settings, hints: dict[str, str | None]) -> list[Out]:

@@ -1,5 +1,5 @@
 """A demo lake for the notebooks and `bouncepipe report --demo`: the bundled example inputs
-ingested through the real pipeline, plus seeded synthetic volume (pipeline.report.synth) whose
+ingested through the real pipeline, plus seeded synthetic volume (connectors.report.synth) whose
 period ends on the examples' last event day, so the charts have a shape.
 """
 from __future__ import annotations

@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.app import classify_loop, run_loops, suppress_loop
+    from connectors.streaming.app import classify_loop, run_loops, suppress_loop
     from pipeline.suppression import SuppressionPolicy, load_policy
 
     settings = settings_from_args(args)

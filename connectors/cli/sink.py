@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from connectors.sinks import SINKS
+
 from .worker import add_kafka_args, settings_from_args
 
 
@@ -14,18 +16,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__)
     add_kafka_args(p)
     p.add_argument("--lake", help="lake directory (default: settings lake.path)")
+    p.add_argument("--sink", default="parquet", choices=sorted(SINKS),
+                   help="which registered sink (connectors/sinks) lands the records")
     p.add_argument("--group-prefix", help="consumer group prefix (default: kafka.client_id)")
-    p.add_argument("--max-rows", type=int, default=50_000, help="rows per file at most")
+    p.add_argument("--max-rows", type=int, help="rows per file at most (default: settings "
+                   "lake.rows_per_file)")
     p.add_argument("--max-seconds", type=float, default=5.0,
                    help="flush a partition's buffer after this long")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.app import run_loops, sink_loop
+    from connectors.streaming.app import run_loops, sink_loop
 
     settings = settings_from_args(args)
     sink = sink_loop(settings, args.lake or settings.lake.path, prefix=args.group_prefix,
-                     max_rows=args.max_rows, max_seconds=args.max_seconds)
+                     sink=args.sink, max_rows=args.max_rows or settings.lake.rows_per_file, max_seconds=args.max_seconds)
     asyncio.run(run_loops([sink]))
     return 0
