@@ -19,6 +19,8 @@ from schemas.vocab import REASONS
 from pipeline.errors import BouncepipeError, LimitExceeded, ParseError
 from pipeline.version import CLASSIFIER_VERSION
 
+from .contract import SignatureScheme  # noqa: F401  (for pipeline.mta_log: one import edge)
+
 _ANGLE = re.compile(r"<([^<>]*)>")
 # "550 5.1.1 text", "smtp; 550-5.1.1 text", "4.2.2 text": reply code and enhanced status.
 _REPLY = re.compile(r"(?:^|[\s;(])([245]\d\d)(?:[\s-]|$)")
