@@ -33,7 +33,7 @@ def _receiver(settings):
     """The webhook receiver's aiohttp app, if that module exists (built separately)."""
     try:
         from connectors.sources.kafka_publisher import KafkaPublisher
-        from connectors.webhook_receiver import create_app
+        from connectors.sources.http import create_app
     except ImportError:
         return None
     hooks = settings.webhooks

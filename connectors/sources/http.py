@@ -30,6 +30,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from connectors.kafka_records import raw_record_headers
 from pipeline.errors import ParseError, SignatureError, TransientError, dead_letter
 from pipeline.settings import Settings
 from pipeline.webhooks import registry
@@ -140,12 +141,10 @@ def create_app(settings: Settings, publisher: Publisher, *,
             log.info("webhook %s refused: %s", name, exc.reason)
             return 401, _answer(401, exc.reason)
         tenant = request.match_info.get("tenant")
-        meta = {"provider": name, "request_id": request_id,
-                "received_at": datetime.now(timezone.utc).isoformat(),
-                "kind_hint": source_kind(module)}
-        if tenant:
-            meta["tenant"] = tenant
-        meta.update({h: headers[h] for h in KEPT_HEADERS if h in headers})
+        meta = raw_record_headers(   # the Kafka record contract (connectors/kafka_records.py)
+            provider=name, tenant=tenant, kind=source_kind(module), request_id=request_id,
+            received_at=datetime.now(timezone.utc),
+            extra={h: headers[h] for h in KEPT_HEADERS if h in headers})
         try:
             _validate(module, body, headers.get("content-type", ""))
         except ParseError as exc:
