@@ -25,9 +25,9 @@ CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
     ('postfix', 'gmail-rate'):
         'want soft_bounce/ratelimited|speeding, got soft_bounce/blocked by rule status.4.2.1',
     ('exim', 'gmail-tempfail'):
-        'want soft_bounce/systemerror, got soft_bounce/onhold by rule fallback.onhold',
+        'want soft_bounce/systemerror|undefined, got soft_bounce/onhold by rule fallback.onhold',
     ('postfix', 'gmail-tempfail'):
-        'want soft_bounce/systemerror, got soft_bounce/onhold by rule fallback.onhold',
+        'want soft_bounce/systemerror|undefined, got soft_bounce/onhold by rule fallback.onhold',
     ('exim', 'gmx-blocklisted'):
         'want soft_bounce/blocked, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'gmx-blocklisted'):
@@ -80,4 +80,5 @@ CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
         'want soft_bounce/spamdetected, got soft_bounce/securityerror by rule status.5.7.1',
     ('exim', 'zoho-tempfail'):
         'want soft_bounce/systemerror|systemfull, got soft_bounce/expired by rule dialect.exim.expired',
+
 }

@@ -89,7 +89,8 @@ REPLIES: tuple[Reply, ...] = (
           GOOGLE, "soft_bounce", ("ratelimited", "speeding")),
     Reply("gmail-tempfail", "Gmail", "gmail.com", DATA,
           "451 4.3.0 Mail server temporarily rejected message. - gsmtp",
-          GOOGLE, "soft_bounce", ("systemerror",)),
+          # Sisimai's Google table files this one under "undefined"
+          GOOGLE, "soft_bounce", ("systemerror", "undefined")),
     Reply("gmail-starttls", "Gmail", "gmail.com", RCPT,
           "530 5.7.0 Must issue a STARTTLS command first. - gsmtp",
           GOOGLE, "soft_bounce", ("securityerror",)),
@@ -117,7 +118,8 @@ REPLIES: tuple[Reply, ...] = (
     Reply("gmail-toobig", "Gmail", "gmail.com", DATA,
           "552-5.3.4 Your message exceeded Google's message size limits. For more information,\n"
           "552 5.3.4 go to https://support.google.com/mail/?p=MaxSizeError - gsmtp",
-          GOOGLE, "soft_bounce", ("mesgtoobig", "emailtoolarge")),
+          # Sisimai's Google table says "exceedlimit" for this reply
+          GOOGLE, "soft_bounce", ("mesgtoobig", "emailtoolarge", "exceedlimit")),
     # --- Microsoft (Exchange Online / Outlook.com) ---
     Reply("msft-notfound", "Microsoft 365", "contoso.onmicrosoft.com", RCPT,
           "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
