@@ -3,7 +3,7 @@
 One single-recipient message per reply row, plus the multi-recipient messages of
 `replies.MULTI_RECIPIENT`. Every recipient is `<row id>+<mta>-<message tag>@<row domain>`, so a
 DSN names the row and the message each of its recipients came from, and the To: header names
-no recipient (only a report can). The DSNs come back to `sender@bounces.test` at the server.
+no recipient (only a report can). The DSNs come back to `sender+<run nonce>@bounces.test` at the server.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from tests.integration.mta.replies import BY_ID, MULTI_RECIPIENT, REPLIES, Reply
 from tests.integration.mta.server import SINK_DOMAIN, ReplyTableServer
 
 SENDER_LOCAL = "sender"
-ACCEPT = "accept"
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,6 @@ class Campaign:
     dsns: list[bytes]
     # recipient -> the events the classifier made for it, over every DSN
     events: dict[str, list] = field(default_factory=lambda: defaultdict(list))
-
-    def row_of(self, recipient: str) -> Reply | None:
-        return BY_ID.get(recipient.split("+", 1)[0])
 
     def dsn_tags(self, dsn: bytes) -> set[str]:
         return set(re.findall(rf"\+{self.mta}-(s|m\d+)@".encode(), dsn))

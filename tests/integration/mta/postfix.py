@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 from tests.integration.mta.base import (MTA, MTAUnavailable, require_root, run, smtp_submit,
                                         wait_for_port)
