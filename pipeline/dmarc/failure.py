@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pipeline.dsn.fields import RETURNED_TYPES, headers_of, message_text
+from pipeline.mime.headers import decode_header_value
+from pipeline.mime.returned import headers_of, RETURNED_TYPES
+from pipeline.mime.transfer import message_text
 from pipeline.errors import ParseError
-from pipeline.mime.view import decode_header_value
 from schemas.dmarc import failure_row_id
 
 PARSER = "dmarc.failure"

@@ -13,7 +13,7 @@ import email.message
 import re
 
 from pipeline.version import CLASSIFIER_VERSION
-from pipeline.dsn.fields import normalise_address
+from pipeline.mime.addresses import normalise_address
 from pipeline.mime.view import MailView
 from pipeline.outcome import Outcome
 from pipeline.registry import register

@@ -3,7 +3,7 @@
 Adding a provider = one module here + fixtures (tests/fixtures/webhooks/<name>/ with a README
 giving each payload's source) + its name in `registry.PROVIDER_MODULES` (detection order: put
 it before the generic `{"event", "email"}` shapes when its shape has unique keys). Nothing else:
-the verifier (`verify.py`), the receiver (`connectors/webhook_receiver.py`) and the core read
+the verifier (`verify.py`), the receiver (`connectors/sources/http.py`) and the core read
 everything from the module. The contract (`contract.py`, checked at import):
 
     NAME = "acme"                          # URL /webhooks/acme, settings keys webhooks.*.acme

@@ -105,7 +105,7 @@ def test_contract_refuses_an_incomplete_provider():
 
 @pytest.mark.parametrize("path", ["pipeline/webhooks/verify.py", "pipeline/webhooks/handler.py",
                                   "pipeline/webhooks/registry.py",
-                                  "connectors/webhook_receiver.py"])
+                                  "connectors/sources/http.py"])
 def test_no_provider_is_named_outside_provider_modules(path):
     """Adding a provider never touches these: they read everything from the module. (The
     registry names modules only in its PROVIDER_MODULES table.)"""
