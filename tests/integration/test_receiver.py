@@ -298,6 +298,6 @@ def test_a_provider_added_as_one_module_is_served_verified_and_published():
 
     assert run(pub, scenario, secrets={"mailersend": "ms-secret"}) == (401, 200)
     [(topic, value, headers)] = pub.records
-    assert (topic, value, headers["provider"], headers["kind_hint"]) == (
+    assert (topic, value, headers["provider"], headers["kind"]) == (
         "bouncepipe.raw.webhook", body, "mailersend", "webhook")
     assert "signature" not in headers
