@@ -110,9 +110,22 @@ AUTHFAILURE = Table(
         "spf (sender policy framework) domain authentication fail", "spf check: fail",
         "the 5322.from address doesn't meet the authentication requirements defined for the "
         "sender",
+        # bouncepipe additions: the SPF / DKIM / DMARC result words receivers write into
+        # their replies (RFC 7208 s2.6 results "fail", "softfail", "temperror", "permerror";
+        # RFC 6376 s6.1 DKIM verification; RFC 7489 s6.6 DMARC), e.g. Postfix policyd-spf
+        # "SPF fail - not authorized", Microsoft 5.7.509 "does not pass DMARC verification"
+        # (https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/non-delivery-reports-in-exchange-online)
+        "spf check failed", "spf fail", "spf softfail", "spf hardfail", "spf permerror",
+        "spf temperror", "spf temporary error", "spf validation failed", "failed spf",
+        "spf authentication failed", "dkim signature verification failed",
+        "dkim verification failed", "dkim validation failed", "dkim check failed",
+        "failed dkim", "dkim authentication failed", "does not pass dmarc",
+        "failed dmarc", "dmarc check failed", "dmarc verification failed",
     ),
     pairs=((" is not allowed to send mail.", "_401"),
-           ("is not allowed to send from <", " per it's spf record")),
+           ("is not allowed to send from <", " per it's spf record"),
+           # bouncepipe: "SPF: 192.0.2.1 is not allowed to send mail from example.com"
+           ("spf", "is not allowed to send mail from")),
 )
 
 # Source: go-sisimai reason/why-badreputation.go.
