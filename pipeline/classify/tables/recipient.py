@@ -87,6 +87,13 @@ MAILBOXFULL = Table(index=(
     "user has too many messages on the server", "user is over quota", "user is over the quota",
     "user over quota", "user over quota. (#5.1.1)", "was automatically rejected: quota exceeded",
     "would be over the allowed quota",
+    # bouncepipe additions: the "mailbox full" wordings (RFC 3463 X.2.2) of receivers'
+    # replies outside Sisimai's list, e.g. Gmail's "The email account that you tried to reach
+    # is over quota" (https://support.google.com/a/answer/3726730) under any host, Yandex's
+    # "Account is full" (https://yandex.com/support/mail/bounces/other.html); the text wins
+    # over a 5.1.1 / 5.2.1 code, as Sisimai's probe order makes it (mailboxfull first)
+    "over quota", "exceeded its quota", "exceeds its quota", "inbox is full", "account is full",
+    "storage is full", "out of storage space",
 ))
 
 # Source: go-sisimai reason/why-hostunknown.go.

@@ -28,7 +28,7 @@ ORDER: tuple[str, ...] = (
     "lhost-exim", "lhost-postfix", "lhost-sendmail", "lhost-v5sendmail", "lhost-x4",
     "lhost-qmail", "lhost-opensmtpd", "lhost-apachejames", "lhost-powermta",
     "lhost-exchange2003", "lhost-exchange2007", "lhost-trendmicro", "lhost-mailfoundry",
-    "lhost-imailserver", "lhost-fml", "lhost-notes",
+    "lhost-mailmarshal", "lhost-imailserver", "lhost-fml", "lhost-notes",
     "lhost-courier", "lhost-domino", "lhost-messagingserver", "lhost-mcafee",
     "lhost-barracuda", "lhost-surfcontrol", "lhost-amavis",
     # the loose generic layouts last
