@@ -10,7 +10,9 @@ subscription refused by policy, 503 broker/spool failure (the provider retries: 
 The receiver never classifies: the verified body goes to the raw topic exactly as received
 (Kafka headers carry provider, tenant, request id, content type, received time and the
 provider's delivery id), and the one core (`pipeline.core.process`) does the rest downstream.
-KumoMTA records go to `topics.raw_mta_log`, every ESP to `topics.raw_webhook`.
+Each provider module declares its raw topic (`SOURCE_KIND`: KumoMTA records go to
+`topics.raw_mta_log`, every ESP to `topics.raw_webhook`), its signature scheme and the headers it
+wants kept: no provider is named here.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import logging
 import time
 import uuid
 from datetime import datetime, timezone
+from types import ModuleType
 from typing import Any, Protocol
 
 import orjson
@@ -27,18 +30,18 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from connectors.kafka_records import raw_record_headers
 from pipeline.errors import ParseError, SignatureError, TransientError, dead_letter
 from pipeline.settings import Settings
-from pipeline.webhooks import mandrill, registry
+from pipeline.webhooks import registry
+from pipeline.webhooks.contract import form_events, is_form_body, source_kind, topic_field
 from pipeline.webhooks.verify import WebhookVerifier
 from schemas.models import RawMessage, RawSource
 
 log = logging.getLogger(__name__)
 
-# Provider headers worth keeping with the raw body (dedup ids, SNS type); never credentials.
-KEPT_HEADERS = ("content-type", "user-agent", "x-amz-sns-message-type", "x-amz-sns-message-id",
-                "x-amz-sns-topic-arn", "svix-id", "svix-timestamp", "webhook-id",
-                "x-messagesystems-batch-id", "x-postal-signature-kid")
+# Headers worth keeping with the raw body (dedup ids, SNS type); never credentials.
+KEPT_HEADERS = tuple(sorted({"content-type", "user-agent"} | registry.kept_headers()))
 
 
 class Publisher(Protocol):
@@ -68,15 +71,14 @@ PUBLISHER = web.AppKey("publisher", object)
 METRICS = web.AppKey("metrics", Metrics)
 
 
-def _validate(provider: str, body: bytes, content_type: str) -> None:
-    """Cheap well-formedness check (no classification): JSON, or Mandrill's form body."""
+def _validate(module: ModuleType, body: bytes, content_type: str) -> None:
+    """Cheap well-formedness check (no classification): JSON, or the provider's form body."""
     if not body.strip():
         raise ParseError("empty body")
-    if provider == mandrill.NAME and (content_type.startswith("application/x-www-form")
-                                      or body.lstrip().startswith(b"mandrill_events=")):
-        text = mandrill.events_from_form(body.strip())
+    if is_form_body(module, body, content_type):
+        text = form_events(module, body.strip())
         if text is None:
-            raise ParseError("form body has no mandrill_events field")
+            raise ParseError(f"form body has no {module.FORM_FIELD} field")
         body = text.encode()
     try:
         value = orjson.loads(body)
@@ -110,7 +112,7 @@ def create_app(settings: Settings, publisher: Publisher, *,
                            f"{', '.join(registry.provider_names())}")
         name = module.NAME
         try:
-            status, response = await _handle(request, name)
+            status, response = await _handle(request, module)
         except Exception:  # noqa: BLE001 - a bug must not lose the body: the provider retries
             log.exception("webhook %s: unexpected error; answering 503", name)
             status, response = 503, _answer(503, "internal error, retry later")
@@ -118,7 +120,8 @@ def create_app(settings: Settings, publisher: Publisher, *,
         metrics.latency.labels(name).observe(time.perf_counter() - started)
         return response
 
-    async def _handle(request: web.Request, name: str) -> tuple[int, web.Response]:
+    async def _handle(request: web.Request, module: ModuleType) -> tuple[int, web.Response]:
+        name = module.NAME
         request_id = uuid.uuid4().hex
         length = request.content_length
         if length is not None and length > hooks.max_body_bytes:
@@ -129,7 +132,7 @@ def create_app(settings: Settings, publisher: Publisher, *,
             return 413, _answer(413, f"body is over {hooks.max_body_bytes} bytes")
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
-            if name == "amazon_ses":  # may fetch the SNS certificate (blocking I/O) once
+            if module.SIGNATURE.blocking:  # e.g. fetches the SNS certificate once
                 verified = await asyncio.to_thread(verifier.verify, name, body, headers,
                                                    url=str(request.url))
             else:
@@ -138,14 +141,12 @@ def create_app(settings: Settings, publisher: Publisher, *,
             log.info("webhook %s refused: %s", name, exc.reason)
             return 401, _answer(401, exc.reason)
         tenant = request.match_info.get("tenant")
-        meta = {"provider": name, "request_id": request_id,
-                "received_at": datetime.now(timezone.utc).isoformat(),
-                "kind_hint": "mta_log" if name == "kumomta" else "webhook"}
-        if tenant:
-            meta["tenant"] = tenant
-        meta.update({h: headers[h] for h in KEPT_HEADERS if h in headers})
+        meta = raw_record_headers(   # the Kafka record contract (connectors/kafka_records.py)
+            provider=name, tenant=tenant, kind=source_kind(module), request_id=request_id,
+            received_at=datetime.now(timezone.utc),
+            extra={h: headers[h] for h in KEPT_HEADERS if h in headers})
         try:
-            _validate(name, body, headers.get("content-type", ""))
+            _validate(module, body, headers.get("content-type", ""))
         except ParseError as exc:
             await _record_malformed(name, body, meta, exc)
             return 400, _answer(400, f"{exc.reason}; recorded as a dead letter",
@@ -161,7 +162,7 @@ def create_app(settings: Settings, publisher: Publisher, *,
                                 request_id=request_id)
         if verified.delivery_id:
             meta["delivery_id"] = str(verified.delivery_id)
-        topic = settings.topics.raw_mta_log if name == "kumomta" else settings.topics.raw_webhook
+        topic = getattr(settings.topics, topic_field(module))
         try:
             where = await publisher.publish(topic, body, meta)
         except TransientError as exc:
