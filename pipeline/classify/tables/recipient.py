@@ -44,6 +44,15 @@ USERUNKNOWN = Table(
         "user not known", "user unknown", "utilisateur inconnu !",
         "vdeliver: invalid or unknown virtual user",
         "your envelope recipient is in my badrcptto list",
+        # go-sisimai's current list (after the corpus commit): GMX/WEB.DE's German reply
+        "weil die adresse nicht gefunden wurde oder keine e-mails empfangen kann",
+        # bouncepipe additions: AT&T "550 5.2.1 <...>... Addressee unknown"
+        # (https://smtp.codes/550), HCL Domino "User ... not listed in Domino Directory"
+        # (Sisimai Lhost/Domino.pm), Exchange Online's NDR text for 5.1.10 "The email address
+        # you entered couldn't be found" (https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/fix-error-code-5-1-10-in-exchange-online),
+        # qmail-smtpd / vpopmail "no mailbox here by that name"
+        "addressee unknown", "not listed in domino directory",
+        "email address you entered couldn't be found", "no mailbox here by that name",
     ),
     pairs=(
         ("<", "> not found"), ("<", ">... blocked by "),
