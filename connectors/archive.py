@@ -76,6 +76,19 @@ class LakeArchive:
         return new
 
 
+def received_between(since: datetime | None, until: datetime | None,
+                     column: str = "received_at") -> tuple[list[str], list]:
+    """SQL conditions (and their parameters) for [since, until) on `column`."""
+    where, params = [], []
+    if since is not None:
+        where.append(f"{column} >= ?")
+        params.append(since)
+    if until is not None:
+        where.append(f"{column} < ?")
+        params.append(until)
+    return where, params
+
+
 def read_archive(lake: str | os.PathLike[str], *, since: datetime | None = None,
                  until: datetime | None = None, shas: Iterable[str] | None = None,
                  batch_rows: int = 1000) -> Iterator[RawMessage]:
@@ -83,13 +96,8 @@ def read_archive(lake: str | os.PathLike[str], *, since: datetime | None = None,
     batches so memory stays flat whatever the archive's size."""
     con = connect(lake, analytics=False)
     try:
-        where, params = ["TRUE"], []
-        if since is not None:
-            where.append("received_at >= ?")
-            params.append(since)
-        if until is not None:
-            where.append("received_at < ?")
-            params.append(until)
+        where, params = received_between(since, until)
+        where.insert(0, "TRUE")
         if shas is not None:
             import pyarrow as pa
             con.register("_wanted", pa.table({"sha256": pa.array(sorted(set(shas)),

@@ -216,9 +216,8 @@ def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
     engine = SuppressionEngine(policy)
     con = connect(lake, analytics=False)
     cols = ", ".join(f for f in MailEvent.model_fields)
-    from .reclassify import CURRENT_EVENTS_SQL   # events as revised by `reclassify`
-    reader = con.sql(
-        f"SELECT {cols} FROM ({CURRENT_EVENTS_SQL}) WHERE recipient IS NOT NULL "
+    reader = con.sql(   # v_events_current: events as revised by `bouncepipe reclassify`
+        f"SELECT {cols} FROM v_events_current WHERE recipient IS NOT NULL "
         "ORDER BY occurred_at, event_id").to_arrow_reader(settings.lake.rows_per_file)
     decisions = []
     for batch in reader:

@@ -42,8 +42,8 @@ from schemas.archive import EventRevision, ReclassifyRun
 from schemas.ids import stable_id
 from schemas.models import MailEvent, RawMessage, RawSource, SuppressionEvent
 
-from .archive import read_archive
-from .duck import connect
+from .archive import read_archive, received_between
+from .duck import CURRENT_EVENTS_SQL, connect
 from .lake import LakeWriter
 
 CHUNK = 1000          # inputs compared per look-up of their current events
@@ -51,23 +51,6 @@ EXAMPLES = 5          # examples kept per kind of change in the diff
 RECLASSIFIED = "reclassified"
 _COMPARED = ("category", "reason", "recipient")
 
-# The current classification of each event: its latest revision applied, withdrawn left out
-# (the same definition as the analytics view v_events_current, for plain connections).
-CURRENT_EVENTS_SQL = """
-WITH latest AS (
-    SELECT * FROM event_revisions
-    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY revised_at DESC, revision_id DESC) = 1)
-SELECT e.* EXCLUDE (dt) REPLACE (
-           coalesce(r.category, e.category) AS category,
-           CASE WHEN r.event_id IS NULL THEN e.reason ELSE r.reason END AS reason,
-           CASE WHEN r.event_id IS NULL THEN e.recipient ELSE r.recipient END AS recipient,
-           CASE WHEN r.event_id IS NULL THEN e.recipient_domain ELSE r.recipient_domain END AS recipient_domain,
-           CASE WHEN r.event_id IS NULL THEN e.status ELSE r.status END AS status,
-           coalesce(r.rule, e.rule) AS rule,
-           coalesce(r.classifier_version, e.classifier_version) AS classifier_version)
-FROM events e LEFT JOIN latest r USING (event_id)
-WHERE NOT coalesce(r.withdrawn, false)
-"""
 
 
 @dataclass
@@ -136,15 +119,9 @@ def _selected_shas(con, parser: str | None, only_dead_letters: bool) -> list[str
 def _dead_letter_raws(con, shas: list[str] | None, since, until) -> Iterator[RawMessage]:
     """Dead-lettered inputs the archive does not hold (lakes older than the archive), from the
     dead letter's own copy of the bytes (only when it kept them whole)."""
-    where = ["payload IS NOT NULL", "NOT payload_truncated",
-             "raw_sha256 NOT IN (SELECT sha256 FROM raw_archive)"]
-    params: list = []
-    if since is not None:
-        where.append("received_at >= ?")
-        params.append(since)
-    if until is not None:
-        where.append("received_at < ?")
-        params.append(until)
+    where, params = received_between(since, until)
+    where += ["payload IS NOT NULL", "NOT payload_truncated",
+              "raw_sha256 NOT IN (SELECT sha256 FROM raw_archive)"]
     if shas is not None:
         con.register("_dl_wanted", pa.table({"s": pa.array(shas, pa.string())}))
         where.append("raw_sha256 IN (SELECT s FROM _dl_wanted)")
@@ -334,7 +311,7 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
     writer = LakeWriter(lake)
     changes = _Changes()
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _current_events AS {CURRENT_EVENTS_SQL}")
+        con.execute("CREATE OR REPLACE TEMP VIEW _current_events AS SELECT * FROM v_events_current")
         shas = _selected_shas(con, parser, only_dead_letters)
         dead = {row[0] for row in con.execute(
             "SELECT DISTINCT raw_sha256 FROM dead_letters").fetchall()}

@@ -72,9 +72,9 @@ Overview
   dmarc_pass_rate, dmarc_domains, dmarc_domains_ready, dmarc_unknown_sources,
   tls_failed_sessions, tls_failure_rate, active_suppressions, dead_letters.
 Reclassification (event_revisions, reclassifications; `bouncepipe reclassify`)
-- v_events_current: every events column with the latest revision applied (category, reason,
-  recipient, recipient_domain, status, rule, classifier_version) + revision_id, revised_at,
-  previous_category, previous_reason; withdrawn events are left out.
+- v_events_current (a base view, connectors/duck.py): every events column but dt, with the
+  latest revision applied (category, reason, recipient, recipient_domain, status, rule,
+  classifier_version); withdrawn events are left out.
 - v_reclassification_changes: the last (not dry) run's changes: previous_category,
   previous_reason, category ('(withdrawn)' when withdrawn), reason, events, addresses,
   example_address.
@@ -103,7 +103,7 @@ VIEWS = (
     "v_tls_summary", "v_tls_failures",
     "v_suppression_evidence", "v_suppression_audit", "v_suppression_state",
     "v_dead_letters_daily", "v_headline",
-    "v_events_current", "v_reclassification_changes",
+    "v_reclassification_changes",
 )
 
 
