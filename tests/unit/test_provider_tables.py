@@ -75,3 +75,24 @@ def test_authentication_rejections_are_auth_failures(diag):
     verdict = classify(Facts(recipient="a@example.org", status="5.7.1", reply_code=550,
                              command="RCPT", diagnostic=diag, diagnostic_type="SMTP"))
     assert (verdict.category, verdict.reason) == ("auth_failure", "authfailure")
+
+
+@pytest.mark.parametrize("diag, status, command, reason", [
+    ("554-gmx.net (mxgmx104) Nemesis ESMTP Service not available 554-No SMTP service "
+     "554-IP address is block listed.", "5.0.0", "CONN", "blocked"),
+    ("550 <a@web.de>: Reject due to SPF policy. The originating IP of the message is not "
+     "permitted by the domain owner", "5.0.0", "RCPT", "authfailure"),
+    ("550 Message was not accepted -- invalid mailbox. Local mailbox a@mail.ru is "
+     "unavailable: account is disabled", "5.0.0", "RCPT", "suspend"),
+    ("554 5.7.1 [2] Message rejected under suspicion of SPAM", "5.7.1", "DATA", "spamdetected"),
+    ("550 5.2.1 Policy rejection on the target address", "5.2.1", "RCPT", "suspend"),
+    ("550 5.7.1 [192.0.2.1] found on one or more DNSBLs", "5.7.1", "RCPT", "blocked"),
+])
+def test_documented_provider_replies_read_without_the_providers_host(diag, status, command,
+                                                                     reason):
+    # a relay or a test server in front: no provider host to pick a table by, the generic
+    # phrase tables must still read the provider's documented wording
+    verdict = classify(Facts(recipient="a@example.test", remote_mta="127.0.0.1",
+                             status=status, reply_code=int(diag[:3]), command=command,
+                             diagnostic=diag, diagnostic_type="SMTP"))
+    assert verdict.reason == reason and verdict.provider is None

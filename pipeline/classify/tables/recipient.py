@@ -145,6 +145,11 @@ SUSPEND = Table(index=(
     "this account has been temporarily suspended", "this address no longer accepts mail",
     "this mailbox is disabled", "user or domain is disabled", "user suspended",
     "vdelivermail: account is locked email bounced",
+    # bouncepipe additions: Mail.Ru "Local mailbox ... is unavailable: account is disabled"
+    # (Sisimai Lhost/MailRu.pm), Postfix access-map style "Recipient address rejected:
+    # Account disabled", Yandex "Policy rejection on the target address" (the account is
+    # blocked: https://yandex.com/support/mail/bounces/yandex/policy-rejection-on-the-target-address.html)
+    "account is disabled", "account disabled", "policy rejection on the target address",
 ))
 
 # Source: go-sisimai reason/why-hasmoved.go.
