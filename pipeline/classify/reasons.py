@@ -75,7 +75,18 @@ def _userunknown(f: Facts, given: str | None, by_status: str, hits: frozenset[st
     if by_status == "userunknown":
         return not any(n in hits for n in ("norelaying", "blocked", "mailboxfull", "hasmoved",
                                            "rejected", "notaccept"))
+    if f.command is None and f.dialect in COMMANDLESS_DIALECTS:
+        # no command to go by (go-sisimai would call it filtered): a reply that reads only
+        # as "no such recipient" is that recipient's RCPT reply
+        return "userunknown" in hits and "filtered" not in hits
     return f.command == "RCPT" and "userunknown" in hits
+
+
+# Dialects whose notice gives each recipient the receiver's reply line and never the SMTP
+# command it answered: OpenSMTPD's bounce.c writes "rcpt: <reply>" for a RCPT refusal and for
+# an end-of-data one alike (mta_session.c stores the reply line only). Sisimai's guess for a
+# user-unknown text without RCPT (refused after DATA: filtered) has nothing to go on there.
+COMMANDLESS_DIALECTS = frozenset({"lhost-opensmtpd"})
 
 
 def _filtered(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
