@@ -202,7 +202,20 @@ RETRIED_BY_STATUS = frozenset({"undefined", "onhold", "systemerror", "securityer
                                "networkerror", "hostunknown", "userunknown"})
 
 
+# Dialect rules whose reason is a fact about the delivery attempts, stated next to the remote
+# server's own reply (Exim's "...: 451 4.3.0 <reply>: retry timeout exceeded"): the reply's
+# reason (phrase tables, then its status code) wins, the dialect's is the fallback.
+REPLY_FIRST_RULES = frozenset({"exim.expired.after-reply"})
+
+
 def _another(f: Facts, by_status: str) -> tuple[str, str]:
+    if f.given_rule in REPLY_FIRST_RULES:
+        hits = f.table_hits
+        for name in FALLBACK_ORDER:
+            if name in hits:
+                return name, f"phrase.{name}"
+        if by_status:
+            return by_status, f"status.{f.status}"
     if f.given_reason and f.given_reason not in ("onhold", "undefined"):
         from . import dialect_rule  # late: the package imports this module
         return f.given_reason, dialect_rule(f)
