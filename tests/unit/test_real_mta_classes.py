@@ -132,3 +132,14 @@ def test_receivers_wordings_under_any_host(diag, status, command, category, reas
                              reply_code=int(diag[:3]), command=command, diagnostic=diag,
                              diagnostic_type="SMTP"))
     assert (verdict.category, verdict.reason) == (category, reason)
+
+
+def test_opensmtpd_multiline_reply_lines_are_separated_again():
+    # mta_io() glued the lines and kept the two-digit enhanced code of each further line
+    glued = ("550-5.7.26 Unauthenticated email from example.org is not accepted due to "
+             "domain's5.7.26 DMARC policy. Please contact the administrator of example.org "
+             "domain if5.7.26 this was a legitimate mail.")
+    [event] = process_bytes(opensmtpd_notice("a@gmail.com", glued)).events
+    assert "domain's DMARC policy" in event.diagnostic and "5.7.26 this" not in event.diagnostic
+    assert (event.category, event.reason, event.status) == (
+        "auth_failure", "authfailure", "5.7.26")
