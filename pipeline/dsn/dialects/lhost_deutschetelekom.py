@@ -20,7 +20,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from .kit import all_text, build, fold, split_at
+from .kit import all_text, build, fold, raw_text_has, split_at
 
 NAME = "lhost-deutschetelekom"
 LOG_BANNER = "|------------------------- Message log follows: -------------------------|"
@@ -35,6 +35,8 @@ _SMAIL_RECIPIENT = re.compile(r"^\s*<?([^<>\s]+@[^<>\s]+?)>? \.\.\. (.*)$")
 
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
+    if not raw_text_has(mail, "Failed addresses follow:"):   # cheap: decodes nothing
+        return None
     text = all_text(mail)
     if "Failed addresses follow:" not in text or _BANNER_START not in text:
         return None
