@@ -8,12 +8,6 @@ match a wrong answer. "want" is the reply's documented meaning (category/reason 
 from __future__ import annotations
 
 CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
-    ('exim', 'comcast-dnsbl'):
-        'want soft_bounce/blocked, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'comcast-dnsbl'):
-        'want soft_bounce/blocked, got soft_bounce/onhold by rule fallback.onhold',
-    ('postfix', 'comcast-dnsbl'):
-        'want soft_bounce/blocked, got soft_bounce/onhold by rule fallback.onhold',
     ('exim', 'gmail-policy'):
         'want soft_bounce/policyviolation, got soft_bounce/securityerror by rule status.5.7.1',
     ('opensmtpd', 'gmail-policy'):
@@ -28,22 +22,6 @@ CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
         'want soft_bounce/systemerror|undefined, got soft_bounce/onhold by rule fallback.onhold',
     ('postfix', 'gmail-tempfail'):
         'want soft_bounce/systemerror|undefined, got soft_bounce/onhold by rule fallback.onhold',
-    ('exim', 'gmx-blocklisted'):
-        'want soft_bounce/blocked, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'gmx-blocklisted'):
-        'want soft_bounce/blocked, got soft_bounce/onhold by rule fallback.onhold',
-    ('postfix', 'gmx-blocklisted'):
-        'want soft_bounce/blocked, got soft_bounce/onhold by rule fallback.onhold',
-    ('exim', 'gmx-spf'):
-        'want auth_failure/authfailure, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'gmx-spf'):
-        'want auth_failure/authfailure, got soft_bounce/onhold by rule fallback.onhold',
-    ('postfix', 'gmx-spf'):
-        'want auth_failure/authfailure, got soft_bounce/onhold by rule fallback.onhold',
-    ('exim', 'mailru-nouser'):
-        'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'mailru-nouser'):
-        'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'mimecast-invalid'):
         'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
     ('exim', 'mimecast-spoof'):
@@ -64,21 +42,11 @@ CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
         'want soft_bounce/mailboxfull, got soft_bounce/onhold by rule fallback.onhold',
     ('postfix', 'webde-storage'):
         'want soft_bounce/mailboxfull, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'webde-unavailable'):
-        'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
     ('exim', 'yahoo-nouser'):
         'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'yahoo-nouser'):
         'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'yandex-nouser'):
         'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
-    ('exim', 'yandex-spam'):
-        'want soft_bounce/spamdetected, got soft_bounce/securityerror by rule status.5.7.1',
-    ('opensmtpd', 'yandex-spam'):
-        'want soft_bounce/spamdetected, got soft_bounce/securityerror by rule status.5.7.1',
-    ('postfix', 'yandex-spam'):
-        'want soft_bounce/spamdetected, got soft_bounce/securityerror by rule status.5.7.1',
-    ('exim', 'zoho-tempfail'):
-        'want soft_bounce/systemerror|systemfull, got soft_bounce/expired by rule dialect.exim.expired',
 
 }
