@@ -230,6 +230,10 @@ POLICYVIOLATION = Table(
         "header are not accepted", "header error", "local policy violation",
         "message bounced due to organizational settings", "message given low priority",
         "message not accepted for policy reasons", "message rejected due to local policy",
+        # bouncepipe additions: Gmail "This message violates <domain> email policy"
+        # (https://support.google.com/a/answer/3726730), Mimecast "Rejected by header based
+        # Anti-Spoofing policy" (https://community.mimecast.com/docs/DOC-1369)
+        "anti-spoofing policy",
         "messages with multiple addresses", "rejected for policy reasons", "protocol violation",
         "the email address used to send your message is not subscribed to this group",
         "the message was rejected by organization policy",
@@ -237,7 +241,8 @@ POLICYVIOLATION = Table(
         "we do not accept messages containing images or other attachments",
         "you're using a mass mailer",
     ),
-    pairs=(("you have exceeded the", "allowable number of posts without solving a captcha"),),
+    pairs=(("you have exceeded the", "allowable number of posts without solving a captcha"),
+           ("this message violates ", " email policy")),   # bouncepipe: Gmail, above
 )
 
 # Source: go-sisimai reason/why-norelaying.go.
@@ -302,6 +307,10 @@ SPEEDING = Table(index=(
     "mail sent from your ip address has been temporarily rate limited",
     "please try again slower",
     "receiving mail at a rate that prevents additional messages from being delivered",
+    # bouncepipe additions: Gmail 450 4.2.1 "The user you are trying to contact is receiving
+    # mail too quickly" (https://support.google.com/a/answer/3726730, any relay in front);
+    # Postfix policy servers' "Rate limit exceeded" (https://www.postfix.org/SMTPD_POLICY_README.html)
+    "receiving mail too quickly", "rate limit exceeded",
 ))
 
 # Source: go-sisimai reason/why-toomanyconn.go.

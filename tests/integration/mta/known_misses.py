@@ -8,40 +8,14 @@ match a wrong answer. "want" is the reply's documented meaning (category/reason 
 from __future__ import annotations
 
 CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
-    ('exim', 'gmail-policy'):
-        'want soft_bounce/policyviolation, got soft_bounce/securityerror by rule status.5.7.1',
-    ('opensmtpd', 'gmail-policy'):
-        'want soft_bounce/policyviolation, got soft_bounce/securityerror by rule status.5.7.1',
-    ('postfix', 'gmail-policy'):
-        'want soft_bounce/policyviolation, got soft_bounce/securityerror by rule status.5.7.1',
-    ('exim', 'gmail-rate'):
-        'want soft_bounce/ratelimited|speeding, got soft_bounce/blocked by rule status.4.2.1',
-    ('postfix', 'gmail-rate'):
-        'want soft_bounce/ratelimited|speeding, got soft_bounce/blocked by rule status.4.2.1',
     ('exim', 'gmail-tempfail'):
         'want soft_bounce/systemerror|undefined, got soft_bounce/onhold by rule fallback.onhold',
     ('postfix', 'gmail-tempfail'):
         'want soft_bounce/systemerror|undefined, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'mimecast-invalid'):
         'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
-    ('exim', 'mimecast-spoof'):
-        'want soft_bounce/policyviolation|securityerror|filtered, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'mimecast-spoof'):
-        'want soft_bounce/policyviolation|securityerror|filtered, got soft_bounce/onhold by rule fallback.onhold',
-    ('postfix', 'mimecast-spoof'):
-        'want soft_bounce/policyviolation|securityerror|filtered, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'msft-notfound'):
         'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
-    ('exim', 'rate-limit'):
-        'want soft_bounce/ratelimited|speeding, got soft_bounce/blocked by rule status.4.7.1',
-    ('postfix', 'rate-limit'):
-        'want soft_bounce/ratelimited|speeding, got soft_bounce/blocked by rule status.4.7.1',
-    ('exim', 'webde-storage'):
-        'want soft_bounce/mailboxfull, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'webde-storage'):
-        'want soft_bounce/mailboxfull, got soft_bounce/onhold by rule fallback.onhold',
-    ('postfix', 'webde-storage'):
-        'want soft_bounce/mailboxfull, got soft_bounce/onhold by rule fallback.onhold',
     ('exim', 'yahoo-nouser'):
         'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'yahoo-nouser'):
