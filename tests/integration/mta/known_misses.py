@@ -16,8 +16,6 @@ CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
         'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
     ('opensmtpd', 'msft-notfound'):
         'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
-    ('exim', 'yahoo-nouser'):
-        'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'yahoo-nouser'):
         'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
     ('opensmtpd', 'yandex-nouser'):
