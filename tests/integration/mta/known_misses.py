@@ -18,7 +18,5 @@ CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
         'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
     ('opensmtpd', 'yahoo-nouser'):
         'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'yandex-nouser'):
-        'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
 
 }
