@@ -103,8 +103,9 @@ MAILBOXFULL = Table(index=(
     # over a 5.1.1 / 5.2.1 code, as Sisimai's probe order makes it (mailboxfull first)
     "over quota", "exceeded its quota", "exceeds its quota", "inbox is full", "account is full",
     "storage is full", "out of storage space",
-    # WEB.DE "Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed
-    # storage space." (http://www.sitepackage.de/service/dokumentation/auswertung/typische-fehlermeldungen-bei-unzustellbarkeit.html)
+    # WEB.DE / GMX "Benutzer hat das Speichervolumen ueberschritten. / User has exhausted
+    # allowed storage space." (http://www.sitepackage.de/service/dokumentation/auswertung/
+    # typische-fehlermeldungen-bei-unzustellbarkeit.html), any host in front
     "exhausted allowed storage space", "speichervolumen ueberschritten",
 ))
 

@@ -230,19 +230,21 @@ POLICYVIOLATION = Table(
         "header are not accepted", "header error", "local policy violation",
         "message bounced due to organizational settings", "message given low priority",
         "message not accepted for policy reasons", "message rejected due to local policy",
-        # bouncepipe additions: Gmail "This message violates <domain> email policy"
-        # (https://support.google.com/a/answer/3726730), Mimecast "Rejected by header based
-        # Anti-Spoofing policy" (https://community.mimecast.com/docs/DOC-1369)
-        "anti-spoofing policy",
         "messages with multiple addresses", "rejected for policy reasons", "protocol violation",
         "the email address used to send your message is not subscribed to this group",
         "the message was rejected by organization policy",
         "this message was blocked because its content presents a potential",
         "we do not accept messages containing images or other attachments",
         "you're using a mass mailer",
+        # bouncepipe additions: Mimecast "Rejected by header based Anti-Spoofing policy" /
+        # "Anti-Spoofing policy - Inbound not allowed" (https://community.mimecast.com/docs/
+        # DOC-1369, go-sisimai rhost/for-mimecast.go: policyviolation) under any host
+        "anti-spoofing policy",
     ),
     pairs=(("you have exceeded the", "allowable number of posts without solving a captcha"),
-           ("this message violates ", " email policy")),   # bouncepipe: Gmail, above
+           # Gmail "550 5.7.1 This message violates <domain> email policy" (a receiving
+           # domain's own rule: https://support.google.com/a/answer/3726730)
+           ("this message violates ", " email policy")),
 )
 
 # Source: go-sisimai reason/why-norelaying.go.
@@ -307,10 +309,13 @@ SPEEDING = Table(index=(
     "mail sent from your ip address has been temporarily rate limited",
     "please try again slower",
     "receiving mail at a rate that prevents additional messages from being delivered",
-    # bouncepipe additions: Gmail 450 4.2.1 "The user you are trying to contact is receiving
-    # mail too quickly" (https://support.google.com/a/answer/3726730, any relay in front);
-    # Postfix policy servers' "Rate limit exceeded" (https://www.postfix.org/SMTPD_POLICY_README.html)
+    # bouncepipe additions: Gmail "450 4.2.1 The user you are trying to contact is receiving
+    # mail too quickly" (https://support.google.com/a/answer/3726730; Yahoo writes the same),
+    # a Postfix policy server's "Recipient address rejected: Rate limit exceeded"
+    # (https://www.postfix.org/SMTPD_POLICY_README.html): the receiver throttles this flow
     "receiving mail too quickly", "rate limit exceeded",
+), isnot=(
+    "connection rate limit exceeded",   # toomanyconn's: too many connections, not mail
 ))
 
 # Source: go-sisimai reason/why-toomanyconn.go.

@@ -8,15 +8,4 @@ match a wrong answer. "want" is the reply's documented meaning (category/reason 
 from __future__ import annotations
 
 CLASSIFIER_MISSES: dict[tuple[str, str], str] = {
-    ('exim', 'gmail-tempfail'):
-        'want soft_bounce/systemerror|undefined, got soft_bounce/onhold by rule fallback.onhold',
-    ('postfix', 'gmail-tempfail'):
-        'want soft_bounce/systemerror|undefined, got soft_bounce/onhold by rule fallback.onhold',
-    ('opensmtpd', 'mimecast-invalid'):
-        'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
-    ('opensmtpd', 'msft-notfound'):
-        'want hard_bounce/userunknown, got soft_bounce/filtered by rule phrase.filtered',
-    ('opensmtpd', 'yahoo-nouser'):
-        'want hard_bounce/userunknown, got soft_bounce/onhold by rule fallback.onhold',
-
 }
