@@ -18,7 +18,7 @@ MESSAGES = {
                      "sorry, message looks like spam to me",
                      "message rejected as spam by content filtering"),
     "suspend": ("policy rejection on the target address",),
-    "userunknown": ("no such user here", "user not found", "user unknown", "invalid recipient",
+    "userunknown": ("no such user", "user not found", "user unknown", "invalid recipient",
                     "invalid mailbox", "bad destination mailbox address"),
 }
 

@@ -47,6 +47,8 @@ FROZEN = (" has been frozen", " was frozen on arrival")
 # more of its recipients after more than ..."
 WARNING_TEXT = "has not yet been delivered to one or more of its"
 COMMAND_MARKERS = ("SMTP error from remote ", "LMTP error after ")
+_AFTER_COMMAND = re.compile(r"error (?:from remote (?:mail )?server )?after ([A-Za-z][A-Za-z ]*?)"
+                            r"(?=:|<| SIZE|$)")
 # via-exim.go `messagesof`: exim's own error strings -> reason.
 MESSAGES_OF: dict[str, tuple[str, ...]] = {
     "userunknown": ("user not found",),
@@ -166,7 +168,12 @@ def _notice(text: str, third: bool) -> tuple[list[RecipientReport], str]:
 def _reason(r: RecipientReport) -> None:
     diag = r.diagnostic or ""
     if any(m in diag for m in COMMAND_MARKERS):
-        r.command = command_in(diag.split("error from remote", 1)[-1])
+        # the command exim names right after "after " (deliver.c: "SMTP error from remote mail
+        # server after RCPT TO:<...>", "after end of data", "after initial connection"); not
+        # the last command-like word of the whole text ("mta1.mail.example" holds "MAIL")
+        named = _AFTER_COMMAND.search(diag)
+        r.command = command_in(named.group(1) if named else
+                               diag.split("error from remote", 1)[-1])
     if r.command in ("EHLO", "HELO"):
         r.reason, r.reason_rule = "blocked", "exim.command.helo"
         return
