@@ -8,6 +8,24 @@ it. Days are UTC days (events: the partition dt = UTC date of occurred_at). Rate
 the denominator is 0. Views anchored on "the latest day" use the lake's own latest day, never the
 wall clock, so the same lake always gives the same answer (except suppression expiry: now()).
 
+Slices and mailbox providers (events; reference data in connectors/views/data/*.csv)
+- v_delivery_daily: day, tenant, stream, campaign, sending_pool, sending_ip (from tags:
+  egress_pool/pool/ip_pool, sending_ip/ip/egress_source), recipient_domain, provider, delivered,
+  hard_bounces, soft_bounces, bounces, deferrals, throttled, complaints, unsubscribes,
+  bounce_rate, deferral_rate, complaint_rate. Sum the counts over any filter; never average rates.
+- v_slice_daily: the same without recipient_domain/provider.
+- v_recipient_provider: recipient_domain, provider (Google | Microsoft | Yahoo/AOL | Apple |
+  Other), matched_by (domain | mx | none); table macro bp_providers(list_of_domains).
+- v_mx_latest: the latest mx_cache row per domain (`bouncepipe views --lookup-mx`).
+- v_provider_daily: day, provider, delivered, bounces, hard_bounces, deferrals, throttled,
+  complaints, arf_complaints, bounce_rate, deferral_rate, throttling_rate, complaint_rate
+  (= complaints from that provider / delivered to it; NULL for Google and Apple, which send no ARF).
+- v_provider_status (= provider_status(7)): per provider over the lake's last 7 days, rates,
+  complaint_source (arf | postmaster_tools | none), the provider's thresholds
+  (bp_provider_thresholds) and bounce_status, deferral_status, complaint_status.
+- v_postmaster_daily: day, domain, spam_rate, domain_reputation, dmarc_success_ratio,
+  delivery_error_ratio (Google Postmaster Tools imports). v_snds_daily: day, ip,
+  rcpt_commands, message_recipients, complaint_rate, trap_hits, filter_result (Microsoft SNDS).
 Bounces (events)
 - v_bounce_rate_daily: day, recipient_domain, delivered, hard_bounces, soft_bounces, deferrals,
   bounces, bounce_rate, hard_bounce_rate. bounces = hard + soft, excluding delayed DSNs
@@ -71,6 +89,14 @@ Overview
   warn / over on their complaint rate of the lake's last 7 days), dmarc_messages,
   dmarc_pass_rate, dmarc_domains, dmarc_domains_ready, dmarc_unknown_sources,
   tls_failed_sessions, tls_failure_rate, active_suppressions, dead_letters.
+Identity and readiness (DMARC)
+- v_ip_identity: ip, reverse_dns, base_domain, asn, as_name, country, service_name,
+  service_type, rdns_status, looked_up_at (the latest ip_identity row; `bouncepipe views
+  --identify`, parsedmarc's offline data). v_dmarc_sources carries these columns plus
+  authenticated, dkim_ids (d=/selector), spf_domains.
+- v_dmarc_source_readiness (= dmarc_source_readiness(30)): per domain and source in the trailing
+  window: source_class (aligned | sending_service | unknown), legitimate, judged (volume >=
+  bp_dmarc_min_source_messages()), pass_rate, blocks_reject, blocks_quarantine.
 Macros: bp_rate(num, den), bp_utc_day(ts), bp_event_day(dt, occurred_at), bp_complaint_status(rate), bp_complaint_warn(), bp_complaint_over(),
 bp_trend_step(), bp_dmarc_min_messages(), bp_dmarc_min_days(), bp_dmarc_quarantine_pass(),
 bp_dmarc_reject_pass(); table macros bounce_trend(days), dmarc_new_sources(days).
@@ -86,13 +112,18 @@ from pathlib import Path
 import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent
+_DATA_DIR = str(SQL_DIR / "data").replace("'", "''")
 log = logging.getLogger(__name__)
 
 VIEWS = (
-    "v_bounce_rate_daily", "v_bounce_reason_mix", "v_bounce_trend",
+    "v_recipient_provider", "v_mx_latest", "v_delivery_daily", "v_slice_daily",
+    "v_provider_daily", "v_provider_status", "v_postmaster_daily", "v_snds_daily",
+    "v_bounce_rate_daily", "v_bounce_reason_mix", "v_bounce_trend", "v_bounce_diagnostics",
+    "v_incidents",
     "v_complaint_rate", "v_complaint_status", "v_complaint_rate_7d",
     "v_dmarc_records", "v_dmarc_pass_rate_domain", "v_dmarc_pass_rate_daily", "v_dmarc_sources",
     "v_dmarc_reporters", "v_dmarc_new_sources", "v_dmarc_readiness", "v_dmarc_failures",
+    "v_ip_identity", "v_dmarc_source_readiness",
     "v_tls_summary", "v_tls_failures",
     "v_suppression_evidence", "v_suppression_audit", "v_suppression_state",
     "v_dead_letters_daily", "v_headline",
@@ -107,7 +138,7 @@ def analytics_sql() -> tuple[tuple[str, str], ...]:
     for path in sorted(SQL_DIR.glob("*.sql")):
         for statement in re.split(r";[ \t]*\n", path.read_text(encoding="utf-8") + "\n"):
             if re.sub(r"--[^\n]*", "", statement).strip():
-                out.append((path.name, statement))
+                out.append((path.name, statement.replace("{DATA_DIR}", _DATA_DIR)))
     return tuple(out)
 
 

@@ -258,7 +258,7 @@ def test_dmarc_readiness_verdicts_and_affected_volume(con):
         pytest.approx(0.9), "not_ready", 160)
     shop = got["shop.example.org"]
     assert (shop["current_policy"], shop["verdict"], shop["affected_messages"]) == (
-        "quarantine", "insufficient_data", 0)  # the failing 5 were already quarantined
+        "quarantine", "insufficient_data", 5)  # quarantined now, rejected by p=reject
 
 
 def test_tls_summary_counts_policy_totals_once(con):
@@ -397,7 +397,7 @@ def test_each_sql_statement_is_run_on_its_own():
 
     statements = analytics_sql()
     assert all(st.count("CREATE OR REPLACE") == 1 for _, st in statements)
-    created = {re.search(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", st).group(1) for _, st in statements}
+    created = {re.search(r"CREATE OR REPLACE (?:VIEW|MACRO|TABLE) (\w+)", st).group(1) for _, st in statements}
     assert set(VIEWS) <= created and {"bp_rate", "bounce_trend", "dmarc_new_sources"} <= created
 
 

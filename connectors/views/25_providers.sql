@@ -1,0 +1,84 @@
+-- Rates per mailbox provider against each provider's own thresholds (bp_provider_thresholds).
+-- Complaint rate per provider = complaints from recipients at that provider / mail delivered
+-- to that provider: a provider's complaints over all delivered mail would understate its rate
+-- by the share of mail not sent to it. Gmail (and Apple) send no ARF complaints: their
+-- complaint_rate is NULL here (arf_complaints = false); Gmail's spam rate comes from Google
+-- Postmaster Tools (v_postmaster_daily) instead.
+CREATE OR REPLACE MACRO bp_sends_arf(provider) AS provider NOT IN ('Google', 'Apple');
+
+CREATE OR REPLACE VIEW v_provider_daily AS
+SELECT day, provider,
+       sum(delivered)::BIGINT AS delivered, sum(bounces)::BIGINT AS bounces,
+       sum(hard_bounces)::BIGINT AS hard_bounces, sum(deferrals)::BIGINT AS deferrals,
+       sum(throttled)::BIGINT AS throttled, sum(complaints)::BIGINT AS complaints,
+       bp_sends_arf(provider) AS arf_complaints,
+       bp_rate(sum(bounces), sum(delivered + bounces)) AS bounce_rate,
+       bp_rate(sum(deferrals), sum(delivered + bounces + deferrals)) AS deferral_rate,
+       bp_rate(sum(throttled), sum(delivered + bounces + deferrals)) AS throttling_rate,
+       CASE WHEN bp_sends_arf(provider) THEN bp_rate(sum(complaints), sum(delivered)) END AS complaint_rate
+FROM v_delivery_daily GROUP BY day, provider;
+
+-- Google Postmaster Tools spam rate and reputation per domain and day.
+CREATE OR REPLACE VIEW v_postmaster_daily AS
+SELECT CAST(day AS DATE) AS day, lower(domain) AS domain,
+       arg_max(user_reported_spam_ratio, imported_at) AS spam_rate,
+       arg_max(domain_reputation, imported_at) AS domain_reputation,
+       arg_max(dmarc_success_ratio, imported_at) AS dmarc_success_ratio,
+       arg_max(delivery_error_ratio, imported_at) AS delivery_error_ratio
+FROM postmaster_traffic GROUP BY ALL;
+
+-- Microsoft SNDS per sending IP and activity day.
+CREATE OR REPLACE VIEW v_snds_daily AS
+SELECT bp_utc_day(activity_start) AS day, ip,
+       sum(rcpt_commands)::BIGINT AS rcpt_commands, sum(message_recipients)::BIGINT AS message_recipients,
+       max(complaint_rate) AS complaint_rate, max(trap_hits) AS trap_hits,
+       arg_max(filter_result, activity_end) AS filter_result
+FROM snds_data GROUP BY ALL;
+
+-- Per provider over the lake's last `window_days` days: volumes, rates, the provider's own
+-- thresholds and a status per metric. Google's complaint rate is Postmaster Tools' spam rate
+-- (volume-weighted mean of the window's days), marked complaint_source = 'postmaster_tools'.
+CREATE OR REPLACE MACRO provider_status(window_days) AS TABLE
+WITH last AS (SELECT max(day) AS d FROM v_provider_daily),
+     w AS (SELECT p.* FROM v_provider_daily p, last WHERE p.day > last.d - window_days),
+     pm AS (SELECT avg(spam_rate) AS spam_rate FROM v_postmaster_daily, last
+            WHERE day > last.d - window_days AND spam_rate IS NOT NULL),
+     agg AS (
+        SELECT provider, sum(delivered)::BIGINT AS delivered, sum(bounces)::BIGINT AS bounces,
+               sum(deferrals)::BIGINT AS deferrals, sum(throttled)::BIGINT AS throttled,
+               sum(complaints)::BIGINT AS complaints, bool_and(arf_complaints) AS arf_complaints,
+               bp_rate(sum(bounces), sum(delivered + bounces)) AS bounce_rate,
+               bp_rate(sum(deferrals), sum(delivered + bounces + deferrals)) AS deferral_rate,
+               bp_rate(sum(throttled), sum(delivered + bounces + deferrals)) AS throttling_rate
+        FROM w GROUP BY provider),
+     thr AS (  -- the provider's own threshold, else the '*' one
+        SELECT a.provider, t.metric, arg_min(t.warn, t.provider = '*') AS warn,
+               arg_min(t.over, t.provider = '*') AS over
+        FROM agg a JOIN bp_provider_thresholds t ON t.provider IN (a.provider, '*')
+        GROUP BY ALL),
+     wide AS (
+        SELECT provider,
+               max(warn) FILTER (WHERE metric = 'bounce_rate') AS bounce_warn,
+               max(over) FILTER (WHERE metric = 'bounce_rate') AS bounce_over,
+               max(warn) FILTER (WHERE metric = 'deferral_rate') AS deferral_warn,
+               max(over) FILTER (WHERE metric = 'deferral_rate') AS deferral_over,
+               max(warn) FILTER (WHERE metric = 'complaint_rate') AS complaint_warn,
+               max(over) FILTER (WHERE metric = 'complaint_rate') AS complaint_over
+        FROM thr GROUP BY provider),
+     rated AS (
+        SELECT a.*, wide.* EXCLUDE (provider),
+               CASE WHEN a.arf_complaints THEN bp_rate(a.complaints, a.delivered)
+                    WHEN a.provider = 'Google' THEN pm.spam_rate END AS complaint_rate,
+               CASE WHEN a.arf_complaints THEN 'arf'
+                    WHEN a.provider = 'Google' AND pm.spam_rate IS NOT NULL THEN 'postmaster_tools'
+                    ELSE 'none' END AS complaint_source
+        FROM agg a LEFT JOIN wide USING (provider), pm)
+SELECT provider, delivered, bounces, deferrals, throttled, complaints, bounce_rate, deferral_rate,
+       throttling_rate, complaint_rate, complaint_source, bounce_warn, bounce_over, deferral_warn,
+       deferral_over, complaint_warn, complaint_over,
+       bp_level(bounce_rate, bounce_warn, bounce_over) AS bounce_status,
+       bp_level(deferral_rate, deferral_warn, deferral_over) AS deferral_status,
+       bp_level(complaint_rate, complaint_warn, complaint_over) AS complaint_status
+FROM rated;
+
+CREATE OR REPLACE VIEW v_provider_status AS SELECT * FROM provider_status(7);
