@@ -16,6 +16,7 @@ COMMANDS = (
     "query",
     "demo",
     "report",
+    "views",
     "topics",
     "worker",
     "sink",

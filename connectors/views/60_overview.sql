@@ -7,6 +7,30 @@ SELECT bp_utc_day(received_at) AS day, stage, error_type,
 FROM dead_letters
 GROUP BY ALL;
 
+-- Incidents: runs of consecutive days at warn/over (complaint rate per tenant/stream, bounce
+-- rate per recipient domain), each with enough volume; 'ongoing' when the run reaches the
+-- lake's latest day of events, else 'resolved'.
+CREATE OR REPLACE VIEW v_incidents AS
+WITH last AS (SELECT max(day) AS d FROM v_bounce_rate_daily),
+     flagged AS (
+        SELECT 'complaint_rate' AS metric, tenant || ' / ' || stream AS subject, day,
+               complaint_rate AS rate, delivered AS volume, status AS level
+        FROM v_complaint_rate
+        WHERE status IN ('warn', 'over') AND delivered >= bp_incident_min_volume()
+        UNION ALL
+        SELECT 'bounce_rate', recipient_domain, day, bounce_rate, delivered + bounces,
+               CASE WHEN bounce_rate >= bp_bounce_over() THEN 'over' ELSE 'warn' END
+        FROM v_bounce_rate_daily
+        WHERE bounce_rate >= bp_bounce_warn() AND delivered + bounces >= bp_incident_min_volume()),
+     runs AS (
+        SELECT *, day - CAST(row_number() OVER (PARTITION BY metric, subject ORDER BY day) AS INTEGER) AS run
+        FROM flagged)
+SELECT metric, subject, min(day) AS first_day, max(day) AS last_day, count(*) AS days,
+       max(rate) AS peak_rate, sum(volume)::BIGINT AS volume,
+       CASE WHEN bool_or(level = 'over') THEN 'over' ELSE 'warn' END AS level,
+       CASE WHEN max(day) >= (SELECT d FROM last) THEN 'ongoing' ELSE 'resolved' END AS state
+FROM runs GROUP BY metric, subject, run;
+
 -- The headline numbers, one row over the whole lake (the report's first screen). Events are
 -- scanned once (counts per day/tenant/stream/category), not once per underlying view.
 CREATE OR REPLACE VIEW v_headline AS
