@@ -50,6 +50,9 @@ WITH counts AS (
                   coalesce(sum(n) FILTER (WHERE category = 'hard_bounce'), 0)::BIGINT AS hard_bounces,
                   coalesce(sum(n) FILTER (WHERE category = 'complaint'), 0)::BIGINT AS complaints
            FROM counts),
+     w AS (SELECT coalesce(sum(delivered), 0)::BIGINT AS delivered_7d,
+                  coalesce(sum(complaints), 0)::BIGINT AS complaints_7d
+           FROM per_stream WHERE delivered > 0),  -- complaints without any delivered mail: no rate
      c AS (SELECT count(*) FILTER (WHERE bp_complaint_status(bp_rate(complaints, delivered)) = 'warn') AS streams_warn,
                   count(*) FILTER (WHERE bp_complaint_status(bp_rate(complaints, delivered)) = 'over') AS streams_over
            FROM per_stream WHERE delivered + complaints > 0),
@@ -61,16 +64,21 @@ WITH counts AS (
      u AS (SELECT count(*) FILTER (WHERE NOT known) AS dmarc_unknown_sources FROM v_dmarc_sources),
      t AS (SELECT coalesce(sum(failed_sessions), 0)::BIGINT AS tls_failed_sessions,
                   coalesce(sum(successful_sessions), 0)::BIGINT AS tls_successful_sessions FROM v_tls_summary),
-     s AS (SELECT count(*) FILTER (WHERE suppressed) AS active_suppressions FROM v_suppression_state),
+     s AS (SELECT count(DISTINCT address) FILTER (WHERE suppressed) AS active_suppressions,
+                  count(*) FILTER (WHERE suppressed) AS active_suppression_keys FROM v_suppression_state),
      x AS (SELECT count(*) AS dead_letters FROM dead_letters)
 SELECT b.first_day, b.last_day, b.delivered, b.bounces, b.hard_bounces,
        bp_rate(b.bounces, b.delivered + b.bounces) AS bounce_rate,
        b.complaints, bp_rate(b.complaints, b.delivered) AS complaint_rate,
        bp_complaint_status(bp_rate(b.complaints, b.delivered)) AS complaint_status,
        c.streams_warn, c.streams_over,
+       w.delivered_7d, w.complaints_7d,
+       bp_rate(w.complaints_7d, w.delivered_7d) AS complaint_rate_7d,
+       CASE WHEN w.delivered_7d < bp_incident_min_volume() THEN 'no_volume'
+            ELSE bp_complaint_status(bp_rate(w.complaints_7d, w.delivered_7d)) END AS complaint_status_7d,
        d.dmarc_messages, bp_rate(d.dmarc_pass_messages, d.dmarc_messages) AS dmarc_pass_rate,
        d.dmarc_domains, r.dmarc_domains_ready, u.dmarc_unknown_sources,
-       t.tls_failed_sessions,
+       t.tls_failed_sessions, t.tls_successful_sessions,
        bp_rate(t.tls_failed_sessions, t.tls_failed_sessions + t.tls_successful_sessions) AS tls_failure_rate,
-       s.active_suppressions, x.dead_letters
-FROM b, c, d, r, u, t, s, x;
+       s.active_suppressions, s.active_suppression_keys, x.dead_letters
+FROM b, w, c, d, r, u, t, s, x;

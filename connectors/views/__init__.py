@@ -160,11 +160,12 @@ def register_analytics(con: duckdb.DuckDBPyConnection, *, strict: bool = False
     return con
 
 
-def open_lake(lake: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection over `lake` with base views and every analytics view."""
+def open_lake(lake: str | os.PathLike[str], part=None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection over `lake` with base views and every analytics view; `part` (a
+    connectors.duck.Slice) narrows every view to a date range / tenant / stream."""
     from connectors.duck import connect
 
-    return register_analytics(connect(lake, analytics=False), strict=True)
+    return register_analytics(connect(lake, analytics=False, part=part), strict=True)
 
 
 __all__ = ["VIEWS", "SQL_DIR", "analytics_sql", "register_analytics", "open_lake"]

@@ -179,11 +179,16 @@ def test_bounce_reason_mix_shares(con):
 
 
 def test_bounce_trend_compares_windows_anchored_on_the_lakes_last_day(con):
-    got = {r["recipient_domain"]: r for r in rows(con, "SELECT * FROM bounce_trend(1)")}
+    got = {r["recipient_domain"]: r for r in rows(con, "SELECT * FROM bounce_trend(1, min_volume := 1)")}
     gmail = got["gmail.com"]
     assert (gmail["recent_volume"], gmail["recent_rate"], gmail["prior_volume"]) == (4, 0.0, 10)
     assert gmail["prior_rate"] == pytest.approx(0.2)
-    assert gmail["trend"] == "better"
+    # 0/4 vs 2/10: 20 points better but z = -0.2 / sqrt(1/7 * 6/7 * (1/4 + 1/10)) = -0.966: chance
+    assert gmail["z"] == pytest.approx(-0.2 / (1 / 7 * 6 / 7 * (1 / 4 + 1 / 10)) ** 0.5)
+    assert gmail["trend"] == "flat"
+    # with the default minimum volume (200 per window) 4 and 10 messages are too few to judge
+    assert one(con, "SELECT trend FROM bounce_trend(1) WHERE recipient_domain = 'gmail.com'") == {
+        "trend": "low_volume"}
     assert got["yahoo.com"]["trend"] == "no_data"  # nothing sent to yahoo.com on the last day
     # the default 7-day view has no prior window in a 2-day lake
     assert {r["trend"] for r in rows(con, "SELECT trend FROM v_bounce_trend")} == {"no_data"}
