@@ -142,7 +142,8 @@ def _sections(con) -> list[tuple[str, str, str]]:
     q = lambda sql: rows(con, sql)  # noqa: E731
     level = lambda v: badge(v) if v not in (None, "no_volume") else badge("no_data") if v else ""  # noqa: E731
     providers = (
-        '<p class="note">Per mailbox provider over the lake\'s last 7 days. Complaint rate = complaints '
+        chart(con, "provider_rates")
+        + '<p class="note">Per mailbox provider over the lake\'s last 7 days. Complaint rate = complaints '
         'from that provider / mail delivered to it (Gmail and Apple send no ARF: Gmail\'s is the Postmaster '
         'Tools spam rate when imported). Deferral rate = delayed attempts / (delivered + bounced + deferred); '
         'throttled = deferrals and soft bounces for rate limits. Thresholds are each provider\'s own '
@@ -191,7 +192,7 @@ def _sections(con) -> list[tuple[str, str, str]]:
           'with 50+ messages must pass too. p= is the policy in force (sp for subdomains; pct shown when < 100). '
           'Affected = failing messages the next stricter policy would act on.</p>'
         + table(q("SELECT * FROM v_dmarc_readiness ORDER BY messages DESC"), [
-            ("domain", "domain"), ("current_policy", "p="), ("report_days", "days"), ("messages", "messages"),
+            ("domain", "domain"), ("current_policy", "p="), ("policy_pct", "pct"), ("report_days", "days"), ("messages", "messages"),
             ("pass_rate", "pass rate", rate(1)), ("known_pass_rate", "legitimate-source pass", rate(1)),
             ("failing_sources", "failing sources"), ("worst_source_ip", "worst source"),
             ("affected_messages", "affected"), ("legit_at_risk", "of which legitimate"),

@@ -77,15 +77,18 @@ FROM agg;
 CREATE OR REPLACE VIEW v_bounce_trend AS SELECT * FROM bounce_trend(7);
 
 -- Bounce diagnostics: per day, provider and recipient domain, the enhanced status code, reply
--- code, remote MTA and the diagnostic text normalised (lower case; addresses, IPs, hex ids and
--- numbers replaced by placeholders; whitespace collapsed; 200 characters) so that the same
--- refusal worded with different recipients groups together. deferred = a delayed DSN.
+-- code, remote MTA and the diagnostic text normalised so that the same refusal worded for
+-- different recipients groups together: lower case; the leading reply / enhanced code dropped
+-- (they have their own columns); addresses -> <addr>, IPv4 -> <ip>, long hex ids -> <id>,
+-- other digit runs -> #; whitespace collapsed; 200 characters. deferred = a delayed DSN.
 CREATE OR REPLACE MACRO bp_normalise_diagnostic(t) AS
-    left(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(lower(t),
-        '[^\s<>"'']+@[^\s<>"'']+', '<addr>', 'g'),
-        '\b\d{1,3}(\.\d{1,3}){3}\b', '<ip>', 'g'),
+    left(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        lower(t),
+        '^\s*[245][0-9][0-9][ -]+(#?[245]\.[0-9]{1,3}\.[0-9]{1,3}\s*)?', ''),
+        '<?[^\s<>"'';,()]+@[^\s<>"'';,()]+>?', '<addr>', 'g'),
+        '\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b', '<ip>', 'g'),
         '\b[0-9a-f]{8,}\b', '<id>', 'g'),
-        '\d+', '#', 'g'),
+        '[0-9]+', '#', 'g'),
         '\s+', ' ', 'g')), 200);
 
 CREATE OR REPLACE VIEW v_bounce_diagnostics AS

@@ -8,8 +8,8 @@ CREATE OR REPLACE MACRO bp_sending_ip(tags) AS
     coalesce(tags['sending_ip'], tags['ip'], tags['egress_source']);
 
 -- Deferral = a delayed DSN (soft bounce with action 'delayed'); throttled = a deferral or soft
--- bounce whose reason says the receiver limited the rate (Sisimai: speeding, toomanyconn).
-CREATE OR REPLACE MACRO bp_throttle_reasons() AS ['speeding', 'toomanyconn'];
+-- bounce whose reason says the receiver limited the rate (Sisimai: ratelimited, and its older names speeding, toomanyconn).
+CREATE OR REPLACE MACRO bp_throttle_reasons() AS ['ratelimited', 'speeding', 'toomanyconn'];
 
 -- One row per day x tenant x stream x campaign x pool x IP x recipient domain with the counts
 -- every rate is made of. Filter it by any dimension and sum: rates = sums of the counts

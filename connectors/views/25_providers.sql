@@ -36,7 +36,7 @@ SELECT bp_utc_day(activity_start) AS day, ip,
 FROM snds_data GROUP BY ALL;
 
 -- Per provider over the lake's last `window_days` days: volumes, rates, the provider's own
--- thresholds and a status per metric. Google's complaint rate is Postmaster Tools' spam rate
+-- thresholds and a status per metric (low_volume under bp_incident_min_volume() messages). Google's complaint rate is Postmaster Tools' spam rate
 -- (volume-weighted mean of the window's days), marked complaint_source = 'postmaster_tools'.
 CREATE OR REPLACE MACRO provider_status(window_days) AS TABLE
 WITH last AS (SELECT max(day) AS d FROM v_provider_daily),
@@ -76,9 +76,13 @@ WITH last AS (SELECT max(day) AS d FROM v_provider_daily),
 SELECT provider, delivered, bounces, deferrals, throttled, complaints, bounce_rate, deferral_rate,
        throttling_rate, complaint_rate, complaint_source, bounce_warn, bounce_over, deferral_warn,
        deferral_over, complaint_warn, complaint_over,
-       bp_level(bounce_rate, bounce_warn, bounce_over) AS bounce_status,
-       bp_level(deferral_rate, deferral_warn, deferral_over) AS deferral_status,
-       bp_level(complaint_rate, complaint_warn, complaint_over) AS complaint_status
+       -- a status needs volume (bp_incident_min_volume() messages): 1 bounce of 3 is not 33 %
+       CASE WHEN delivered + bounces < bp_incident_min_volume() THEN 'low_volume'
+            ELSE bp_level(bounce_rate, bounce_warn, bounce_over) END AS bounce_status,
+       CASE WHEN delivered + bounces + deferrals < bp_incident_min_volume() THEN 'low_volume'
+            ELSE bp_level(deferral_rate, deferral_warn, deferral_over) END AS deferral_status,
+       CASE WHEN complaint_source = 'arf' AND delivered < bp_incident_min_volume() THEN 'low_volume'
+            ELSE bp_level(complaint_rate, complaint_warn, complaint_over) END AS complaint_status
 FROM rated;
 
 CREATE OR REPLACE VIEW v_provider_status AS SELECT * FROM provider_status(7);

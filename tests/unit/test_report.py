@@ -58,9 +58,14 @@ def test_findings_name_the_streams_sources_and_domains_that_need_attention(con):
                    "biggest 203.0.113.9). Yours? Authorise it (SPF/DKIM) before tightening the policy; "
                    "if not, it is spoofing."]
     ready = [text for _, text in found if text.startswith("DMARC example.com")]
-    assert ready == ["DMARC example.com (p=none): ready for reject; known sources pass 98.1 %; a stricter "
-                     "policy would act on 66 messages (16 from known sources): move to p=quarantine, "
-                     "then p=reject."]
+    assert ready == ["DMARC example.com (p=none): ready for reject; legitimate sources pass 98.1 %; a "
+                     "stricter policy would act on 66 messages in the last 30 days (16 from legitimate "
+                     "sources): move to p=quarantine, then p=reject."]
+    bad = [text for _, text in found if text.startswith("DMARC bad.example")]
+    assert bad == ["DMARC bad.example (p=none): not ready; legitimate sources pass 90.0 % (1 source(s) "
+                   "below 98 %, worst 192.0.2.50 at 90.0 %); a stricter policy would act on 160 messages "
+                   "in the last 30 days (160 from legitimate sources): fix failing legitimate sources "
+                   "(worst 192.0.2.50) before tightening p=none."]
     assert ("warn", "DMARC: not enough reports yet for a verdict on 1 domain(s) (fewer than 100 "
                     "messages or 7 report days): shop.example.org.") in found
     # gmail.com bounces at 14 % but on 14 messages: below the volume a finding needs
@@ -98,7 +103,7 @@ def test_report_lists_findings_first_then_every_section(report):
 
 
 def test_report_is_self_contained_and_well_formed(report):
-    assert report.count("<svg") == 7  # every chart has data in this lake
+    assert report.count("<svg") == 8  # every chart has data in this lake
     for external in ("<link", "<script", "src=", "@import", "http://", "https://"):
         assert external not in report.replace("http://www.w3.org/", ""), external
     assert not re.search(r"url\((?!#)", report)  # only references inside the page
@@ -179,7 +184,7 @@ def test_demo_lake_tells_its_story(tmp_path):
         assert ruf == [(counts["synthetic.dmarc_failure"], 1)] and ruf[0][0] > 0
         examples = con.execute("SELECT count(*) FROM events WHERE source <> 'synthetic'").fetchall()[0][0]
         assert examples == counts.get("examples.events", 0) > 0
-        assert render_report(con).count("<svg") == 7
+        assert render_report(con).count("<svg") == 8
     finally:
         con.close()
 
