@@ -46,13 +46,40 @@ FROM shaped s
 JOIN bp_providers((SELECT list(DISTINCT recipient_domain) FROM shaped)) p USING (recipient_domain)
 WHERE s.delivered + s.hard_bounces + s.soft_bounces + s.deferrals + s.complaints + s.unsubscribes > 0;
 
--- The same counts per day and slice without the recipient domain (what dashboards plot).
+-- Per day and sender slice (tenant, stream, campaign): what dashboards plot. No pool / IP
+-- here: those live in the tags map, the costliest column to read (v_pool_daily has them).
 CREATE OR REPLACE VIEW v_slice_daily AS
-SELECT day, tenant, stream, campaign, sending_pool, sending_ip,
-       sum(delivered)::BIGINT AS delivered, sum(bounces)::BIGINT AS bounces,
-       sum(hard_bounces)::BIGINT AS hard_bounces, sum(deferrals)::BIGINT AS deferrals,
-       sum(complaints)::BIGINT AS complaints,
-       bp_rate(sum(bounces), sum(delivered + bounces)) AS bounce_rate,
-       bp_rate(sum(deferrals), sum(delivered + bounces + deferrals)) AS deferral_rate,
-       bp_rate(sum(complaints), sum(delivered)) AS complaint_rate
-FROM v_delivery_daily GROUP BY ALL;
+WITH counts AS (
+    SELECT bp_event_day(dt) AS day, tenant, stream, campaign, category, action, count(*) AS n
+    FROM events GROUP BY ALL)
+SELECT day,
+       coalesce(tenant, '(none)') AS tenant, coalesce(stream, '(none)') AS stream,
+       coalesce(campaign, '(none)') AS campaign,
+       coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0)::BIGINT AS delivered,
+       coalesce(sum(n) FILTER (WHERE category IN ('hard_bounce', 'soft_bounce') AND action IS DISTINCT FROM 'delayed'), 0)::BIGINT AS bounces,
+       coalesce(sum(n) FILTER (WHERE category = 'hard_bounce'), 0)::BIGINT AS hard_bounces,
+       coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND action = 'delayed'), 0)::BIGINT AS deferrals,
+       coalesce(sum(n) FILTER (WHERE category = 'complaint'), 0)::BIGINT AS complaints,
+       bp_rate(bounces, delivered + bounces) AS bounce_rate,
+       bp_rate(deferrals, delivered + bounces + deferrals) AS deferral_rate,
+       bp_rate(complaints, delivered) AS complaint_rate
+FROM counts GROUP BY ALL
+HAVING delivered + bounces + deferrals + complaints > 0;
+
+-- Per day, tenant and sending pool / IP (from tags; see above).
+CREATE OR REPLACE VIEW v_pool_daily AS
+WITH counts AS (
+    SELECT bp_event_day(dt) AS day, tenant, bp_sending_pool(tags) AS sending_pool,
+           bp_sending_ip(tags) AS sending_ip, category, action, count(*) AS n
+    FROM events GROUP BY ALL)
+SELECT day, coalesce(tenant, '(none)') AS tenant,
+       coalesce(sending_pool, '(none)') AS sending_pool, coalesce(sending_ip, '(none)') AS sending_ip,
+       coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0)::BIGINT AS delivered,
+       coalesce(sum(n) FILTER (WHERE category IN ('hard_bounce', 'soft_bounce') AND action IS DISTINCT FROM 'delayed'), 0)::BIGINT AS bounces,
+       coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND action = 'delayed'), 0)::BIGINT AS deferrals,
+       coalesce(sum(n) FILTER (WHERE category = 'complaint'), 0)::BIGINT AS complaints,
+       bp_rate(bounces, delivered + bounces) AS bounce_rate,
+       bp_rate(deferrals, delivered + bounces + deferrals) AS deferral_rate,
+       bp_rate(complaints, delivered) AS complaint_rate
+FROM counts GROUP BY ALL
+HAVING delivered + bounces + deferrals + complaints > 0;

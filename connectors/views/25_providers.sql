@@ -6,17 +6,35 @@
 -- Postmaster Tools (v_postmaster_daily) instead.
 CREATE OR REPLACE MACRO bp_sends_arf(provider) AS provider NOT IN ('Google', 'Apple');
 
+-- (Counted straight from events, without the slice dimensions: the tags map that holds the
+-- sending pool / IP is the costliest column to read, and a provider view does not need it.)
 CREATE OR REPLACE VIEW v_provider_daily AS
-SELECT day, provider,
-       sum(delivered)::BIGINT AS delivered, sum(bounces)::BIGINT AS bounces,
-       sum(hard_bounces)::BIGINT AS hard_bounces, sum(deferrals)::BIGINT AS deferrals,
-       sum(throttled)::BIGINT AS throttled, sum(complaints)::BIGINT AS complaints,
-       bp_sends_arf(provider) AS arf_complaints,
-       bp_rate(sum(bounces), sum(delivered + bounces)) AS bounce_rate,
-       bp_rate(sum(deferrals), sum(delivered + bounces + deferrals)) AS deferral_rate,
-       bp_rate(sum(throttled), sum(delivered + bounces + deferrals)) AS throttling_rate,
-       CASE WHEN bp_sends_arf(provider) THEN bp_rate(sum(complaints), sum(delivered)) END AS complaint_rate
-FROM v_delivery_daily GROUP BY day, provider;
+WITH counts AS (
+    SELECT bp_event_day(dt) AS day, coalesce(recipient_domain, '(unknown)') AS recipient_domain,
+           category, action, reason, count(*) AS n
+    FROM events GROUP BY ALL),
+per_domain AS (
+    SELECT day, recipient_domain,
+           coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0) AS delivered,
+           coalesce(sum(n) FILTER (WHERE category = 'hard_bounce'), 0) AS hard_bounces,
+           coalesce(sum(n) FILTER (WHERE category IN ('hard_bounce', 'soft_bounce') AND action IS DISTINCT FROM 'delayed'), 0) AS bounces,
+           coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND action = 'delayed'), 0) AS deferrals,
+           coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND list_contains(bp_throttle_reasons(), reason)), 0) AS throttled,
+           coalesce(sum(n) FILTER (WHERE category = 'complaint'), 0) AS complaints
+    FROM counts GROUP BY ALL)
+SELECT d.day, p.provider,
+       sum(d.delivered)::BIGINT AS delivered, sum(d.bounces)::BIGINT AS bounces,
+       sum(d.hard_bounces)::BIGINT AS hard_bounces, sum(d.deferrals)::BIGINT AS deferrals,
+       sum(d.throttled)::BIGINT AS throttled, sum(d.complaints)::BIGINT AS complaints,
+       bp_sends_arf(p.provider) AS arf_complaints,
+       bp_rate(sum(d.bounces), sum(d.delivered + d.bounces)) AS bounce_rate,
+       bp_rate(sum(d.deferrals), sum(d.delivered + d.bounces + d.deferrals)) AS deferral_rate,
+       bp_rate(sum(d.throttled), sum(d.delivered + d.bounces + d.deferrals)) AS throttling_rate,
+       CASE WHEN bp_sends_arf(p.provider) THEN bp_rate(sum(d.complaints), sum(d.delivered)) END AS complaint_rate
+FROM per_domain d
+JOIN bp_providers((SELECT list(DISTINCT recipient_domain) FROM per_domain)) p USING (recipient_domain)
+WHERE d.delivered + d.bounces + d.deferrals + d.complaints > 0
+GROUP BY d.day, p.provider;
 
 -- Google Postmaster Tools spam rate and reputation per domain and day.
 CREATE OR REPLACE VIEW v_postmaster_daily AS

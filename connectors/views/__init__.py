@@ -13,7 +13,9 @@ Slices and mailbox providers (events; reference data in connectors/views/data/*.
   egress_pool/pool/ip_pool, sending_ip/ip/egress_source), recipient_domain, provider, delivered,
   hard_bounces, soft_bounces, bounces, deferrals, throttled, complaints, unsubscribes,
   bounce_rate, deferral_rate, complaint_rate. Sum the counts over any filter; never average rates.
-- v_slice_daily: the same without recipient_domain/provider.
+- v_slice_daily: day, tenant, stream, campaign + the counts and rates (fast: no tags).
+- v_pool_daily: day, tenant, sending_pool, sending_ip + the counts and rates. v_delivery_daily
+  and v_pool_daily read the tags map, the costliest column (seconds at 10M events; filter on day).
 - v_recipient_provider: recipient_domain, provider (Google | Microsoft | Yahoo/AOL | Apple |
   Other), matched_by (domain | mx | none); table macro bp_providers(list_of_domains).
 - v_mx_latest: the latest mx_cache row per domain (`bouncepipe views --lookup-mx`).
@@ -116,7 +118,7 @@ _DATA_DIR = str(SQL_DIR / "data").replace("'", "''")
 log = logging.getLogger(__name__)
 
 VIEWS = (
-    "v_recipient_provider", "v_mx_latest", "v_delivery_daily", "v_slice_daily",
+    "v_recipient_provider", "v_mx_latest", "v_delivery_daily", "v_slice_daily", "v_pool_daily",
     "v_provider_daily", "v_provider_status", "v_postmaster_daily", "v_snds_daily",
     "v_bounce_rate_daily", "v_bounce_reason_mix", "v_bounce_trend", "v_bounce_diagnostics",
     "v_incidents",

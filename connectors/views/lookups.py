@@ -71,7 +71,10 @@ def identify_ip(ip: str, *, resolve_ptr: PtrResolver | None = None,
     if base:
         service = get_service_from_reverse_dns_base_domain(
             base, offline=True, always_use_local_file=True, reverse_dns_map=rdns_map)
-        row.update(service_name=service["name"], service_type=service["type"])
+        # a PTR base domain missing from the map (parsedmarc then names the service after the
+        # domain, with no type) keeps the attribution by AS domain, when that one is known
+        if service["type"] is not None or row["service_type"] is None:
+            row.update(service_name=service["name"], service_type=service["type"])
     return row
 
 
