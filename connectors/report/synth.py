@@ -265,10 +265,13 @@ def suppressions_for(events: pa.Table, rng: np.random.Generator) -> pa.Table:
     }), "suppressions")
 
 
+# The CRM vendor sends from a real SendGrid address (AS11377 in parsedmarc's IP database, so
+# `bouncepipe views --identify` names it) and DKIM-signs as itself, never aligned.
+CRM_VENDOR_IP, CRM_VENDOR_DKIM = "149.72.120.130", "sendgrid.net"
 # DMARC sources: (domain index, ip, pass probability, first day offset from the end or None)
 DMARC_SOURCES = (
     (0, "192.0.2.10", 0.995, None), (0, "192.0.2.11", 0.995, None),
-    (0, "198.51.100.5", 0.97, None), (0, "198.18.0.25", 0.0, 5),       # the new CRM vendor
+    (0, "198.51.100.5", 0.97, None), (0, CRM_VENDOR_IP, 0.0, 5),       # the new CRM vendor
     (1, "192.0.2.20", 0.998, None), (1, "192.0.2.21", 0.998, None),
     (2, "198.51.100.40", 0.99, None), (2, "203.0.113.200", 0.7, None),  # misconfigured 3rd party
 )
@@ -282,7 +285,7 @@ def dmarc_for_day(spec: SynthSpec, day_index: int, rng: np.random.Generator) -> 
     rows: dict[str, list] = {k: [] for k in (
         "row_id", "report_key", "org_name", "report_id", "policy_domain", "policy_p",
         "record_index", "source_ip", "message_count", "disposition", "policy_dkim",
-        "policy_spf", "dmarc_aligned", "header_from")}
+        "policy_spf", "dmarc_aligned", "header_from", "dkim_results", "spf_results")}
     volume = max(20, spec.events // spec.days // spec.dmarc_reporters)
     spoofers = [(0, f"203.0.113.{rng.integers(1, 120)}", 0.0, None) for _ in range(spec.spoofer_ips)]
     for r, reporter in enumerate(REPORTERS[:spec.dmarc_reporters]):
@@ -311,10 +314,20 @@ def dmarc_for_day(spec: SynthSpec, day_index: int, rng: np.random.Generator) -> 
                                           ("pass" if aligned and rng.random() < 0.8 else "fail"))
                 rows["dmarc_aligned"].append(aligned)
                 rows["header_from"].append(SENDER_DOMAINS[d])
+                own = SENDER_DOMAINS[d]
+                if ip == CRM_VENDOR_IP:  # authenticated as the vendor, not aligned
+                    dkim = [dict(domain=CRM_VENDOR_DKIM, selector="s1", result="pass")]
+                    spf = [dict(domain=f"em1234.{own}", result="fail")]
+                else:
+                    dkim = [dict(domain=own, selector="bp1", result=rows["policy_dkim"][-1])]
+                    spf = [dict(domain=own, result=rows["policy_spf"][-1])]
+                rows["dkim_results"].append([dict(human_result=None, **x) for x in dkim])
+                rows["spf_results"].append([dict(scope="mfrom", human_result=None, **x) for x in spf])
     n = len(rows["row_id"])
     ts = pa.timestamp("us", tz="UTC")
+    schema = TABLES["dmarc_aggregate"].schema
     table = pa.table({
-        **{k: pa.array(v) for k, v in rows.items()},
+        **{k: pa.array(v, schema.field(k).type) for k, v in rows.items()},
         "raw_sha256": pa.array([f"synthetic-dmarc-{k}" for k in rows["report_key"]]),
         "parser": pa.array(["synthetic"] * n),
         "begin_date": pa.array([begin] * n, ts),

@@ -175,7 +175,7 @@ def test_demo_lake_tells_its_story(tmp_path):
         assert trend["outlook.com"] == "worse"              # outlook.com starts blocking
         ready = dict(con.execute("SELECT domain, verdict FROM v_dmarc_readiness").fetchall())
         assert ready["shop.example.org"] == "not_ready"     # a misconfigured third party
-        assert con.execute("SELECT count(*) FROM v_dmarc_new_sources WHERE source_ip = '198.18.0.25'"
+        assert con.execute("SELECT count(*) FROM v_dmarc_new_sources WHERE source_ip = '149.72.120.130'"
                            ).fetchall() == [(1,)]           # the new CRM vendor
         missing = con.execute("SELECT count(*) FILTER (WHERE evidence_missing > 0), count(*) "
                               "FROM v_suppression_audit").fetchall()[0]
