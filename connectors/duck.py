@@ -100,9 +100,10 @@ def base_view_sql(root: Path, name: str, part: Slice | None = None) -> str:
 
 
 def connect(lake: str | os.PathLike[str], *, database: str = ":memory:",
-            analytics: bool = True, part: Slice | None = None) -> duckdb.DuckDBPyConnection:
+            analytics: bool = True, part: Slice | None = None,
+            config: dict | None = None) -> duckdb.DuckDBPyConnection:
     root = Path(lake).resolve()
-    con = duckdb.connect(database)
+    con = duckdb.connect(database, config=config or {})
     con.execute("SET TimeZone = 'UTC'")
     for name in TABLES:
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {base_view_sql(root, name, part)}")

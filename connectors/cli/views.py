@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--lake", required=True, metavar="DIR")
     p.add_argument("--database", metavar="FILE", help="DuckDB file to (re)write the views into")
+    p.add_argument("--storage-version", default="v1.0.0", metavar="V",
+                   help="DuckDB storage compatibility of FILE (default v1.0.0: readable by the "
+                        "DuckDB inside Grafana's plugin and older duckdb-engine builds)")
     p.add_argument("--identify", action="store_true")
     p.add_argument("--dns", action="store_true", help="allow reverse DNS with --identify")
     p.add_argument("--lookup-mx", action="store_true")
@@ -58,16 +61,19 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"looked up MX of {lookup_mx(lake, dns_mx())} domains", file=sys.stderr)
     if args.database:
-        write_database(lake, args.database)
+        write_database(lake, args.database, storage_version=args.storage_version)
         print(f"wrote views into {args.database}", file=sys.stderr)
     return 0
 
 
-def write_database(lake: Path, database: str | Path) -> None:
+def write_database(lake: Path, database: str | Path, *, storage_version: str = "v1.0.0") -> None:
+    """(Re)create every base and analytics view in the DuckDB file `database` (a new file gets
+    `storage_version`; an existing one keeps its own)."""
     from connectors.duck import connect
     from connectors.views import register_analytics
 
-    con = connect(lake, database=str(database), analytics=False)
+    con = connect(lake, database=str(database), analytics=False,
+                  config={"storage_compatibility_version": storage_version})
     try:
         register_analytics(con, strict=True)
         con.execute("CHECKPOINT")
