@@ -146,3 +146,28 @@ def test_grafana_dashboard_queries_run_on_the_view_database(tmp_path):
                 assert rows, panel["title"]
     finally:
         c.close()
+
+
+def test_query_command_takes_the_same_slice(tmp_path, capsys):
+    lake = tmp_path / "lake"
+    build_known_lake(lake)
+    assert main(["query", "--lake", str(lake), "--format", "csv", "--tenant", "acme", "--until", "2026-11-10",
+                 "SELECT tenant, stream, sum(delivered) AS d FROM v_slice_daily GROUP BY ALL ORDER BY ALL"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["tenant,stream,d", "acme,news,1000", "acme,promo,300"]
+
+
+def test_views_command_identifies_sources_offline(tmp_path, capsys):
+    lake = tmp_path / "lake"
+    build_known_lake(lake)
+    assert main(["views", "--lake", str(lake), "--identify"]) == 0
+    assert "identified 4 source IPs (offline: no reverse DNS)" in capsys.readouterr().err
+    from connectors.views import open_lake
+
+    c = open_lake(lake)
+    try:
+        assert c.execute("SELECT count(*), count(*) FILTER (WHERE rdns_status = 'offline') "
+                         "FROM v_ip_identity").fetchone() == (4, 4)
+    finally:
+        c.close()
+    with pytest.raises(SystemExit):
+        main(["views", "--lake", str(lake)])  # nothing to do
