@@ -274,7 +274,8 @@ def render_report(con, *, title: str = "bouncepipe deliverability report",
         f"<h1>{esc(title)}</h1>",
         f"<p class='sub'>Period {esc(period)} (UTC) &middot; lake {esc(source)} &middot; generated "
         f"{generated_at.strftime('%Y-%m-%d %H:%M')} UTC"
-        + (f" &middot; <b>slice: {esc(scope)}</b>" if scope else "") + "</p>",
+        + (f" &middot; <b>slice: {esc(scope)}</b> (tenant and stream narrow the events; the dates "
+           "narrow every table)" if scope else "") + "</p>",
         cards(h),
         "<h2 id='attention'>Needs attention</h2><ul class='find'>",
         "".join(f"<li class='{sev}'>{esc(text)}</li>" for sev, text in findings)
