@@ -99,6 +99,13 @@ Identity and readiness (DMARC)
 - v_dmarc_source_readiness (= dmarc_source_readiness(30)): per domain and source in the trailing
   window: source_class (aligned | sending_service | unknown), legitimate, judged (volume >=
   bp_dmarc_min_source_messages()), pass_rate, blocks_reject, blocks_quarantine.
+Reclassification (event_revisions, reclassifications; `bouncepipe reclassify`)
+- v_events_current (a base view, connectors/duck.py): every events column but dt, with the
+  latest revision applied (category, reason, recipient, recipient_domain, status, rule,
+  classifier_version); withdrawn events are left out.
+- v_reclassification_changes: the last (not dry) run's changes: previous_category,
+  previous_reason, category ('(withdrawn)' when withdrawn), reason, events, addresses,
+  example_address.
 Macros: bp_rate(num, den), bp_utc_day(ts), bp_event_day(dt, occurred_at), bp_complaint_status(rate), bp_complaint_warn(), bp_complaint_over(),
 bp_trend_step(), bp_dmarc_min_messages(), bp_dmarc_min_days(), bp_dmarc_quarantine_pass(),
 bp_dmarc_reject_pass(); table macros bounce_trend(days), dmarc_new_sources(days).
@@ -129,6 +136,7 @@ VIEWS = (
     "v_tls_summary", "v_tls_failures",
     "v_suppression_evidence", "v_suppression_audit", "v_suppression_state",
     "v_dead_letters_daily", "v_headline",
+    "v_reclassification_changes",
 )
 
 

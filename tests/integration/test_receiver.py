@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from connectors.sources.spool_publisher import SpoolPublisher
 from connectors.sources.files import iter_raw_messages
-from connectors.webhook_receiver import create_app
+from connectors.sources.http import create_app
 from pipeline.core import process
 from pipeline.errors import TransientError
 from pipeline.settings import Settings, WebhookSettings
