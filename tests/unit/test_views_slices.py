@@ -216,3 +216,14 @@ def test_trend_needs_volume_and_significance(tmp_path):
     assert a["trend"] == "worse" and a["z"] > 10
     assert (b["recent_volume"], b["prior_volume"]) == (714, 707)
     assert b["trend"] == "flat" and abs(b["z"]) < 1.96  # 1 point more, but 14 vs 7 bounces
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("550-5.1.1 <A.User+tag@Example.COM>:   Recipient\taddress rejected:\r\n User unknown",
+     "<addr>: recipient address rejected: user unknown"),
+    ("421 4.7.0 [203.0.113.9      15] Our system has detected an unusual rate; id 9f86d081884c7d65",
+     "[<ip> #] our system has detected an unusual rate; id <id>"),
+    ("Host or domain name not found", "host or domain name not found"),
+])
+def test_diagnostic_normalisation(con, text, expected):
+    assert con.execute("SELECT bp_normalise_diagnostic(?)", [text]).fetchone()[0] == expected
