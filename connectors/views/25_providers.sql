@@ -11,7 +11,8 @@ CREATE OR REPLACE MACRO bp_sends_arf(provider) AS provider NOT IN ('Google', 'Ap
 CREATE OR REPLACE VIEW v_provider_daily AS
 WITH counts AS (
     SELECT bp_event_day(dt) AS day, coalesce(recipient_domain, '(unknown)') AS recipient_domain,
-           category, action, reason, count(*) AS n
+           category, action, coalesce(list_contains(bp_throttle_reasons(), reason), false) AS throttle,
+           count(*) AS n
     FROM events GROUP BY ALL),
 per_domain AS (
     SELECT day, recipient_domain,
@@ -19,9 +20,9 @@ per_domain AS (
            coalesce(sum(n) FILTER (WHERE category = 'hard_bounce'), 0) AS hard_bounces,
            coalesce(sum(n) FILTER (WHERE category IN ('hard_bounce', 'soft_bounce') AND action IS DISTINCT FROM 'delayed'), 0) AS bounces,
            coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND action = 'delayed'), 0) AS deferrals,
-           coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND list_contains(bp_throttle_reasons(), reason)), 0) AS throttled,
+           coalesce(sum(n) FILTER (WHERE category = 'soft_bounce' AND throttle), 0) AS throttled,
            coalesce(sum(n) FILTER (WHERE category = 'complaint'), 0) AS complaints
-    FROM counts GROUP BY ALL)
+    FROM counts GROUP BY day, recipient_domain)
 SELECT d.day, p.provider,
        sum(d.delivered)::BIGINT AS delivered, sum(d.bounces)::BIGINT AS bounces,
        sum(d.hard_bounces)::BIGINT AS hard_bounces, sum(d.deferrals)::BIGINT AS deferrals,
@@ -57,10 +58,11 @@ FROM snds_data GROUP BY ALL;
 -- thresholds and a status per metric (low_volume under bp_incident_min_volume() messages). Google's complaint rate is Postmaster Tools' spam rate
 -- (volume-weighted mean of the window's days), marked complaint_source = 'postmaster_tools'.
 CREATE OR REPLACE MACRO provider_status(window_days) AS TABLE
-WITH last AS (SELECT max(day) AS d FROM v_provider_daily),
-     w AS (SELECT p.* FROM v_provider_daily p, last WHERE p.day > last.d - window_days),
-     pm AS (SELECT avg(spam_rate) AS spam_rate FROM v_postmaster_daily, last
-            WHERE day > last.d - window_days AND spam_rate IS NOT NULL),
+WITH daily AS (  -- one pass over v_provider_daily (a second one for max(day) doubled the time)
+        SELECT *, max(day) OVER () AS last_day FROM v_provider_daily),
+     w AS (SELECT * FROM daily WHERE day > last_day - window_days),
+     pm AS (SELECT avg(spam_rate) AS spam_rate FROM v_postmaster_daily
+            WHERE day > (SELECT max(last_day) FROM w) - window_days AND spam_rate IS NOT NULL),
      agg AS (
         SELECT provider, sum(delivered)::BIGINT AS delivered, sum(bounces)::BIGINT AS bounces,
                sum(deferrals)::BIGINT AS deferrals, sum(throttled)::BIGINT AS throttled,

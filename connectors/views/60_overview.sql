@@ -9,26 +9,31 @@ GROUP BY ALL;
 
 -- Incidents: runs of consecutive days at warn/over (complaint rate per tenant/stream, bounce
 -- rate per recipient domain), each with enough volume; 'ongoing' when the run reaches the
--- lake's latest day of events, else 'resolved'.
+-- latest day of that metric's data, else 'resolved'.
 CREATE OR REPLACE VIEW v_incidents AS
-WITH last AS (SELECT max(day) AS d FROM v_bounce_rate_daily),
-     flagged AS (
+WITH c AS (  -- each source view is read once: its last day comes from a window, not a 2nd scan
         SELECT 'complaint_rate' AS metric, tenant || ' / ' || stream AS subject, day,
-               complaint_rate AS rate, delivered AS volume, status AS level
-        FROM v_complaint_rate
-        WHERE status IN ('warn', 'over') AND delivered >= bp_incident_min_volume()
+               complaint_rate AS rate, delivered AS volume, status AS level,
+               max(day) OVER () AS last_day
+        FROM v_complaint_rate),
+     b AS (
+        SELECT 'bounce_rate' AS metric, recipient_domain AS subject, day, bounce_rate AS rate,
+               delivered + bounces AS volume,
+               CASE WHEN bounce_rate >= bp_bounce_over() THEN 'over'
+                    WHEN bounce_rate >= bp_bounce_warn() THEN 'warn' ELSE 'ok' END AS level,
+               max(day) OVER () AS last_day
+        FROM v_bounce_rate_daily),
+     flagged AS (
+        SELECT * FROM c WHERE level IN ('warn', 'over') AND volume >= bp_incident_min_volume()
         UNION ALL
-        SELECT 'bounce_rate', recipient_domain, day, bounce_rate, delivered + bounces,
-               CASE WHEN bounce_rate >= bp_bounce_over() THEN 'over' ELSE 'warn' END
-        FROM v_bounce_rate_daily
-        WHERE bounce_rate >= bp_bounce_warn() AND delivered + bounces >= bp_incident_min_volume()),
+        SELECT * FROM b WHERE level IN ('warn', 'over') AND volume >= bp_incident_min_volume()),
      runs AS (
         SELECT *, day - CAST(row_number() OVER (PARTITION BY metric, subject ORDER BY day) AS INTEGER) AS run
         FROM flagged)
 SELECT metric, subject, min(day) AS first_day, max(day) AS last_day, count(*) AS days,
        max(rate) AS peak_rate, sum(volume)::BIGINT AS volume,
        CASE WHEN bool_or(level = 'over') THEN 'over' ELSE 'warn' END AS level,
-       CASE WHEN max(day) >= (SELECT d FROM last) THEN 'ongoing' ELSE 'resolved' END AS state
+       CASE WHEN max(day) >= max(last_day) THEN 'ongoing' ELSE 'resolved' END AS state
 FROM runs GROUP BY metric, subject, run;
 
 -- The headline numbers, one row over the whole lake (the report's first screen). Events are
