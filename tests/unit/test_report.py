@@ -177,6 +177,10 @@ def test_demo_lake_tells_its_story(tmp_path):
         assert ready["shop.example.org"] == "not_ready"     # a misconfigured third party
         assert con.execute("SELECT count(*) FROM v_dmarc_new_sources WHERE source_ip = '149.72.120.130'"
                            ).fetchall() == [(1,)]           # the new CRM vendor
+        assert con.execute("SELECT service_name, source_class FROM v_dmarc_source_readiness "
+                           "WHERE source_ip = '149.72.120.130'").fetchall() == [
+            ("Twilio SendGrid", "sending_service")]         # named, authenticated, never aligned
+        assert counts["ip_identity"] > 8
         missing = con.execute("SELECT count(*) FILTER (WHERE evidence_missing > 0), count(*) "
                               "FROM v_suppression_audit").fetchall()[0]
         assert 0 < missing[0] < missing[1] / 20      # ~1 % cite evidence no longer in the lake
