@@ -34,9 +34,16 @@ Bounces (events)
   (action 'delayed' = deferrals); bounce_rate = bounces / (delivered + bounces).
 - v_bounce_reason_mix: day, recipient_domain, category, reason, bounces, share (of that day's
   bounces for that domain).
-- v_bounce_trend (= table macro bounce_trend(7)): recipient_domain, recent_volume,
-  recent_bounces, recent_rate, prior_volume, prior_bounces, prior_rate, change, trend
-  (worse | better | flat | no_data; step bp_trend_step() = 0.5 percentage point).
+- v_bounce_trend (= table macro bounce_trend(7, min_volume := 200)): recipient_domain,
+  recent_volume, recent_bounces, recent_rate, prior_volume, prior_bounces, prior_rate, change, z
+  (two-proportion z statistic), trend (worse | better: |change| >= bp_trend_step() = 0.5 point
+  AND |z| >= 1.96; flat; low_volume: a window under min_volume messages; no_data).
+- v_bounce_diagnostics: day, provider, recipient_domain, category, deferred, reason, status,
+  reply_code, remote_mta, diagnostic (bp_normalise_diagnostic: codes dropped, addresses / IPs /
+  ids / numbers replaced), events.
+- v_incidents: metric (complaint_rate per tenant / stream | bounce_rate per recipient domain),
+  subject, first_day, last_day, days, peak_rate, volume, level (warn | over), state (ongoing |
+  resolved): runs of consecutive days at warn / over with >= bp_incident_min_volume() messages.
 Complaints (events; Gmail: keep below 0.10 %, never reach 0.30 %)
 - v_complaint_rate: day, tenant, stream, delivered, complaints, complaint_rate, status
   (ok | warn >= 0.10 % | over >= 0.30 % | no_volume). Missing tenant/stream show as '(none)'.
@@ -60,12 +67,17 @@ DMARC (dmarc_aggregate; pass = aligned SPF or aligned DKIM)
 - v_dmarc_failures (dmarc_failure, ruf): day, domain (reported domain), source_ip, reports,
   auth_failures (list: dkim, spf, ...), delivery_results, reporting_mtas, example_mail_from,
   example_subject.
-- v_dmarc_readiness: domain, current_policy (p of the latest report), report_days, messages,
-  pass_messages, pass_rate, known_messages, known_fail_messages, known_pass_rate,
-  unknown_messages, affected_messages (failing and not already quarantined/rejected: what a
-  stricter policy would act on), legit_at_risk (the known-source part of it), verdict
-  (insufficient_data | not_ready | ready_for_quarantine | ready_for_reject | at_reject),
-  next_step (a sentence). Thresholds: bp_dmarc_* macros in 00_macros.sql.
+- v_dmarc_readiness (= dmarc_readiness(30), the trailing window of DMARC data): domain,
+  policy_domain, current_policy (the policy in force: p, or sp for a subdomain of the policy
+  domain), policy_p, policy_sp, policy_pct, window_start, window_end, report_days, messages,
+  pass_messages, pass_rate, known_messages / known_fail_messages / known_pass_rate (legitimate
+  sources: aligned or a named sending service), unknown_messages, vendor_sources,
+  failing_sources (legitimate, judged, below the reject pass rate), worst_source_ip,
+  worst_source_pass_rate, fail_messages, acted_messages (already quarantined / rejected),
+  affected_messages (every failing message the next stricter policy at pct=100 acts on; 0 at
+  reject with pct=100), legit_at_risk (the legitimate part), verdict (insufficient_data |
+  not_ready | ready_for_quarantine | ready_for_reject | at_reject: reject with pct=100),
+  next_step. Thresholds: bp_dmarc_* macros (00_macros.sql, 30_dmarc.sql).
 TLS-RPT (tls_reports)
 - v_tls_summary: day, policy_domain, reports, reporters, successful_sessions, failed_sessions,
   failure_rate.
