@@ -63,6 +63,16 @@ def detect(obj: dict[str, Any]) -> bool:
     return isinstance(obj.get("event"), str) and any(k in obj for k in _MARKERS)
 
 
+def unwrap(obj: dict[str, Any]) -> list[Any] | None:
+    """An Events API page (https://documentation.mailgun.com/docs/mailgun/api-reference/
+    openapi-final/tag/Events/): `{"items": [events], "paging": {...}}`."""
+    items = obj.get("items")
+    if not isinstance(items, list) or not isinstance(obj.get("paging"), dict):
+        return None
+    first = next((i for i in items if isinstance(i, dict)), None)
+    return items if first is None or detect(first) else None
+
+
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
     data = obj.get("event-data") if isinstance(obj.get("event-data"), dict) else obj
     event = str(data.get("event"))

@@ -41,6 +41,9 @@ EXPECTED = {
     "postmark/bounces_api_page.json": [
         ("postmark", "hard_bounce", "userunknown", "john.appleseed@example.com"),
         ("postmark", "soft_bounce", "expired", "jane@example.com")],
+    "mailgun/constructed_events_api_page.json": [
+        ("mailgun", "hard_bounce", "userunknown", "nobody@example.com"),
+        ("mailgun", "delivered", "delivered", "john@example.com")],
     "sparkpost/constructed_events_api_page.json": [
         ("sparkpost", "hard_bounce", "userunknown", "recipient@example.com"),
         ("sparkpost", "delivered", "delivered", "other@example.com")],
