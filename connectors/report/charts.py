@@ -193,7 +193,7 @@ def complaint_rate_chart(con) -> Figure | None:
     if not data:
         return None
     fig, ax = _rate_lines(data, "stream", "complaint_rate",
-                          "Complaint rate, rolling 7 days, by tenant / stream (complaints / delivered)",
+                          "Complaint rate, rolling 7 days, by tenant / stream (complaints / delivered to ARF providers)",
                           reference=COMPLAINT_OVER)
     ax.axhline(COMPLAINT_WARN, color=STATUS_COLORS["warn"], linestyle="--", linewidth=1)
     ax.axhline(COMPLAINT_OVER, color=STATUS_COLORS["over"], linestyle="--", linewidth=1)

@@ -21,9 +21,9 @@ def pct(rate: float | None, decimals: int = 2) -> str:
 def complaint_findings(con) -> list[tuple[str, str]]:
     data = rows(con, f"""
         WITH last AS (SELECT max(day) AS d FROM v_complaint_rate)
-        SELECT tenant, stream, sum(delivered) AS delivered, sum(complaints) AS complaints,
-               bp_rate(sum(complaints), sum(delivered)) AS rate,
-               bp_complaint_status(bp_rate(sum(complaints), sum(delivered))) AS status,
+        SELECT tenant, stream, sum(delivered_arf) AS delivered, sum(complaints) AS complaints,
+               bp_rate(sum(complaints), sum(delivered_arf)) AS rate,
+               bp_complaint_status(bp_rate(sum(complaints), sum(delivered_arf))) AS status,
                count(*) FILTER (WHERE status = 'over') AS days_over
         FROM v_complaint_rate, last WHERE day > last.d - {RECENT_DAYS}
         GROUP BY ALL ORDER BY rate DESC NULLS LAST""")
@@ -33,7 +33,8 @@ def complaint_findings(con) -> list[tuple[str, str]]:
             limit = "at or over 0.30 %" if r["status"] == "over" else "above 0.10 %"
             out.append((r["status"], f"Complaints: {r['tenant']} / {r['stream']} at {pct(r['rate'])} "
                         f"over the last {RECENT_DAYS} days ({r['complaints']:,} complaints / "
-                        f"{r['delivered']:,} delivered), {limit}; {r['days_over']} day(s) over 0.30 %."))
+                        f"{r['delivered']:,} delivered to providers that send complaints), {limit}; "
+                        f"{r['days_over']} day(s) over 0.30 %."))
     if data and not out:
         out.append(("ok", f"Complaints: every stream stayed below 0.10 % over the last {RECENT_DAYS} days."))
     return out

@@ -120,7 +120,7 @@ def cards(h: dict) -> str:
         card(pct(h["bounce_rate"]), f"bounce rate ({num(h['bounces'])} bounces)", bounce_status),
         card(pct(h["complaint_rate_7d"], 3),
              f"complaint rate, last 7 days ({num(h['complaints_7d'])} complaints / "
-             f"{num(h['delivered_7d'])} delivered)",
+             f"{num(h['delivered_7d'])} delivered to providers that send complaints)",
              h["complaint_status_7d"] if h["complaint_status_7d"] != "no_volume" else ""),
         card(f"{h['streams_over']} / {h['streams_warn']}", "streams over 0.30 % / at warn (last 7 days)", streams),
         card(num(h["active_suppressions"]),
@@ -177,10 +177,13 @@ def _sections(con) -> list[tuple[str, str, str]]:
             ("change", "change", lambda v: "" if v is None else f"{v * 100:+.2f} pp"), ("trend", "trend", badge)]))
     complaints = (
         chart(con, "complaint_rate")
-        + '<p class="note">Gmail: keep the spam rate below 0.10 % and never reach 0.30 %. Status per '
-          'stream over the whole period; peak = worst single day.</p>'
+        + '<p class="note">Rate = complaints / mail delivered to providers that send complaint (ARF) '
+          'reports: Gmail and Apple send none, so their share of the mail is left out of the denominator '
+          '(Gmail\'s own spam rate: the provider section, from Postmaster Tools). Lines: Gmail\'s 0.10 % / 0.30 %, '
+          'which Yahoo uses too. Status per stream over the whole period; peak = worst single day.</p>'
         + table(q("SELECT * FROM v_complaint_status ORDER BY complaint_rate DESC NULLS LAST"), [
-            ("tenant", "tenant"), ("stream", "stream"), ("delivered", "delivered"), ("complaints", "complaints"),
+            ("tenant", "tenant"), ("stream", "stream"), ("delivered", "delivered"),
+            ("delivered_arf", "to ARF providers"), ("complaints", "complaints"),
             ("complaint_rate", "rate", rate(3)), ("status", "status", badge),
             ("peak_daily_rate", "peak day rate", rate(3)), ("peak_day", "peak day"),
             ("days_warn", "days warn"), ("days_over", "days over")]))

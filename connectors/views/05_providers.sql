@@ -44,6 +44,11 @@ SELECT d.recipient_domain,
             WHEN bm.provider IS NOT NULL THEN 'mx' ELSE 'none' END AS matched_by
 FROM d LEFT JOIN by_domain bd USING (recipient_domain) LEFT JOIN by_mx bm USING (recipient_domain);
 
+-- Providers that send ARF complaint reports (feedback loops). Gmail has none (Postmaster Tools
+-- gives an aggregate spam rate) and Apple none: their complaints are not in the lake, so a
+-- complaint rate must not count the mail delivered to them.
+CREATE OR REPLACE MACRO bp_sends_arf(provider) AS provider NOT IN ('Google', 'Apple');
+
 -- Every recipient domain in the lake with its provider.
 CREATE OR REPLACE VIEW v_recipient_provider AS
 SELECT * FROM bp_providers((SELECT list(DISTINCT coalesce(recipient_domain, '(unknown)')) FROM events));

@@ -4,8 +4,6 @@
 -- by the share of mail not sent to it. Gmail (and Apple) send no ARF complaints: their
 -- complaint_rate is NULL here (arf_complaints = false); Gmail's spam rate comes from Google
 -- Postmaster Tools (v_postmaster_daily) instead.
-CREATE OR REPLACE MACRO bp_sends_arf(provider) AS provider NOT IN ('Google', 'Apple');
-
 -- (Counted straight from events, without the slice dimensions: the tags map that holds the
 -- sending pool / IP is the costliest column to read, and a provider view does not need it.)
 CREATE OR REPLACE VIEW v_provider_daily AS

@@ -42,11 +42,13 @@ CREATE OR REPLACE VIEW v_headline AS
 WITH counts AS (
         SELECT bp_event_day(dt) AS day, tenant, stream, category, action, count(*) AS n
         FROM events GROUP BY ALL),
+     cr AS MATERIALIZED (  -- complaint rates count mail delivered to ARF-sending providers only
+        SELECT *, max(day) OVER () AS last FROM v_complaint_rate),
      per_stream AS (  -- streams near the limits *now*: over the lake's last 7 days
-        SELECT tenant, stream,
-               coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0) AS delivered,
-               coalesce(sum(n) FILTER (WHERE category = 'complaint'), 0) AS complaints
-        FROM counts WHERE day > (SELECT max(day) FROM counts) - 7 GROUP BY ALL),
+        SELECT tenant, stream, sum(delivered_arf) AS delivered, sum(complaints) AS complaints
+        FROM cr WHERE day > last - 7 GROUP BY ALL),
+     ca AS (SELECT coalesce(sum(delivered_arf), 0)::BIGINT AS delivered_arf,
+                   coalesce(sum(complaints), 0)::BIGINT AS complaints FROM cr),
      b AS (SELECT min(day) FILTER (WHERE category IN ('delivered', 'hard_bounce', 'soft_bounce')) AS first_day,
                   max(day) FILTER (WHERE category IN ('delivered', 'hard_bounce', 'soft_bounce')) AS last_day,
                   coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0)::BIGINT AS delivered,
@@ -74,8 +76,8 @@ WITH counts AS (
      x AS (SELECT count(*) AS dead_letters FROM dead_letters)
 SELECT b.first_day, b.last_day, b.delivered, b.bounces, b.hard_bounces,
        bp_rate(b.bounces, b.delivered + b.bounces) AS bounce_rate,
-       b.complaints, bp_rate(b.complaints, b.delivered) AS complaint_rate,
-       bp_complaint_status(bp_rate(b.complaints, b.delivered)) AS complaint_status,
+       ca.complaints, ca.delivered_arf, bp_rate(ca.complaints, ca.delivered_arf) AS complaint_rate,
+       bp_complaint_status(bp_rate(ca.complaints, ca.delivered_arf)) AS complaint_status,
        c.streams_warn, c.streams_over,
        w.delivered_7d, w.complaints_7d,
        bp_rate(w.complaints_7d, w.delivered_7d) AS complaint_rate_7d,
@@ -86,4 +88,4 @@ SELECT b.first_day, b.last_day, b.delivered, b.bounces, b.hard_bounces,
        t.tls_failed_sessions, t.tls_successful_sessions,
        bp_rate(t.tls_failed_sessions, t.tls_failed_sessions + t.tls_successful_sessions) AS tls_failure_rate,
        s.active_suppressions, s.active_suppression_keys, x.dead_letters
-FROM b, w, c, d, r, u, t, s, x;
+FROM b, ca, w, c, d, r, u, t, s, x;

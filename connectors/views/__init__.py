@@ -44,12 +44,14 @@ Bounces (events)
 - v_incidents: metric (complaint_rate per tenant / stream | bounce_rate per recipient domain),
   subject, first_day, last_day, days, peak_rate, volume, level (warn | over), state (ongoing |
   resolved): runs of consecutive days at warn / over with >= bp_incident_min_volume() messages.
-Complaints (events; Gmail: keep below 0.10 %, never reach 0.30 %)
-- v_complaint_rate: day, tenant, stream, delivered, complaints, complaint_rate, status
-  (ok | warn >= 0.10 % | over >= 0.30 % | no_volume). Missing tenant/stream show as '(none)'.
-- v_complaint_status: tenant, stream, days, delivered, complaints, complaint_rate, status,
+Complaints (events; Gmail: keep below 0.10 %, never reach 0.30 %; Yahoo uses the same)
+- v_complaint_rate: day, tenant, stream, delivered, delivered_arf (to providers that send ARF
+  complaints: not Google, not Apple), complaints (from those providers' recipients),
+  complaints_all, complaint_rate (= complaints / delivered_arf), status (ok | warn >= 0.10 % |
+  over >= 0.30 % | no_volume). Missing tenant/stream show as '(none)'.
+- v_complaint_status: tenant, stream, days, delivered, delivered_arf, complaints, complaint_rate, status,
   peak_daily_rate, peak_day, days_warn, days_over, last_day.
-- v_complaint_rate_7d: day, tenant, stream, delivered_7d, complaints_7d, complaint_rate_7d,
+- v_complaint_rate_7d: day, tenant, stream, delivered_7d (to ARF providers), complaints_7d, complaint_rate_7d,
   status: the rate over the 7 days ending on each day (smooths low-volume spikes).
 DMARC (dmarc_aggregate; pass = aligned SPF or aligned DKIM)
 - v_dmarc_records: day, domain (header_from, else policy domain), policy_domain, policy_p,
@@ -99,10 +101,13 @@ Suppressions (suppressions joined to events)
 Overview
 - v_dead_letters_daily: day, stage, error_type, dead_letters, retryable, payload_bytes.
 - v_headline: one row: first_day, last_day, delivered, bounces, hard_bounces, bounce_rate,
-  complaints, complaint_rate, complaint_status, streams_warn, streams_over (tenant/streams at
+  complaints, delivered_arf, complaint_rate, complaint_status (complaints / delivered_arf),
+  delivered_7d, complaints_7d, complaint_rate_7d, complaint_status_7d (the last 7 days, streams
+  with delivered mail; no_volume under bp_incident_min_volume()), streams_warn, streams_over (tenant/streams at
   warn / over on their complaint rate of the lake's last 7 days), dmarc_messages,
   dmarc_pass_rate, dmarc_domains, dmarc_domains_ready, dmarc_unknown_sources,
-  tls_failed_sessions, tls_failure_rate, active_suppressions, dead_letters.
+  tls_failed_sessions, tls_successful_sessions, tls_failure_rate, active_suppressions (addresses),
+  active_suppression_keys, dead_letters.
 Identity and readiness (DMARC)
 - v_ip_identity: ip, reverse_dns, base_domain, asn, as_name, country, service_name,
   service_type, rdns_status, looked_up_at (the latest ip_identity row; `bouncepipe views

@@ -50,7 +50,8 @@ def card(report: str, label_start: str) -> str:
 def test_findings_name_the_streams_sources_and_domains_that_need_attention(con):
     found = all_findings(con)
     assert found[0] == ("over", "Complaints: acme / promo at 0.33 % over the last 7 days (1 complaints / "
-                                "300 delivered), at or over 0.30 %; 1 day(s) over 0.30 %.")
+                                "300 delivered to providers that send complaints), at or over 0.30 %; "
+                                "1 day(s) over 0.30 %.")
     assert ("over", "TLS: example.com had 10 failed sessions between 2026-11-05 and 2026-11-05 "
                     "(mostly certificate-expired).") in found
     new = [text for _, text in found if "new failing source" in text]
@@ -76,9 +77,10 @@ def test_findings_name_the_streams_sources_and_domains_that_need_attention(con):
 def test_report_headline_cards_show_the_known_numbers(report):
     assert card(report, "messages delivered") == "1,815"
     assert card(report, "bounce rate") == "0.17 %"             # 3 / (1815 + 3)
-    # last 7 days, streams with delivered mail only: 2 / 1815 (beta's 2 complaints have no
-    # delivered mail to be a rate of, so they cannot turn the card red)
-    assert card(report, "complaint rate") == "0.110 %"
+    # last 7 days, streams with delivered mail only, over mail delivered to ARF-sending
+    # providers: 2 / (1815 - 12 to gmail.com) (beta's 2 complaints have no delivered mail to be
+    # a rate of, so they cannot turn the card red)
+    assert card(report, "complaint rate") == "0.111 %"
     assert card(report, "streams over") == "1 / 0"
     assert card(report, "addresses suppressed now") == "2"
     assert card(report, "DMARC pass rate") == "90.7 %"         # 2260 / 2491

@@ -227,3 +227,25 @@ def test_trend_needs_volume_and_significance(tmp_path):
 ])
 def test_diagnostic_normalisation(con, text, expected):
     assert con.execute("SELECT bp_normalise_diagnostic(?)", [text]).fetchone()[0] == expected
+
+
+def test_complaint_rate_counts_mail_to_arf_providers_only(con):
+    view = rows(con, "SELECT day, tenant, stream, delivered, delivered_arf, complaints, complaints_all "
+                     "FROM v_complaint_rate ORDER BY ALL")
+    direct = rows(con, f"""
+        SELECT CAST(occurred_at AS DATE) AS day, coalesce(tenant, '(none)') AS tenant,
+               coalesce(stream, '(none)') AS stream,
+               count(*) FILTER (WHERE category = 'delivered') AS delivered,
+               count(*) FILTER (WHERE category = 'delivered' AND {PROVIDER_SQL} NOT IN ('Google', 'Apple')) AS delivered_arf,
+               count(*) FILTER (WHERE category = 'complaint' AND {PROVIDER_SQL} NOT IN ('Google', 'Apple')) AS complaints,
+               count(*) FILTER (WHERE category = 'complaint') AS complaints_all
+        FROM events GROUP BY ALL
+        HAVING count(*) FILTER (WHERE category IN ('delivered', 'complaint')) > 0 ORDER BY ALL""")
+    assert view == direct
+    promo = rows(con, "SELECT * FROM v_complaint_status WHERE stream = 'promo'")[0]
+    # beta/promo: 3 Yahoo complaints over 450 Yahoo + 150 corp.example (Microsoft) delivered;
+    # the 3 from gmail.com recipients have no denominator and are not counted
+    assert (promo["delivered"], promo["delivered_arf"], promo["complaints"]) == (600, 600, 3)
+    news = rows(con, "SELECT * FROM v_complaint_status WHERE stream = 'news'")[0]
+    assert (news["delivered"], news["delivered_arf"], news["complaint_rate"], news["status"]) == (
+        1200, 0, None, "no_volume")  # all of acme/news went to Gmail
