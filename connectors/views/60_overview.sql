@@ -39,16 +39,23 @@ FROM runs GROUP BY metric, subject, run;
 -- The headline numbers, one row over the whole lake (the report's first screen). Events are
 -- scanned once (counts per day/tenant/stream/category), not once per underlying view.
 CREATE OR REPLACE VIEW v_headline AS
-WITH counts AS (
-        SELECT bp_event_day(dt) AS day, tenant, stream, category, action, count(*) AS n
+WITH counts AS MATERIALIZED (
+        SELECT bp_event_day(dt) AS day, tenant, stream,
+               coalesce(recipient_domain, '(unknown)') AS recipient_domain, category, action,
+               count(*) AS n
         FROM events GROUP BY ALL),
-     cr AS MATERIALIZED (  -- complaint rates count mail delivered to ARF-sending providers only
-        SELECT *, max(day) OVER () AS last FROM v_complaint_rate),
+     arf AS MATERIALIZED (  -- complaint rates count mail delivered to ARF-sending providers only
+        SELECT c.*, bp_sends_arf(p.provider) AS arf, max(c.day) OVER () AS last
+        FROM counts c JOIN bp_providers((SELECT list(DISTINCT recipient_domain) FROM counts)) p
+          USING (recipient_domain)),
      per_stream AS (  -- streams near the limits *now*: over the lake's last 7 days
-        SELECT tenant, stream, sum(delivered_arf) AS delivered, sum(complaints) AS complaints
-        FROM cr WHERE day > last - 7 GROUP BY ALL),
-     ca AS (SELECT coalesce(sum(delivered_arf), 0)::BIGINT AS delivered_arf,
-                   coalesce(sum(complaints), 0)::BIGINT AS complaints FROM cr),
+        SELECT tenant, stream,
+               coalesce(sum(n) FILTER (WHERE category = 'delivered' AND arf), 0) AS delivered,
+               coalesce(sum(n) FILTER (WHERE category = 'complaint' AND arf), 0) AS complaints
+        FROM arf WHERE day > last - 7 GROUP BY ALL),
+     ca AS (SELECT coalesce(sum(n) FILTER (WHERE category = 'delivered' AND arf), 0)::BIGINT AS delivered_arf,
+                   coalesce(sum(n) FILTER (WHERE category = 'complaint' AND arf), 0)::BIGINT AS complaints
+            FROM arf),
      b AS (SELECT min(day) FILTER (WHERE category IN ('delivered', 'hard_bounce', 'soft_bounce')) AS first_day,
                   max(day) FILTER (WHERE category IN ('delivered', 'hard_bounce', 'soft_bounce')) AS last_day,
                   coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0)::BIGINT AS delivered,
