@@ -49,6 +49,8 @@ from .lake import LakeWriter
 CHUNK = 1000          # inputs per classification task (what one worker process gets)
 COMPARE_CHUNK = 5_000  # inputs compared per look-up of their current events (one events scan)
 EXAMPLES = 5          # examples kept per kind of change in the diff
+DUCKDB_MEMORY = "192MB"
+REPLAY_BATCH = 2_000  # events per Arrow batch of the time-ordered suppression replay
 RECLASSIFIED = "reclassified"
 _COMPARED = ("category", "reason", "recipient")
 
@@ -170,30 +172,22 @@ def _classified(raws: Iterable[RawMessage], jobs: int
 
 
 # -- comparing ------------------------------------------------------------------------------
-_CHUNK_EVENTS_SQL = """
-WITH ev AS (
-    SELECT raw_sha256, event_id, category, reason, recipient, rule, classifier_version, parser
-    FROM {events} WHERE raw_sha256 IN (SELECT s FROM _chunk_shas)),
-rev AS (
-    SELECT * FROM {revisions} WHERE event_id IN (SELECT event_id FROM ev)
-    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY revised_at DESC, revision_id DESC) = 1)
-SELECT ev.raw_sha256, ev.event_id, coalesce(rev.category, ev.category),
-       CASE WHEN rev.event_id IS NULL THEN ev.reason ELSE rev.reason END,
-       CASE WHEN rev.event_id IS NULL THEN ev.recipient ELSE rev.recipient END,
-       coalesce(rev.rule, ev.rule), coalesce(rev.classifier_version, ev.classifier_version),
-       ev.parser
-FROM ev LEFT JOIN rev USING (event_id)
-WHERE NOT coalesce(rev.withdrawn, false)
-"""
+def _snapshot_current(con) -> None:
+    """The compared columns of every current event, copied once into a DuckDB table (DuckDB
+    keeps it compressed and spills it to disk past its memory limit): a lake of years has
+    thousands of event files, and scanning them per chunk was most of a run's time."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _current AS
+        SELECT raw_sha256, event_id, category, reason, recipient, rule, classifier_version, parser
+        FROM _current_events""")
 
 
 def _current_events(con, shas: list[str]) -> dict[str, dict[str, dict]]:
-    """raw sha256 -> event id -> the event as it stands now (compared columns + rule): the
-    v_events_current definition, narrowed to these inputs' events before the revision join
-    (the whole view per chunk was most of a run's time)."""
+    """raw sha256 -> event id -> the event as it stands now (compared columns + rule)."""
     con.register("_chunk_shas", pa.table({"s": pa.array(shas, pa.string())}))
-    rows = con.execute(_CHUNK_EVENTS_SQL.format(events="events",
-                                                revisions="event_revisions")).fetchall()
+    rows = con.execute(
+        "SELECT raw_sha256, event_id, category, reason, recipient, rule, classifier_version, "
+        "parser FROM _current WHERE raw_sha256 IN (SELECT s FROM _chunk_shas)").fetchall()
     out: dict[str, dict[str, dict]] = {}
     for sha, event_id, category, reason, recipient, rule, version, parser in rows:
         out.setdefault(sha, {})[event_id] = {
@@ -327,10 +321,16 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
                        now.isoformat())
     diff = ReclassifyDiff(run_id, CLASSIFIER_VERSION, dry_run)
     con = connect(lake, analytics=False)
+    # DuckDB may use this much and spills the rest (the time-ordered replay of every event,
+    # the snapshot of current events) to a temporary directory: memory stays flat in the
+    # lake's size instead of growing to 80 % of the machine, DuckDB's default.
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET preserve_insertion_order = false")
     writer = LakeWriter(lake)
     changes = _Changes()
     try:
         con.execute("CREATE OR REPLACE TEMP VIEW _current_events AS SELECT * FROM v_events_current")
+        _snapshot_current(con)
         shas = _selected_shas(con, parser, only_dead_letters)
         dead = {row[0] for row in con.execute(
             "SELECT DISTINCT raw_sha256 FROM dead_letters").fetchall()}
@@ -359,7 +359,7 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
         if changes.revisions or changes.new_events:
             _stage_changes(con, changes)
         corrections = _corrections(con, policy or load_policy(settings), now, run_id, diff,
-                                   settings.lake.rows_per_file)
+                                   REPLAY_BATCH)
         if not dry_run:
             if publisher is not None:
                 publisher(changes.revisions, changes.new_events, corrections)

@@ -16,6 +16,7 @@ they come.
 """
 from __future__ import annotations
 
+from collections import Counter, deque
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -133,19 +134,31 @@ def _escalations(soft, deliveries, rule, resets: bool
     window = timedelta(days=rule.window_days)
     timeline = sorted([*((t, 1, i) for t, i in soft), *((t, 0, "") for t in deliveries)])
     out: list[tuple[datetime, list[str], datetime | None]] = []
-    inside: list[tuple[datetime, str]] = []
+    # The soft bounces inside the window, oldest first, and how many fall on each day: the
+    # window slides forward only (timeline order), so each entry is added and dropped once
+    # (linear in the history, which every event of an address replays).
+    inside: deque[tuple[datetime, str]] = deque()
+    days: Counter = Counter()
     for t, is_soft, event_id in timeline:
         if not is_soft:
             if resets:
-                inside = []   # a delivery proves the mailbox works: start counting afresh
+                inside.clear()   # a delivery proves the mailbox works: start counting afresh
+                days.clear()
             continue
         if out and (out[-1][2] is None or t < out[-1][2]):
             continue          # suppressed at that time: nothing to count
-        inside = [e for e in inside if e[0] > t - window] + [(t, event_id)]
-        if len(inside) >= rule.count and len({d.date() for d, _ in inside}) >= rule.min_distinct_days:
+        while inside and inside[0][0] <= t - window:
+            day = inside.popleft()[0].date()
+            days[day] -= 1
+            if not days[day]:
+                del days[day]
+        inside.append((t, event_id))
+        days[t.date()] += 1
+        if len(inside) >= rule.count and len(days) >= rule.min_distinct_days:
             expires = t + timedelta(days=rule.expiry_days) if rule.expiry_days else None
             out.append((t, [i for _, i in inside], expires))
-            inside = []
+            inside.clear()
+            days.clear()
     return out
 
 
