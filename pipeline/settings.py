@@ -78,6 +78,16 @@ class WebhookSettings(_Section):
     kafka_idempotence: bool = False        # idempotent producer (Apache Kafka; not on Tansu)
 
 
+class ServiceSettings(_Section):
+    """What every long-running service exposes (connectors/health.py, connectors/logs.py)."""
+
+    metrics_host: str = "127.0.0.1"     # 0.0.0.0 in a container (docker-compose.yml)
+    metrics_port: int | None = None     # /metrics, /healthz, /readyz; None = no endpoint
+    ready_max_lag: int = 1000           # /readyz: at most this many records behind, per loop
+    stall_seconds: float = 120.0        # /healthz: a loop that has not polled for this long is dead
+    log_format: str = "text"            # text | json
+
+
 class SuppressionSettings(_Section):
     policy_file: Path | None = None   # YAML/JSON policy; None = built-in defaults
 
@@ -93,6 +103,7 @@ class Settings(BaseSettings):
     lake: LakeSettings = LakeSettings()
     webhooks: WebhookSettings = WebhookSettings()
     suppression: SuppressionSettings = SuppressionSettings()
+    service: ServiceSettings = ServiceSettings()
     redact_failure_bodies: bool = True   # DMARC failure reports: drop message bodies (PII)
 
 
