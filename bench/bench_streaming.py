@@ -1,6 +1,7 @@
 """Streaming speed, run by hand (never in the test suite).
 
   .venv/bin/python bench/bench_streaming.py throughput [--events 50000] [--kind webhook|dsn|both]
+                  [--metrics on|off|compare] [--rounds N]
   .venv/bin/python bench/bench_streaming.py latency [--rate 1000] [--seconds 10]
   .venv/bin/python bench/bench_streaming.py sink [--events 50000]
 
@@ -9,7 +10,9 @@ topic names and consumer groups.
 
 throughput: pre-publishes the workload, then runs ONE worker process's loops (classify +
   suppress, in this process) and reports events/s from the first batch to the last commit
-  (group join time excluded), plus the classify stage alone.
+  (group join time excluded), plus the classify stage alone. --metrics compare runs the same
+  workload with metrics off (NullMetrics) and on (ServiceMetrics + the /metrics endpoint),
+  alternating for --rounds rounds, and reports the best of each and the overhead.
 latency: publishes single-event webhook records at --rate/s (10 % hard bounces to fresh
   addresses) into a running worker and reports raw-publish -> suppression-record-consumed
   latency p50/p99.
@@ -56,7 +59,9 @@ async def publish_all(settings: Settings, payloads: list[bytes]) -> None:
         await producer.stop()
 
 
-async def throughput(bootstrap, api_version, kind: str, events: int) -> None:
+async def throughput(bootstrap, api_version, kind: str, events: int, metrics: bool = True
+                     ) -> float:
+    from connectors.metrics import NullMetrics, ServiceMetrics
     from connectors.streaming.app import run_loops, wait_caught_up, worker_loops
 
     settings, prefix = settings_for(bootstrap, api_version)
@@ -68,15 +73,18 @@ async def throughput(bootstrap, api_version, kind: str, events: int) -> None:
     await publish_all(settings, payloads)
     print(f"[{kind}] published {len(payloads)} raw records ({events} events) in "
           f"{time.monotonic() - t0:.1f}s")
-    loops = worker_loops(settings, prefix=prefix)
+    loops = worker_loops(settings, prefix=prefix,
+                         metrics=ServiceMetrics() if metrics else NullMetrics())
     done = asyncio.ensure_future(wait_caught_up(loops, timeout=600, settle=0.3))
-    await run_loops(loops, until=done)
+    await run_loops(loops, until=done, metrics_port=0 if metrics else None)
     classify, suppress = loops
     total = max(classify.last_at, suppress.last_at) - classify.first_at
     stage = classify.last_at - classify.first_at
-    print(f"[{kind}] worker (classify + suppress), 1 process: {events / total:,.0f} events/s "
-          f"({total:.2f}s); classify stage alone: {events / stage:,.0f} events/s; "
-          f"batches: classify {classify.batches}, suppress {suppress.batches}")
+    print(f"[{kind}] metrics {'on ' if metrics else 'off'} worker (classify + suppress), "
+          f"1 process: {events / total:,.0f} events/s ({total:.2f}s); classify stage alone: "
+          f"{events / stage:,.0f} events/s; batches: classify {classify.batches}, "
+          f"suppress {suppress.batches}")
+    return events / total
 
 
 async def latency(bootstrap, api_version, rate: int, seconds: float) -> None:
@@ -167,6 +175,8 @@ def main() -> int:
     ap.add_argument("--kind", choices=("webhook", "dsn", "both"), default="both")
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--metrics", choices=("on", "off", "compare"), default="on")
+    ap.add_argument("--rounds", type=int, default=3, help="--metrics compare: rounds of off+on")
     args = ap.parse_args()
     broker = None
     if not args.bootstrap:
@@ -178,7 +188,20 @@ def main() -> int:
         if args.mode == "throughput":
             for kind in (("webhook", "dsn") if args.kind == "both" else (args.kind,)):
                 events = args.events if kind == "webhook" else min(args.events, 10_000)
-                asyncio.run(throughput(bootstrap, api_version, kind, events))
+                if args.metrics != "compare":
+                    asyncio.run(throughput(bootstrap, api_version, kind, events,
+                                           args.metrics == "on"))
+                    continue
+                got: dict[bool, list[float]] = {False: [], True: []}
+                for _ in range(args.rounds):
+                    for on in (False, True):
+                        got[on].append(asyncio.run(throughput(bootstrap, api_version, kind,
+                                                              events, on)))
+                off, on = max(got[False]), max(got[True])
+                print(f"[{kind}] best of {args.rounds}: metrics off {off:,.0f} events/s, on "
+                      f"{on:,.0f} events/s: overhead {100 * (off - on) / off:+.1f} %; medians "
+                      f"off {statistics.median(got[False]):,.0f}, on "
+                      f"{statistics.median(got[True]):,.0f}")
         elif args.mode == "latency":
             asyncio.run(latency(bootstrap, api_version, args.rate, args.seconds))
         else:
