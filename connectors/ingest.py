@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -30,7 +32,7 @@ from schemas.ids import stable_id
 from schemas.models import MailEvent, NotParsed, RawMessage
 
 from .duck import connect
-from .lake import LakeWriter, to_arrow
+from .lake import LakeWriter, table_spec, to_arrow
 
 @dataclass
 class IngestSummary:
@@ -73,33 +75,111 @@ class _Buffers:
         self.raw_ids = []
 
 
-def _stage_lazy_rows(raw: RawMessage, table: str, rows: Iterable, staging: Path,
-                     chunk_rows: int) -> list[Path]:
-    """Consume a (possibly huge) row iterator into Arrow chunks on disk; raises on bad input."""
-    paths, chunk = [], []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= chunk_rows:
-            paths.append(_spill(table, chunk, staging, raw.sha256, len(paths)))
-            chunk = []
-    if chunk:
-        paths.append(_spill(table, chunk, staging, raw.sha256, len(paths)))
-    return paths
+# Rows of a huge report are staged in Arrow record batches of this many rows: the pydantic
+# rows of one batch are all that is ever held in memory at a time.
+STAGE_BATCH_ROWS = 2_000
 
 
-def _spill(table: str, chunk: list, staging: Path, sha: str, n: int) -> Path:
-    path = staging / f"{table}-{sha[:16]}-{n:05d}.parquet"
-    pq.write_table(to_arrow(table, chunk), path)
-    return path
+@dataclass
+class Staged:
+    """A lazy row iterator (a big report) consumed into one Parquet file in the staging dir."""
+
+    table: str
+    path: Path
+    rows: int
+
+
+@dataclass
+class Settled:
+    """One input worked out into what the main process lands (picklable: it may come from a
+    worker process, connectors/parallel.py)."""
+
+    sha256: str
+    events: list
+    eager: dict[str, list]
+    staged: list[Staged]
+    dead: list[NotParsed]
+
+
+def _stage_lazy_rows(raw: RawMessage, table: str, rows: Iterable, staging: Path) -> Staged:
+    """Consume a (possibly huge) row iterator into a Parquet file on disk, a record batch at a
+    time (flat memory); raises on bad input (the caller drops the file)."""
+    path = staging / f"{table}-{raw.sha256[:16]}-{uuid.uuid4().hex}.parquet"
+    schema = table_spec(table).schema
+    n = 0
+    try:
+        with pq.ParquetWriter(path, schema, compression="zstd") as out:
+            chunk: list = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= STAGE_BATCH_ROWS:
+                    out.write_table(to_arrow(table, chunk))
+                    n += len(chunk)
+                    chunk = []
+            if chunk:
+                out.write_table(to_arrow(table, chunk))
+                n += len(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Staged(table, path, n)
+
+
+def settle(raw: RawMessage, outcome, staging: Path) -> Settled:
+    """An input's Outcome -> Settled: eager rows kept, lazy rows staged on disk, all or none
+    (a report failing half-way keeps none of its rows and events and is dead-lettered)."""
+    dead: list[NotParsed] = list(outcome.dead_letters)
+    staged: list[Staged] = []
+    eager: dict[str, list] = {}
+    events = list(outcome.events)
+    try:
+        for table, rows in outcome.rows.items():
+            if isinstance(rows, list):
+                eager[table] = rows
+            else:
+                staged.append(_stage_lazy_rows(raw, table, rows, staging))
+    except Exception as exc:  # noqa: BLE001 - a report failing half-way: none of its rows
+        for item in staged:
+            item.path.unlink(missing_ok=True)
+        staged, eager, events = [], {}, []
+        dead.append(dead_letter(raw, exc))
+    return Settled(raw.sha256, events, eager, staged, dead)
+
+
+def settle_unit(unit: list[tuple[str, str]], *, staging: Path, settings: Settings,
+                hints: dict) -> list[Settled]:
+    """A work unit of files (connectors/parallel.py) -> Settled inputs, in order."""
+    from .sources.files import raw_messages_of_file
+
+    raws = (raw for file, label in unit
+            for raw in raw_messages_of_file(Path(file), label, **hints))
+    return [settle(raw, outcome, staging) for raw, outcome in process_stream(raws, settings)]
+
+
+def _land_staged(writer: LakeWriter, item: Staged, sha256: str, batch_rows: int) -> int:
+    """Promote a staged report into the lake in files of `batch_rows` rows (names from the
+    input's hash and the chunk number: a re-run gives the same names)."""
+    landed = 0
+    source = pq.ParquetFile(item.path)
+    try:
+        for n, batch in enumerate(source.iter_batches(batch_size=batch_rows)):
+            landed += writer.land(item.table, pa.Table.from_batches([batch]),
+                                  file_stem=f"ingest-{item.table}-{sha256[:16]}-{n:05d}")
+    finally:
+        source.close()
+        item.path.unlink(missing_ok=True)
+    return landed
 
 
 def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str], *,
            settings: Settings | None = None, kind_hint: str | None = None,
            provider_hint: str | None = None, tenant: str | None = None,
-           on_input: Callable[[RawMessage], None] | None = None,
-           batch_rows: int | None = None) -> IngestSummary:
-    """`batch_rows`: rows buffered before a file is written (settings lake.rows_per_file)."""
-    from .sources.files import iter_raw_messages
+           on_input: Callable[[Settled], None] | None = None,
+           batch_rows: int | None = None, jobs: int = 1) -> IngestSummary:
+    """`batch_rows`: rows buffered before a file is written (settings lake.rows_per_file).
+    `jobs`: worker processes working the inputs (connectors/parallel.py); the lake gets the
+    same rows in the same files for any number."""
+    from .parallel import map_ordered, work_units
 
     settings = settings or default_settings()
     batch_rows = batch_rows or settings.lake.rows_per_file
@@ -107,53 +187,41 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     summary = IngestSummary()
     buffers = _Buffers(writer, summary)
     staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
+    hints = {"kind_hint": kind_hint, "provider_hint": provider_hint, "tenant": tenant}
+    work = partial(settle_unit, staging=staging, settings=settings, hints=hints)
     try:
-        inputs = iter_raw_messages(paths, kind_hint=kind_hint, provider_hint=provider_hint,
-                                   tenant=tenant)
-        for raw, outcome in process_stream(inputs, settings):   # the core works in batches
-            summary.inputs += 1
-            dead: list[NotParsed] = list(outcome.dead_letters)
-            staged: list[tuple[str, Path]] = []
-            eager: dict[str, list] = {}
-            try:
-                for table, rows in outcome.rows.items():
-                    if isinstance(rows, list):
-                        eager[table] = rows
-                    else:
-                        staged += [(table, p) for p in _stage_lazy_rows(raw, table, rows, staging,
-                                                                         batch_rows)]
-            except Exception as exc:  # noqa: BLE001 - a report failing half-way: none of its rows
-                for _, path in staged:
-                    path.unlink(missing_ok=True)
-                staged, eager = [], {}
-                outcome.events.clear()
-                dead.append(dead_letter(raw, exc))
-            for event in outcome.events:
-                summary.events_by_category[event.category] += 1
-            buffers.raw_ids.append(raw.sha256)
-            buffers.add("events", outcome.events)
-            for table, rows in eager.items():
-                summary.rows_by_table[table] += len(rows)
-                buffers.add(table, rows)
-            for table, path in staged:
-                chunk = pq.read_table(path)
-                summary.rows_by_table[table] += chunk.num_rows
-                summary.landed_by_table[table] += writer.land(
-                    table, chunk, file_stem=f"ingest-{path.stem}")
-                path.unlink()
-            for record in dead:
-                summary.dead_letters_by_reason[record.reason] += 1
-            buffers.add("dead_letters", dead)
-            if buffers.size() >= batch_rows:
-                buffers.flush()
-            if on_input:
-                on_input(raw)
+        for settled_unit in map_ordered(work, work_units(paths), jobs):
+            for settled in settled_unit:
+                _land_input(settled, writer, buffers, summary, batch_rows)
+                if on_input:
+                    on_input(settled)
         buffers.flush()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     summary.rows_by_table["events"] = sum(summary.events_by_category.values())
     summary.suppressions = recompute_suppressions(lake, writer, settings)
     return summary
+
+
+def _land_input(settled: Settled, writer: LakeWriter, buffers: _Buffers,
+                summary: IngestSummary, batch_rows: int) -> None:
+    summary.inputs += 1
+    for event in settled.events:
+        summary.events_by_category[event.category] += 1
+    buffers.raw_ids.append(settled.sha256)
+    buffers.add("events", settled.events)
+    for table, rows in settled.eager.items():
+        summary.rows_by_table[table] += len(rows)
+        buffers.add(table, rows)
+    for item in settled.staged:
+        summary.rows_by_table[item.table] += item.rows
+        summary.landed_by_table[item.table] += _land_staged(writer, item, settled.sha256,
+                                                            batch_rows)
+    for record in settled.dead:
+        summary.dead_letters_by_reason[record.reason] += 1
+    buffers.add("dead_letters", settled.dead)
+    if buffers.size() >= batch_rows:
+        buffers.flush()
 
 
 def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,

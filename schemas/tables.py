@@ -34,6 +34,8 @@ register_table(LakeTable("events", MailEvent, arrow.EVENTS, "event_id", "occurre
 register_table(LakeTable("suppressions", SuppressionEvent, arrow.SUPPRESSIONS, "suppression_id", "decided_at"))
 register_table(LakeTable("dead_letters", NotParsed, arrow.DEAD_LETTERS, "dead_letter_id", "received_at"))
 
-# DMARC / TLS-RPT tables register themselves from schemas/dmarc.py (imported here so that
-# importing `schemas.tables` always yields every table).
-from . import dmarc as _dmarc  # noqa: E402,F401
+# DMARC / TLS-RPT tables are defined in schemas/dmarc.py (registered here so that importing
+# `schemas.tables` always yields every table).
+from . import dmarc as _dmarc  # noqa: E402
+
+_dmarc.register_tables()
