@@ -32,6 +32,7 @@ from pipeline.suppression import SuppressionEngine
 from schemas.ids import stable_id
 from schemas.models import MailEvent, NotParsed, RawMessage
 
+from .archive import LakeArchive
 from .lake import LakeWriter, table_spec, to_arrow
 
 @dataclass
@@ -42,6 +43,8 @@ class IngestSummary:
     landed_by_table: Counter = field(default_factory=Counter)     # rows new to the lake
     dead_letters_by_reason: Counter = field(default_factory=Counter)
     suppressions: int = 0
+    archived: int = 0          # inputs new to the raw archive
+    already_archived: int = 0  # inputs skipped: the archive holds them (landed before)
 
     @property
     def dead_letters(self) -> int:
@@ -51,11 +54,23 @@ class IngestSummary:
 class _Buffers:
     """Rows waiting to land, per table; flushed into deterministic file names."""
 
-    def __init__(self, writer: LakeWriter, summary: IngestSummary):
+    def __init__(self, writer: LakeWriter, summary: IngestSummary,
+                 archive: LakeArchive | None = None):
         self.writer = writer
         self.summary = summary
+        self.archive = archive
         self.rows: dict[str, list] = {}
         self.raw_ids: list[str] = []
+        self.raws: list[RawMessage] = []   # archived once their rows have landed
+        self.raw_bytes = 0
+
+    def add_input(self, sha256: str, raw: RawMessage | None) -> None:
+        """An input whose rows are in the buffers; `raw` is archived with them (None: a
+        report streamed from disk, which is not archived: see settle_big_report)."""
+        self.raw_ids.append(sha256)
+        if self.archive is not None and raw is not None:
+            self.raws.append(raw)
+            self.raw_bytes += len(raw.payload)
 
     def add(self, table: str, rows: Iterable) -> None:
         self.rows.setdefault(table, []).extend(rows)
@@ -71,8 +86,25 @@ class _Buffers:
         stem = "ingest-" + stable_id(*self.raw_ids)[:20]
         for table, rows in self.rows.items():
             self.summary.landed_by_table[table] += self.writer.land(table, rows, file_stem=stem)
+        # Archived after its outputs landed: a crash in between re-reads the input next time
+        # (its rows land idempotently), never skips it with its rows missing.
+        if self.archive is not None:
+            self.summary.archived += self.archive.add(self.raws)
         self.rows = {}
         self.raw_ids = []
+        self.raws = []
+        self.raw_bytes = 0
+
+
+# Raw bytes held for the archive before the buffer is flushed (bounds ingest's memory).
+ARCHIVE_BUFFER_BYTES = 32 * 1024 * 1024
+
+
+def _archived_already(raws: list[RawMessage], archive: LakeArchive | None) -> set[str]:
+    """The shas of `raws` the raw archive holds (they landed in an earlier run)."""
+    if archive is None or not raws:
+        return set()
+    return archive.known(r.sha256 for r in raws)
 
 
 # Rows of a huge report are staged in Arrow record batches of this many rows: the pydantic
@@ -101,6 +133,8 @@ class Settled:
     eager: dict[str, list]
     staged: list[Staged]
     dead: list[NotParsed]
+    raw: RawMessage | None = None    # for the raw archive (None: not archived)
+    already_archived: bool = False   # skipped: the archive holds it (landed before)
 
 
 def _stage_lazy_rows(raw: RawMessage, table: str, rows: Iterable, staging: Path) -> Staged:
@@ -165,23 +199,33 @@ def settle(raw: RawMessage, outcome, staging: Path) -> Settled:
             item.path.unlink(missing_ok=True)
         staged, eager, events = [], {}, []
         dead.append(dead_letter(raw, exc))
-    return Settled(raw.sha256, events, eager, staged, dead)
+    return Settled(raw.sha256, events, eager, staged, dead, raw=raw)
 
 
 def settle_unit(unit: list[tuple[str, str]], *, staging: Path, settings: Settings,
-                hints: dict) -> list[Settled]:
-    """A work unit of files (connectors/parallel.py) -> Settled inputs, in order. A report
-    file over BIG_REPORT_BYTES is parsed from disk (`settle_big_report`), never read whole."""
+                hints: dict, archive: LakeArchive | None = None) -> list[Settled]:
+    """A work unit of files (connectors/parallel.py) -> Settled inputs, in order. Inputs the
+    raw archive holds are skipped (they landed before). A report file over BIG_REPORT_BYTES is
+    parsed from disk (`settle_big_report`), never read whole."""
     from .sources.files import raw_messages_of_file
 
     out: list[Settled] = []
     run: list[tuple[Path, str]] = []
 
     def flush_run() -> None:
-        raws = (raw for file, label in run
-                for raw in raw_messages_of_file(file, label, **hints))
-        out.extend(settle(raw, outcome, staging)
-                   for raw, outcome in process_stream(raws, settings))
+        raws = [raw for file, label in run
+                for raw in raw_messages_of_file(file, label, **hints)]
+        known = _archived_already(raws, archive)
+        fresh = [raw for raw in raws if raw.sha256 not in known]
+        answers = process_stream(iter(fresh), settings)
+        for raw in raws:
+            if raw.sha256 in known:
+                out.append(Settled(raw.sha256, [], {}, [], [], already_archived=True))
+            else:
+                done, outcome = next(answers)
+                out.append(settle(done, outcome, staging))
+                if archive is None:
+                    out[-1].raw = None   # nothing to archive: do not carry the bytes back
         run.clear()
 
     for name, label in unit:
@@ -248,6 +292,9 @@ def settle_big_report(file: Path, label: str, parser: str, staging: Path, settin
         found = parse_report_file(file, settings=streamed,
                                   context=context_of(sha, stand_in.source.label, received))
         settled = settle(stand_in, _outcome(found, parser), staging)
+        # not archived: the archive holds inputs in memory-sized rows (bouncepipe reclassify
+        # replays classifications; a DMARC aggregate report's rows do not depend on them)
+        settled.raw = None
     except Exception as exc:  # noqa: BLE001 - an unreadable report: a dead letter, never a crash
         settled = Settled(sha, [], {}, [], [dead_letter(stand_in, exc)])
     if settled.dead:   # the dead letter holds the file's first bytes (the file stays on disk)
@@ -368,12 +415,14 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     batch_rows = batch_rows or settings.lake.rows_per_file
     writer = LakeWriter(lake)
     summary = IngestSummary()
-    buffers = _Buffers(writer, summary)
+    archive = LakeArchive(lake, settings.archive) if settings.archive.enabled else None
+    buffers = _Buffers(writer, summary, archive)
     staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
     hints = {"kind_hint": kind_hint, "provider_hint": provider_hint, "tenant": tenant}
-    work = partial(settle_unit, staging=staging, settings=settings, hints=hints)
+    work = partial(settle_unit, staging=staging, settings=settings, hints=hints,
+                   archive=archive)
     try:
-        for settled_unit in map_ordered(work, work_units(paths), jobs):
+        for settled_unit in map_ordered(work, work_units(paths, files=UNIT_FILES), jobs):
             for settled in settled_unit:
                 _land_input(settled, writer, buffers, summary, batch_rows)
                 if on_input:
@@ -386,12 +435,19 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     return summary
 
 
+# Files per work unit: the raw archive is asked once per unit.
+UNIT_FILES = 200
+
+
 def _land_input(settled: Settled, writer: LakeWriter, buffers: _Buffers,
                 summary: IngestSummary, batch_rows: int) -> None:
     summary.inputs += 1
+    if settled.already_archived:
+        summary.already_archived += 1
+        return
     for event in settled.events:
         summary.events_by_category[event.category] += 1
-    buffers.raw_ids.append(settled.sha256)
+    buffers.add_input(settled.sha256, settled.raw)
     buffers.add("events", settled.events)
     for table, rows in settled.eager.items():
         summary.rows_by_table[table] += len(rows)
@@ -403,13 +459,14 @@ def _land_input(settled: Settled, writer: LakeWriter, buffers: _Buffers,
     for record in settled.dead:
         summary.dead_letters_by_reason[record.reason] += 1
     buffers.add("dead_letters", settled.dead)
-    if buffers.size() >= batch_rows:
+    if buffers.size() >= batch_rows or buffers.raw_bytes >= ARCHIVE_BUFFER_BYTES:
         buffers.flush()
 
 
 def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
                            settings: Settings) -> int:
-    """Replay every landed event in time order through the policy; land new decisions."""
+    """Replay every landed event (its latest revision applied) in time order through the
+    policy; land new decisions."""
     from pipeline.suppression import SuppressionPolicy
 
     from .duck import connect   # duckdb loads only now: not during the parsing
@@ -425,8 +482,8 @@ def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
     con.execute("SET threads = 1")
     con.execute("SET memory_limit = '64MB'")
     cols = ", ".join(f for f in MailEvent.model_fields)
-    reader = con.sql(
-        f"SELECT {cols} FROM events WHERE recipient IS NOT NULL "
+    reader = con.sql(   # v_events_current: events as revised by `bouncepipe reclassify`
+        f"SELECT {cols} FROM v_events_current WHERE recipient IS NOT NULL "
         "ORDER BY occurred_at, event_id").to_arrow_reader(settings.lake.rows_per_file)
     decisions = []
     for batch in reader:

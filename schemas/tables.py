@@ -39,3 +39,4 @@ register_table(LakeTable("dead_letters", NotParsed, arrow.DEAD_LETTERS, "dead_le
 from . import dmarc as _dmarc  # noqa: E402
 
 _dmarc.register_tables()
+from . import archive as _archive  # noqa: E402,F401  (raw archive, revisions: reclassify)

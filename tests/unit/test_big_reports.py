@@ -48,9 +48,13 @@ def test_streamed_from_disk_equals_read_whole(reports, tmp_path, monkeypatch, wh
     assert streamed.rows_by_table["dmarc_aggregate"] == RECORDS == whole.rows_by_table[
         "dmarc_aggregate"]
     assert _rows(tmp_path / "streamed") == _rows(tmp_path / "whole")
-    names = sorted(p.name for p in (tmp_path / "streamed").rglob("*.parquet"))
+    names = sorted(p.name for p in (tmp_path / "streamed" / "dmarc_aggregate").rglob("*.parquet"))
     assert len(names) == RECORDS // 1_000   # files of batch_rows rows, named by chunk
-    assert names == sorted(p.name for p in (tmp_path / "whole").rglob("*.parquet"))
+    assert names == sorted(
+        p.name for p in (tmp_path / "whole" / "dmarc_aggregate").rglob("*.parquet"))
+    # a report streamed from disk is not put in the raw archive (read whole, it is)
+    assert not (tmp_path / "streamed" / "raw_archive").exists()
+    assert (tmp_path / "whole" / "raw_archive").exists()
 
 
 def test_rerun_and_partial_rerun_land_each_row_once(reports, tmp_path, monkeypatch):

@@ -216,7 +216,7 @@ def _mounted(service: dict, target: str):
 def known_metric_names() -> set[str]:
     """Every sample name bouncepipe's services expose (streaming services and the receiver)."""
     from connectors.metrics import ServiceMetrics
-    from connectors.webhook_receiver import Metrics
+    from connectors.sources.http import Metrics
 
     names = {"up"}
     for registry in (ServiceMetrics().registry, Metrics().registry):
