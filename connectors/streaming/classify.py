@@ -43,7 +43,7 @@ def raw_from_record(record, hints: dict[str, str | None]) -> RawMessage:
 
 def dead_letter_record(raw: RawMessage, record: NotParsed, topic: str) -> Out:
     """Dead letter = the ORIGINAL bytes, with the why and where in headers."""
-    log.info("dead letter: %s", record.reason[:200],
+    log.warning("dead letter: %s", record.reason[:200],
              extra={"raw_sha256": raw.sha256, "topic": raw.source.topic,
                     "partition": raw.source.partition, "offset": raw.source.offset,
                     "stage": record.stage, "error_type": record.error_type})

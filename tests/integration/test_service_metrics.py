@@ -95,7 +95,7 @@ def test_worker_and_sink_endpoints_count_what_they_did(stream_settings, unique_t
     try:
         with open(worker_log, "wb") as wl, open(sink_log, "wb") as sl:
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "connectors.cli", "-v", "--log-format", "json", "worker",
+                [sys.executable, "-m", "connectors.cli", "--log-format", "json", "worker",
                  *common, "--metrics-port", str(worker_port)], stderr=wl, env=env))
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "connectors.cli", "sink", *common, "--lake", str(lake),
@@ -189,6 +189,6 @@ def test_worker_and_sink_endpoints_count_what_they_did(stream_settings, unique_t
     lines = [orjson.loads(line) for line in worker_log.read_bytes().splitlines() if line.strip()]
     not_a_report = (EXAMPLES_DIR / "not-a-report.txt").read_bytes()
     [line] = [x for x in lines if x.get("raw_sha256") == hashlib.sha256(not_a_report).hexdigest()]
-    assert line["message"].startswith("dead letter") and line["level"] == "INFO"
+    assert line["message"].startswith("dead letter") and line["level"] == "WARNING"
     assert line["topic"] == topics.raw_email and isinstance(line["offset"], int)
     assert line["error_type"] == "NotSupported" and line["stage"]
