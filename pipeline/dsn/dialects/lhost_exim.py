@@ -176,7 +176,12 @@ def _reason(r: RecipientReport) -> None:
     if reason:
         r.reason, r.reason_rule = reason, f"exim.{reason}"
     elif any(p in diag for p in DELAYED_FOR):
-        r.reason, r.reason_rule = "expired", "exim.expired"
+        # after a remote server's reply ("... after end of data: 451 4.3.0 ...: retry timeout
+        # exceeded") the reply says why; expiry only says retrying stopped, so the classifier
+        # lets the reply's reason win (classify.reasons.REPLY_FIRST_RULES)
+        replied = "SMTP error from remote " in diag
+        r.reason = "expired"
+        r.reason_rule = "exim.expired.after-reply" if replied else "exim.expired"
     elif "pipe to |" in diag:
         r.reason, r.reason_rule = "mailererror", "exim.mailererror"
 
