@@ -1,19 +1,25 @@
 """Streaming speed, run by hand (never in the test suite).
 
   .venv/bin/python bench/bench_streaming.py throughput [--events 50000] [--kind webhook|dsn|both]
+                  [--metrics on|off|compare] [--rounds N]
   .venv/bin/python bench/bench_streaming.py latency [--rate 1000] [--seconds 10]
   .venv/bin/python bench/bench_streaming.py sink [--events 50000]
+  .venv/bin/python bench/bench_streaming.py metrics-cost
 
 Uses the embedded broker (Tansu, memory) unless --bootstrap is given. Each run uses fresh
 topic names and consumer groups.
 
 throughput: pre-publishes the workload, then runs ONE worker process's loops (classify +
   suppress, in this process) and reports events/s from the first batch to the last commit
-  (group join time excluded), plus the classify stage alone.
+  (group join time excluded), plus the classify stage alone. --metrics compare runs the same
+  workload with metrics off (NullMetrics) and on (ServiceMetrics + the /metrics endpoint),
+  alternating for --rounds rounds, and reports the best of each and the overhead.
 latency: publishes single-event webhook records at --rate/s (10 % hard bounces to fresh
   addresses) into a running worker and reports raw-publish -> suppression-record-consumed
   latency p50/p99.
 sink: pre-fills the events topic, reports Parquet sink rows/s.
+metrics-cost: the CPU the loop's metrics calls take per 2,000-record batch (no broker): the
+  overhead with the least noise on a shared machine, to set against the worker's CPU per event.
 """
 from __future__ import annotations
 
@@ -56,7 +62,9 @@ async def publish_all(settings: Settings, payloads: list[bytes]) -> None:
         await producer.stop()
 
 
-async def throughput(bootstrap, api_version, kind: str, events: int) -> None:
+async def throughput(bootstrap, api_version, kind: str, events: int, metrics: bool = True
+                     ) -> float:
+    from connectors.metrics import NullMetrics, ServiceMetrics
     from connectors.streaming.app import run_loops, wait_caught_up, worker_loops
 
     settings, prefix = settings_for(bootstrap, api_version)
@@ -68,15 +76,21 @@ async def throughput(bootstrap, api_version, kind: str, events: int) -> None:
     await publish_all(settings, payloads)
     print(f"[{kind}] published {len(payloads)} raw records ({events} events) in "
           f"{time.monotonic() - t0:.1f}s")
-    loops = worker_loops(settings, prefix=prefix)
+    loops = worker_loops(settings, prefix=prefix,
+                         metrics=ServiceMetrics() if metrics else NullMetrics())
     done = asyncio.ensure_future(wait_caught_up(loops, timeout=600, settle=0.3))
-    await run_loops(loops, until=done)
+    cpu = time.process_time()
+    await run_loops(loops, until=done, metrics_port=0 if metrics else None)
+    cpu = time.process_time() - cpu   # this process only (the broker is another one)
     classify, suppress = loops
     total = max(classify.last_at, suppress.last_at) - classify.first_at
     stage = classify.last_at - classify.first_at
-    print(f"[{kind}] worker (classify + suppress), 1 process: {events / total:,.0f} events/s "
-          f"({total:.2f}s); classify stage alone: {events / stage:,.0f} events/s; "
-          f"batches: classify {classify.batches}, suppress {suppress.batches}")
+    print(f"[{kind}] metrics {'on ' if metrics else 'off'} worker (classify + suppress), "
+          f"1 process: {events / total:,.0f} events/s ({total:.2f}s); classify stage alone: "
+          f"{events / stage:,.0f} events/s; batches: classify {classify.batches}, "
+          f"suppress {suppress.batches}; worker CPU {1e6 * cpu / events:.0f} us/event")
+    throughput.cpu_per_event = cpu / events
+    return events / total
 
 
 async def latency(bootstrap, api_version, rate: int, seconds: float) -> None:
@@ -159,15 +173,45 @@ async def sink_speed(bootstrap, api_version, events: int) -> None:
               f"(events + suppressions)")
 
 
+def metrics_cost(rounds: int = 20) -> None:
+    from aiokafka import TopicPartition
+
+    from connectors.metrics import ServiceMetrics
+    from connectors.streaming.classify import Out
+
+    metrics = ServiceMetrics()
+    outs = [Out("events", b"k", b"v", kind=("event", "hard_bounce" if i % 3 else "delivered"))
+            for i in range(2000)]
+    batch = {TopicPartition("raw", p): [None] * 500 for p in range(4)}
+    lags = {tp: 5 for tp in batch}
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(10):
+            metrics.consumed("classify", batch)
+            metrics.produced("classify", outs)
+            metrics.batch_done("classify", 0.1)
+            metrics.committed("classify", 0.01)
+            metrics.set_lag("classify", lags)
+        best = min(best, (time.process_time() - start) / 10)
+    print(f"metrics calls per 2,000-record batch: {best * 1e3:.2f} ms CPU = "
+          f"{best / 2000 * 1e6:.2f} us per record")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=("throughput", "latency", "sink"))
+    ap.add_argument("mode", choices=("throughput", "latency", "sink", "metrics-cost"))
     ap.add_argument("--bootstrap")
     ap.add_argument("--events", type=int, default=50_000)
     ap.add_argument("--kind", choices=("webhook", "dsn", "both"), default="both")
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--metrics", choices=("on", "off", "compare"), default="on")
+    ap.add_argument("--rounds", type=int, default=3, help="--metrics compare: rounds of off+on")
     args = ap.parse_args()
+    if args.mode == "metrics-cost":
+        metrics_cost()
+        return 0
     broker = None
     if not args.bootstrap:
         from connectors.broker import EmbeddedBroker
@@ -178,7 +222,27 @@ def main() -> int:
         if args.mode == "throughput":
             for kind in (("webhook", "dsn") if args.kind == "both" else (args.kind,)):
                 events = args.events if kind == "webhook" else min(args.events, 10_000)
-                asyncio.run(throughput(bootstrap, api_version, kind, events))
+                if args.metrics != "compare":
+                    asyncio.run(throughput(bootstrap, api_version, kind, events,
+                                           args.metrics == "on"))
+                    continue
+                got: dict[bool, list[float]] = {False: [], True: []}
+                cpu: dict[bool, list[float]] = {False: [], True: []}
+                for _ in range(args.rounds):
+                    for on in (False, True):
+                        got[on].append(asyncio.run(throughput(bootstrap, api_version, kind,
+                                                              events, on)))
+                        cpu[on].append(throughput.cpu_per_event)
+                off, on = max(got[False]), max(got[True])
+                print(f"[{kind}] best of {args.rounds}: metrics off {off:,.0f} events/s, on "
+                      f"{on:,.0f} events/s: overhead {100 * (off - on) / off:+.1f} %; medians "
+                      f"off {statistics.median(got[False]):,.0f}, on "
+                      f"{statistics.median(got[True]):,.0f}")
+                # CPU per event is what a busy shared machine distorts least
+                c_off, c_on = statistics.median(cpu[False]), statistics.median(cpu[True])
+                print(f"[{kind}] worker CPU per event (median of {args.rounds}): off "
+                      f"{1e6 * c_off:.0f} us, on {1e6 * c_on:.0f} us: overhead "
+                      f"{100 * (c_on - c_off) / c_off:+.1f} %")
         elif args.mode == "latency":
             asyncio.run(latency(bootstrap, api_version, args.rate, args.seconds))
         else:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.core import process_stream
@@ -30,8 +33,7 @@ from schemas.ids import stable_id
 from schemas.models import MailEvent, NotParsed, RawMessage
 
 from .archive import LakeArchive
-from .duck import connect
-from .lake import LakeWriter, to_arrow
+from .lake import LakeWriter, table_spec, to_arrow
 
 @dataclass
 class IngestSummary:
@@ -62,9 +64,11 @@ class _Buffers:
         self.raws: list[RawMessage] = []   # archived once their rows have landed
         self.raw_bytes = 0
 
-    def add_raw(self, raw: RawMessage) -> None:
-        self.raw_ids.append(raw.sha256)
-        if self.archive is not None:
+    def add_input(self, sha256: str, raw: RawMessage | None) -> None:
+        """An input whose rows are in the buffers; `raw` is archived with them (None: a
+        report streamed from disk, which is not archived: see settle_big_report)."""
+        self.raw_ids.append(sha256)
+        if self.archive is not None and raw is not None:
             self.raws.append(raw)
             self.raw_bytes += len(raw.payload)
 
@@ -96,55 +100,316 @@ class _Buffers:
 ARCHIVE_BUFFER_BYTES = 32 * 1024 * 1024
 
 
-def _not_archived(inputs: Iterable[RawMessage], archive: LakeArchive, summary: IngestSummary,
-                  chunk: int = 500) -> Iterable[RawMessage]:
-    """The inputs the archive does not hold yet (asked once per chunk), in order."""
-    pending: list[RawMessage] = []
+def _archived_already(raws: list[RawMessage], archive: LakeArchive | None) -> set[str]:
+    """The shas of `raws` the raw archive holds (they landed in an earlier run)."""
+    if archive is None or not raws:
+        return set()
+    return archive.known(r.sha256 for r in raws)
 
-    def flush() -> Iterable[RawMessage]:
-        known = archive.known(r.sha256 for r in pending)
-        for raw in pending:
-            if raw.sha256 in known:
-                summary.inputs += 1
-                summary.already_archived += 1
-            else:
-                yield raw
+
+# Rows of a huge report are staged in Arrow record batches of this many rows: the pydantic
+# rows of one batch are all that is ever held in memory at a time.
+STAGE_BATCH_ROWS = 2_000
+STAGE_GROUP_ROWS = 10_000   # rows per row group of a staging file
+
+
+@dataclass
+class Staged:
+    """A lazy row iterator (a big report) consumed into one Parquet file in the staging dir."""
+
+    table: str
+    path: Path
+    rows: int
+    report_keys: frozenset = frozenset()   # the reports its rows belong to (dedup on landing)
+
+
+@dataclass
+class Settled:
+    """One input worked out into what the main process lands (picklable: it may come from a
+    worker process, connectors/parallel.py)."""
+
+    sha256: str
+    events: list
+    eager: dict[str, list]
+    staged: list[Staged]
+    dead: list[NotParsed]
+    raw: RawMessage | None = None    # for the raw archive (None: not archived)
+    already_archived: bool = False   # skipped: the archive holds it (landed before)
+
+
+def _stage_lazy_rows(raw: RawMessage, table: str, rows: Iterable, staging: Path) -> Staged:
+    """Consume a (possibly huge) row iterator into a Parquet file on disk, a record batch at a
+    time (flat memory); raises on bad input (the caller drops the file)."""
+    path = staging / f"{table}-{raw.sha256[:16]}-{uuid.uuid4().hex}.parquet"
+    schema = table_spec(table).schema
+    has_report_key = "report_key" in schema.names
+    n = 0
+    reports: set[str] = set()
+
+    pending: list[pa.Table] = []
+
+    def convert(chunk: list) -> int:
+        batch = to_arrow(table, chunk)
+        if has_report_key:
+            reports.update(pc.unique(batch["report_key"]).to_pylist())
+        pending.append(batch)
+        return batch.num_rows
+
+    def write(out: pq.ParquetWriter) -> None:
+        # row groups of STAGE_GROUP_ROWS: the writer keeps metadata per row group, which
+        # grows with their number (~50 KB each), so not one per record batch
+        out.write_table(pa.concat_tables(pending))
         pending.clear()
 
-    for raw in inputs:
-        pending.append(raw)
-        if len(pending) >= chunk:
-            yield from flush()
-    yield from flush()
+    try:
+        with pq.ParquetWriter(path, schema, compression="zstd", write_statistics=False) as out:
+            chunk: list = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= STAGE_BATCH_ROWS:
+                    n += convert(chunk)
+                    chunk = []
+                    if len(pending) * STAGE_BATCH_ROWS >= STAGE_GROUP_ROWS:
+                        write(out)
+            if chunk:
+                n += convert(chunk)
+            if pending:
+                write(out)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Staged(table, path, n, frozenset(reports))
 
 
-def _stage_lazy_rows(raw: RawMessage, table: str, rows: Iterable, staging: Path,
-                     chunk_rows: int) -> list[Path]:
-    """Consume a (possibly huge) row iterator into Arrow chunks on disk; raises on bad input."""
-    paths, chunk = [], []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= chunk_rows:
-            paths.append(_spill(table, chunk, staging, raw.sha256, len(paths)))
-            chunk = []
-    if chunk:
-        paths.append(_spill(table, chunk, staging, raw.sha256, len(paths)))
-    return paths
+def settle(raw: RawMessage, outcome, staging: Path) -> Settled:
+    """An input's Outcome -> Settled: eager rows kept, lazy rows staged on disk, all or none
+    (a report failing half-way keeps none of its rows and events and is dead-lettered)."""
+    dead: list[NotParsed] = list(outcome.dead_letters)
+    staged: list[Staged] = []
+    eager: dict[str, list] = {}
+    events = list(outcome.events)
+    try:
+        for table, rows in outcome.rows.items():
+            if isinstance(rows, list):
+                eager[table] = rows
+            else:
+                staged.append(_stage_lazy_rows(raw, table, rows, staging))
+    except Exception as exc:  # noqa: BLE001 - a report failing half-way: none of its rows
+        for item in staged:
+            item.path.unlink(missing_ok=True)
+        staged, eager, events = [], {}, []
+        dead.append(dead_letter(raw, exc))
+    return Settled(raw.sha256, events, eager, staged, dead, raw=raw)
 
 
-def _spill(table: str, chunk: list, staging: Path, sha: str, n: int) -> Path:
-    path = staging / f"{table}-{sha[:16]}-{n:05d}.parquet"
-    pq.write_table(to_arrow(table, chunk), path)
-    return path
+def settle_unit(unit: list[tuple[str, str]], *, staging: Path, settings: Settings,
+                hints: dict, archive: LakeArchive | None = None) -> list[Settled]:
+    """A work unit of files (connectors/parallel.py) -> Settled inputs, in order. Inputs the
+    raw archive holds are skipped (they landed before). A report file over BIG_REPORT_BYTES is
+    parsed from disk (`settle_big_report`), never read whole."""
+    from .sources.files import raw_messages_of_file
+
+    out: list[Settled] = []
+    run: list[tuple[Path, str]] = []
+
+    def flush_run() -> None:
+        raws = [raw for file, label in run
+                for raw in raw_messages_of_file(file, label, **hints)]
+        known = _archived_already(raws, archive)
+        fresh = [raw for raw in raws if raw.sha256 not in known]
+        answers = process_stream(iter(fresh), settings)
+        for raw in raws:
+            if raw.sha256 in known:
+                out.append(Settled(raw.sha256, [], {}, [], [], already_archived=True))
+            else:
+                done, outcome = next(answers)
+                out.append(settle(done, outcome, staging))
+                if archive is None:
+                    out[-1].raw = None   # nothing to archive: do not carry the bytes back
+        run.clear()
+
+    for name, label in unit:
+        file = Path(name)
+        big = _big_report_parser(file)
+        if big is None:
+            run.append((file, label))
+            continue
+        flush_run()
+        out.append(settle_big_report(file, label, big, staging, settings, hints))
+    flush_run()
+    return out
+
+
+# Report files larger than this are streamed from disk by `ingest` (flat memory whatever
+# their size) instead of being read whole into a RawMessage.
+BIG_REPORT_BYTES = 16 * 1024 * 1024
+
+
+def _big_report_parser(file: Path) -> str | None:
+    """The DMARC handler the core would pick for a big report file (the same detection:
+    gzip/zip archives, XML with a DMARC root), or None: read it whole as usual."""
+    from pipeline.dmarc.handlers import _is_report_xml
+    from pipeline.dmarc.unwrap import kind_of
+
+    try:
+        if file.stat().st_size <= BIG_REPORT_BYTES:
+            return None
+        with file.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return None   # read as usual, which reports the error as one job would
+    kind = kind_of(head)
+    if kind in ("gzip", "zip"):
+        return "dmarc.archive"
+    if kind == "xml" and _is_report_xml(None, head):
+        return "dmarc.aggregate"
+    return None
+
+
+def settle_big_report(file: Path, label: str, parser: str, staging: Path, settings: Settings,
+                      hints: dict) -> Settled:
+    """A big report file, streamed: sha256 over the file, rows parsed from disk and staged;
+    the same rows (ids, provenance) as the core gives the file read whole. A failure is a
+    dead letter holding the file's first bytes (the file itself stays where it is)."""
+    import hashlib
+    from datetime import datetime, timezone
+
+    from pipeline.dmarc.api import context_of, parse_report_file
+    from pipeline.dmarc.handlers import _outcome
+    from pipeline.errors import DEAD_LETTER_PAYLOAD_CAP
+    from schemas.models import RawSource
+
+    with file.open("rb") as handle:
+        sha = hashlib.file_digest(handle, "sha256").hexdigest()
+    size = file.stat().st_size
+    received = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc)
+    stand_in = RawMessage(payload=b"", sha256=sha, received_at=received,
+                          source=RawSource(transport="file", path=label), **hints)
+    # the in-memory cap guards RawMessages; a streamed file has its own
+    streamed = settings.model_copy(update={"limits": settings.limits.model_copy(
+        update={"max_payload_bytes": settings.limits.max_report_file_bytes})})
+    try:
+        found = parse_report_file(file, settings=streamed,
+                                  context=context_of(sha, stand_in.source.label, received))
+        settled = settle(stand_in, _outcome(found, parser), staging)
+        # not archived: the archive holds inputs in memory-sized rows (bouncepipe reclassify
+        # replays classifications; a DMARC aggregate report's rows do not depend on them)
+        settled.raw = None
+    except Exception as exc:  # noqa: BLE001 - an unreadable report: a dead letter, never a crash
+        settled = Settled(sha, [], {}, [], [dead_letter(stand_in, exc)])
+    if settled.dead:   # the dead letter holds the file's first bytes (the file stays on disk)
+        with file.open("rb") as handle:
+            head = handle.read(DEAD_LETTER_PAYLOAD_CAP)
+        settled.dead = [d.model_copy(update={"payload": head, "payload_size": size,
+                                             "payload_truncated": size > len(head)})
+                        for d in settled.dead]
+    return settled
+
+
+def _land_staged(writer: LakeWriter, item: Staged, sha256: str, batch_rows: int) -> int:
+    """Promote a staged report into the lake, streaming (a record batch at a time: flat
+    memory): files of `batch_rows` rows named from the input's hash and the chunk number, so
+    a re-run gives the same names; rows already landed (a re-run, the same report as .xml
+    and .gz) are left out, as `LakeWriter.land` does for small inputs."""
+    spec = table_spec(item.table)
+    source = pq.ParquetFile(item.path)
+    try:
+        landed_before = _landed_rows_of(writer, item, spec)
+        if landed_before is not None and len(landed_before) == item.rows:
+            return 0   # every row is in the lake already
+        files = _ChunkFiles(writer, item.table, f"ingest-{item.table}-{sha256[:16]}")
+        position = landed = 0
+        for batch in source.iter_batches(batch_size=STAGE_BATCH_ROWS):
+            table = pa.Table.from_batches([batch])
+            while table.num_rows:   # a piece per chunk: chunk n holds staged rows n*batch_rows..
+                chunk = position // batch_rows
+                piece = table.slice(0, (chunk + 1) * batch_rows - position)
+                table = table.slice(piece.num_rows)
+                position += piece.num_rows
+                if landed_before is not None and len(landed_before):
+                    piece = piece.filter(pc.invert(pc.is_in(piece[spec.key],
+                                                            value_set=landed_before)))
+                landed += piece.num_rows
+                files.append(chunk, piece, spec.date_field)
+        files.close()
+        return landed
+    finally:
+        source.close()
+        item.path.unlink(missing_ok=True)
+
+
+def _landed_rows_of(writer: LakeWriter, item: Staged, spec) -> pa.Array | None:
+    """Keys of the staged report's rows that are already in the lake (usually none), found by
+    the report's key column; None when the table has none (then every row is written)."""
+    import duckdb
+
+    if "report_key" not in spec.schema.names:
+        return None
+    files = [str(f) for f in writer.table_dir(item.table).glob("dt=*/*.parquet")]
+    if not files:
+        return pa.array([], pa.string())
+    reports = pa.array(sorted(k for k in item.report_keys if k is not None), pa.string())
+    con = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
+    try:
+        con.register("reports", pa.table({"k": reports}))
+        return con.sql(
+            f"SELECT DISTINCT t.{spec.key} AS k FROM read_parquet(?, hive_partitioning=false) t "
+            "JOIN reports r ON t.report_key = r.k",
+            params=[files]).to_arrow_table().column("k").combine_chunks()
+    finally:
+        con.close()
+
+
+class _ChunkFiles:
+    """Lake files of chunk n of a staged report, one per partition date, written a record
+    batch at a time and made durable (fsync + atomic rename) when the chunk is complete."""
+
+    def __init__(self, writer: LakeWriter, table: str, stem: str):
+        self.writer, self.table, self.stem = writer, table, stem
+        self.chunk: int | None = None
+        self.open: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
+
+    def append(self, chunk: int, table: pa.Table, date_field: str) -> None:
+        if chunk != self.chunk:
+            self.close()
+            self.chunk = chunk
+        if table.num_rows == 0:
+            return
+        dates = pc.fill_null(pc.strftime(table[date_field], format="%Y-%m-%d"), "unknown")
+        for dt in pc.unique(dates).to_pylist():
+            part = table.filter(pc.equal(dates, dt))
+            if dt not in self.open:
+                final = (self.writer.table_dir(self.table) / f"dt={dt}"
+                         / f"{self.stem}-{chunk:05d}.parquet")
+                final.parent.mkdir(parents=True, exist_ok=True)
+                tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+                self.open[dt] = (pq.ParquetWriter(tmp, table.schema, compression="zstd"),
+                                 tmp, final)
+            self.open[dt][0].write_table(part)
+
+    def close(self) -> None:
+        for out, tmp, final in self.open.values():
+            out.close()
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            dir_fd = os.open(final.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)   # the rename itself must survive a crash
+            finally:
+                os.close(dir_fd)
+        self.open = {}
 
 
 def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str], *,
            settings: Settings | None = None, kind_hint: str | None = None,
            provider_hint: str | None = None, tenant: str | None = None,
-           on_input: Callable[[RawMessage], None] | None = None,
-           batch_rows: int | None = None) -> IngestSummary:
-    """`batch_rows`: rows buffered before a file is written (settings lake.rows_per_file)."""
-    from .sources.files import iter_raw_messages
+           on_input: Callable[[Settled], None] | None = None,
+           batch_rows: int | None = None, jobs: int = 1) -> IngestSummary:
+    """`batch_rows`: rows buffered before a file is written (settings lake.rows_per_file).
+    `jobs`: worker processes working the inputs (connectors/parallel.py); the lake gets the
+    same rows in the same files for any number."""
+    from .parallel import map_ordered, work_units
 
     settings = settings or default_settings()
     batch_rows = batch_rows or settings.lake.rows_per_file
@@ -153,49 +418,15 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     archive = LakeArchive(lake, settings.archive) if settings.archive.enabled else None
     buffers = _Buffers(writer, summary, archive)
     staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
+    hints = {"kind_hint": kind_hint, "provider_hint": provider_hint, "tenant": tenant}
+    work = partial(settle_unit, staging=staging, settings=settings, hints=hints,
+                   archive=archive)
     try:
-        inputs = iter_raw_messages(paths, kind_hint=kind_hint, provider_hint=provider_hint,
-                                   tenant=tenant)
-        if archive is not None:
-            inputs = _not_archived(inputs, archive, summary)
-        for raw, outcome in process_stream(inputs, settings):   # the core works in batches
-            summary.inputs += 1
-            dead: list[NotParsed] = list(outcome.dead_letters)
-            staged: list[tuple[str, Path]] = []
-            eager: dict[str, list] = {}
-            try:
-                for table, rows in outcome.rows.items():
-                    if isinstance(rows, list):
-                        eager[table] = rows
-                    else:
-                        staged += [(table, p) for p in _stage_lazy_rows(raw, table, rows, staging,
-                                                                         batch_rows)]
-            except Exception as exc:  # noqa: BLE001 - a report failing half-way: none of its rows
-                for _, path in staged:
-                    path.unlink(missing_ok=True)
-                staged, eager = [], {}
-                outcome.events.clear()
-                dead.append(dead_letter(raw, exc))
-            for event in outcome.events:
-                summary.events_by_category[event.category] += 1
-            buffers.add_raw(raw)
-            buffers.add("events", outcome.events)
-            for table, rows in eager.items():
-                summary.rows_by_table[table] += len(rows)
-                buffers.add(table, rows)
-            for table, path in staged:
-                chunk = pq.read_table(path)
-                summary.rows_by_table[table] += chunk.num_rows
-                summary.landed_by_table[table] += writer.land(
-                    table, chunk, file_stem=f"ingest-{path.stem}")
-                path.unlink()
-            for record in dead:
-                summary.dead_letters_by_reason[record.reason] += 1
-            buffers.add("dead_letters", dead)
-            if buffers.size() >= batch_rows or buffers.raw_bytes >= ARCHIVE_BUFFER_BYTES:
-                buffers.flush()
-            if on_input:
-                on_input(raw)
+        for settled_unit in map_ordered(work, work_units(paths, files=UNIT_FILES), jobs):
+            for settled in settled_unit:
+                _land_input(settled, writer, buffers, summary, batch_rows)
+                if on_input:
+                    on_input(settled)
         buffers.flush()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -204,17 +435,52 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     return summary
 
 
+# Files per work unit: the raw archive is asked once per unit.
+UNIT_FILES = 200
+
+
+def _land_input(settled: Settled, writer: LakeWriter, buffers: _Buffers,
+                summary: IngestSummary, batch_rows: int) -> None:
+    summary.inputs += 1
+    if settled.already_archived:
+        summary.already_archived += 1
+        return
+    for event in settled.events:
+        summary.events_by_category[event.category] += 1
+    buffers.add_input(settled.sha256, settled.raw)
+    buffers.add("events", settled.events)
+    for table, rows in settled.eager.items():
+        summary.rows_by_table[table] += len(rows)
+        buffers.add(table, rows)
+    for item in settled.staged:
+        summary.rows_by_table[item.table] += item.rows
+        summary.landed_by_table[item.table] += _land_staged(writer, item, settled.sha256,
+                                                            batch_rows)
+    for record in settled.dead:
+        summary.dead_letters_by_reason[record.reason] += 1
+    buffers.add("dead_letters", settled.dead)
+    if buffers.size() >= batch_rows or buffers.raw_bytes >= ARCHIVE_BUFFER_BYTES:
+        buffers.flush()
+
+
 def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
                            settings: Settings) -> int:
     """Replay every landed event (its latest revision applied) in time order through the
     policy; land new decisions."""
     from pipeline.suppression import SuppressionPolicy
 
+    from .duck import connect   # duckdb loads only now: not during the parsing
+
+    if not any(writer.table_dir("events").glob("dt=*/*.parquet")):
+        return 0   # no event in the lake: nothing to decide (a DMARC-only lake)
     policy_file = settings.suppression.policy_file
     policy = SuppressionPolicy.from_file(policy_file) if policy_file and hasattr(
         SuppressionPolicy, "from_file") else SuppressionPolicy()
     engine = SuppressionEngine(policy)
     con = connect(lake, analytics=False)
+    # one thread and a memory cap: the sort spills to disk rather than growing with the lake
+    con.execute("SET threads = 1")
+    con.execute("SET memory_limit = '64MB'")
     cols = ", ".join(f for f in MailEvent.model_fields)
     reader = con.sql(   # v_events_current: events as revised by `bouncepipe reclassify`
         f"SELECT {cols} FROM v_events_current WHERE recipient IS NOT NULL "

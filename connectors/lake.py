@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -99,6 +98,8 @@ class LakeWriter:
 
     def existing_keys(self, table: str, candidates: pa.Array) -> set[str]:
         """Which of `candidates` are already landed in `table` (read through DuckDB)."""
+        import duckdb   # on first use: the CLI's start-up and the parsers do without it
+
         spec = table_spec(table)
         files = list(self.table_dir(table).glob("dt=*/*.parquet"))
         if not files or len(candidates) == 0:

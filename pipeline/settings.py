@@ -18,8 +18,13 @@ class _Section(BaseModel):
 class Limits(_Section):
     """Hardening caps. Each violation is a dead letter with a reason, never a crash."""
 
-    max_payload_bytes: int = 64 * 1024 * 1024           # one raw input
-    max_decompressed_bytes: int = 256 * 1024 * 1024     # gzip/zip output, per input
+    max_payload_bytes: int = 64 * 1024 * 1024           # one raw input held in memory
+    # A report file `ingest` streams from disk (never read whole): a 1,000,000-record
+    # aggregate report is ~510 MB of XML, which the big mailbox providers do send.
+    max_report_file_bytes: int = 2 * 1024 * 1024 * 1024
+    # gzip/zip output, per input, streamed: 1 GiB holds a ~2,000,000-record report; the
+    # ratio cap below refuses bombs long before (a real report compresses ~20-40x).
+    max_decompressed_bytes: int = 1024 * 1024 * 1024
     max_compression_ratio: int = 200                    # decompressed / compressed
     max_zip_members: int = 100
     max_report_records: int = 5_000_000                 # rows in one DMARC aggregate report
@@ -78,6 +83,16 @@ class WebhookSettings(_Section):
     kafka_idempotence: bool = False        # idempotent producer (Apache Kafka; not on Tansu)
 
 
+class ServiceSettings(_Section):
+    """What every long-running service exposes (connectors/health.py, connectors/logs.py)."""
+
+    metrics_host: str = "127.0.0.1"     # 0.0.0.0 in a container (docker-compose.yml)
+    metrics_port: int | None = None     # /metrics, /healthz, /readyz; None = no endpoint
+    ready_max_lag: int = 1000           # /readyz: at most this many records behind, per loop
+    stall_seconds: float = 120.0        # /healthz: a loop that has not polled for this long is dead
+    log_format: str = "text"            # text | json
+
+
 class SuppressionSettings(_Section):
     policy_file: Path | None = None   # YAML/JSON policy; None = built-in defaults
 
@@ -103,6 +118,7 @@ class Settings(BaseSettings):
     lake: LakeSettings = LakeSettings()
     webhooks: WebhookSettings = WebhookSettings()
     suppression: SuppressionSettings = SuppressionSettings()
+    service: ServiceSettings = ServiceSettings()
     archive: ArchiveSettings = ArchiveSettings()
     redact_failure_bodies: bool = True   # DMARC failure reports: drop message bodies (PII)
 

@@ -16,12 +16,11 @@ Conventions (documented once, here):
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from datetime import datetime
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from .arrow import TS
 from .ids import stable_id
 from .models import UtcDatetime
 
@@ -194,63 +193,83 @@ def tls_report_key(org: str | None, report_id: str | None, begin: datetime | Non
     return stable_id("tls_report", org, report_id, begin, end)
 
 
-_DKIM = pa.struct([("domain", pa.string()), ("selector", pa.string()), ("result", pa.string()),
-                   ("human_result", pa.string())])
-_SPF = pa.struct([("domain", pa.string()), ("scope", pa.string()), ("result", pa.string()),
-                  ("human_result", pa.string())])
-_REASON = pa.struct([("type", pa.string()), ("comment", pa.string())])
-_S = pa.string()
-
-DMARC_AGGREGATE = pa.schema([
-    ("row_id", _S), ("report_key", _S), ("raw_sha256", _S), ("source", _S), ("parser", _S),
-    ("container", _S), ("member", _S), ("xml_schema", _S), ("xml_namespace", _S),
-    ("org_name", _S), ("org_name_base", _S), ("org_email", _S), ("org_extra_contact_info", _S),
-    ("report_id", _S), ("generator", _S), ("begin_date", TS), ("end_date", TS),
-    ("report_errors", pa.list_(_S)),
-    ("policy_domain", _S), ("policy_adkim", _S), ("policy_aspf", _S), ("policy_p", _S),
-    ("policy_sp", _S), ("policy_pct", _S), ("policy_np", _S), ("policy_fo", _S),
-    ("policy_testing", _S), ("policy_discovery_method", _S),
-    ("record_index", pa.int32()), ("source_ip", _S), ("message_count", pa.int64()),
-    ("disposition", _S), ("policy_dkim", _S), ("policy_spf", _S), ("dmarc_aligned", pa.bool_()),
-    ("override_reasons", pa.list_(_REASON)),
-    ("header_from", _S), ("header_from_org_domain", _S), ("envelope_from", _S),
-    ("envelope_to", _S), ("dkim_results", pa.list_(_DKIM)), ("spf_results", pa.list_(_SPF)),
-])
-
-DMARC_FAILURE = pa.schema([
-    ("row_id", _S), ("raw_sha256", _S), ("source", _S), ("parser", _S), ("is_arf", pa.bool_()),
-    ("feedback_type", _S), ("user_agent", _S), ("version", _S),
-    ("auth_failure", pa.list_(_S)), ("identity_alignment", pa.list_(_S)),
-    ("authentication_results", _S), ("delivery_result", _S), ("reported_domain", _S),
-    ("source_ip", _S), ("arrival_date", TS), ("arrival_date_raw", _S), ("reporting_mta", _S),
-    ("original_mail_from", _S), ("original_rcpt_to", _S), ("original_envelope_id", _S),
-    ("dkim_domain", _S), ("dkim_identity", _S), ("dkim_selector", _S), ("spf_dns", _S),
-    ("report_subject", _S), ("sample_headers_only", pa.bool_()), ("sample_subject", _S),
-    ("sample_from", _S), ("sample_to", _S), ("sample_date", _S), ("sample_message_id", _S),
-    ("original_headers", _S), ("sample_body", _S), ("body_redacted", pa.bool_()),
-])
-
-TLS_REPORTS = pa.schema([
-    ("row_id", _S), ("report_key", _S), ("raw_sha256", _S), ("source", _S), ("parser", _S),
-    ("organization_name", _S), ("contact_info", _S), ("report_id", _S),
-    ("begin_date", TS), ("end_date", TS), ("policy_index", pa.int32()), ("policy_type", _S),
-    ("policy_domain", _S), ("policy_strings", pa.list_(_S)), ("mx_host", pa.list_(_S)),
-    ("total_successful_session_count", pa.int64()), ("total_failure_session_count", pa.int64()),
-    ("detail_index", pa.int32()), ("result_type", _S), ("sending_mta_ip", _S),
-    ("receiving_mx_hostname", _S), ("receiving_mx_helo", _S), ("receiving_ip", _S),
-    ("failed_session_count", pa.int64()), ("additional_information", _S),
-    ("failure_reason_code", _S),
-])
+_ARROW_NAMES = ("DMARC_AGGREGATE", "DMARC_FAILURE", "TLS_REPORTS")
 
 
-def _register() -> None:
-    from .tables import LakeTable, register_table  # tables imports this module at its end
+@lru_cache(maxsize=1)
+def _arrow_schemas() -> dict:
+    """The tables' Arrow schemas, built on first use: the parsers import this module for
+    the row models and ids, and need not load pyarrow (~0.2 s of every CLI start-up)."""
+    import pyarrow as pa
 
-    register_table(LakeTable("dmarc_aggregate", DmarcAggregateRow, DMARC_AGGREGATE, "row_id",
+    from .arrow import TS
+
+    _DKIM = pa.struct([("domain", pa.string()), ("selector", pa.string()), ("result", pa.string()),
+                       ("human_result", pa.string())])
+    _SPF = pa.struct([("domain", pa.string()), ("scope", pa.string()), ("result", pa.string()),
+                      ("human_result", pa.string())])
+    _REASON = pa.struct([("type", pa.string()), ("comment", pa.string())])
+    _S = pa.string()
+
+    DMARC_AGGREGATE = pa.schema([
+        ("row_id", _S), ("report_key", _S), ("raw_sha256", _S), ("source", _S), ("parser", _S),
+        ("container", _S), ("member", _S), ("xml_schema", _S), ("xml_namespace", _S),
+        ("org_name", _S), ("org_name_base", _S), ("org_email", _S), ("org_extra_contact_info", _S),
+        ("report_id", _S), ("generator", _S), ("begin_date", TS), ("end_date", TS),
+        ("report_errors", pa.list_(_S)),
+        ("policy_domain", _S), ("policy_adkim", _S), ("policy_aspf", _S), ("policy_p", _S),
+        ("policy_sp", _S), ("policy_pct", _S), ("policy_np", _S), ("policy_fo", _S),
+        ("policy_testing", _S), ("policy_discovery_method", _S),
+        ("record_index", pa.int32()), ("source_ip", _S), ("message_count", pa.int64()),
+        ("disposition", _S), ("policy_dkim", _S), ("policy_spf", _S), ("dmarc_aligned", pa.bool_()),
+        ("override_reasons", pa.list_(_REASON)),
+        ("header_from", _S), ("header_from_org_domain", _S), ("envelope_from", _S),
+        ("envelope_to", _S), ("dkim_results", pa.list_(_DKIM)), ("spf_results", pa.list_(_SPF)),
+    ])
+
+    DMARC_FAILURE = pa.schema([
+        ("row_id", _S), ("raw_sha256", _S), ("source", _S), ("parser", _S), ("is_arf", pa.bool_()),
+        ("feedback_type", _S), ("user_agent", _S), ("version", _S),
+        ("auth_failure", pa.list_(_S)), ("identity_alignment", pa.list_(_S)),
+        ("authentication_results", _S), ("delivery_result", _S), ("reported_domain", _S),
+        ("source_ip", _S), ("arrival_date", TS), ("arrival_date_raw", _S), ("reporting_mta", _S),
+        ("original_mail_from", _S), ("original_rcpt_to", _S), ("original_envelope_id", _S),
+        ("dkim_domain", _S), ("dkim_identity", _S), ("dkim_selector", _S), ("spf_dns", _S),
+        ("report_subject", _S), ("sample_headers_only", pa.bool_()), ("sample_subject", _S),
+        ("sample_from", _S), ("sample_to", _S), ("sample_date", _S), ("sample_message_id", _S),
+        ("original_headers", _S), ("sample_body", _S), ("body_redacted", pa.bool_()),
+    ])
+
+    TLS_REPORTS = pa.schema([
+        ("row_id", _S), ("report_key", _S), ("raw_sha256", _S), ("source", _S), ("parser", _S),
+        ("organization_name", _S), ("contact_info", _S), ("report_id", _S),
+        ("begin_date", TS), ("end_date", TS), ("policy_index", pa.int32()), ("policy_type", _S),
+        ("policy_domain", _S), ("policy_strings", pa.list_(_S)), ("mx_host", pa.list_(_S)),
+        ("total_successful_session_count", pa.int64()), ("total_failure_session_count", pa.int64()),
+        ("detail_index", pa.int32()), ("result_type", _S), ("sending_mta_ip", _S),
+        ("receiving_mx_hostname", _S), ("receiving_mx_helo", _S), ("receiving_ip", _S),
+        ("failed_session_count", pa.int64()), ("additional_information", _S),
+        ("failure_reason_code", _S),
+    ])
+    return {"DMARC_AGGREGATE": DMARC_AGGREGATE, "DMARC_FAILURE": DMARC_FAILURE,
+            "TLS_REPORTS": TLS_REPORTS}
+
+
+def __getattr__(name: str):
+    if name in _ARROW_NAMES:
+        globals().update(_arrow_schemas())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def register_tables() -> None:
+    """Called by schemas.tables at its end (so importing it always yields every table)."""
+    from .tables import LakeTable, register_table
+
+    schemas = _arrow_schemas()
+    register_table(LakeTable("dmarc_aggregate", DmarcAggregateRow, schemas["DMARC_AGGREGATE"],
+                             "row_id", "begin_date"))
+    register_table(LakeTable("dmarc_failure", DmarcFailureRow, schemas["DMARC_FAILURE"],
+                             "row_id", "arrival_date"))
+    register_table(LakeTable("tls_reports", TlsReportRow, schemas["TLS_REPORTS"], "row_id",
                              "begin_date"))
-    register_table(LakeTable("dmarc_failure", DmarcFailureRow, DMARC_FAILURE, "row_id",
-                             "arrival_date"))
-    register_table(LakeTable("tls_reports", TlsReportRow, TLS_REPORTS, "row_id", "begin_date"))
-
-
-_register()

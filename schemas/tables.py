@@ -38,8 +38,11 @@ register_table(LakeTable("suppressions", SuppressionEvent, arrow.SUPPRESSIONS, "
 register_table(LakeTable("dead_letters", NotParsed, arrow.DEAD_LETTERS, "dead_letter_id", "received_at",
                          row_group_rows=500))
 
-# DMARC / TLS-RPT tables register themselves from schemas/dmarc.py (imported here so that
-# importing `schemas.tables` always yields every table).
-from . import dmarc as _dmarc  # noqa: E402,F401
+# DMARC / TLS-RPT tables are defined in schemas/dmarc.py (registered here so that importing
+# `schemas.tables` always yields every table); analysts' observation tables and the archive
+# register themselves on import.
+from . import dmarc as _dmarc  # noqa: E402
+
+_dmarc.register_tables()
 from . import observations as _observations  # noqa: E402,F401
 from . import archive as _archive  # noqa: E402,F401  (raw archive, revisions: reclassify)

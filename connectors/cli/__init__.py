@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 # the commands that work through many inputs: start-up is frozen out of the cyclic GC's way
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         "suppression decisions and a Parquet lake.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument("--log-format", choices=("text", "json"), default=None,
+                        help="log lines as text or one JSON object each (default: settings "
+                        "service.log_format)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
@@ -48,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     callable in-process with a list of arguments."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from connectors.logs import configure
+
+    log_format = args.log_format or os.environ.get("BOUNCEPIPE_SERVICE__LOG_FORMAT", "text")
+    configure(logging.WARNING - 10 * min(args.verbose, 2), log_format)
     if argv is None and args.command in WARM_UP:
         # the process is this command: freeze its start-up (never for an in-process caller,
         # whose own objects would be frozen too)

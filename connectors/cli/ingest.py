@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--provider", help="webhook provider, when auto-detection is not wanted")
     p.add_argument("--tenant", help="tenant tag for every input")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (default: this machine's cores); the lake gets the "
+                   "same rows in the same files for any N")
     p.set_defaults(func=run, _error=p.error)
 
 
@@ -44,14 +47,18 @@ def print_summary(summary, lake, out=None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from connectors.ingest import ingest
+    from connectors.parallel import default_jobs
 
     check_paths(args._error, args.paths)
+    if args.jobs is not None and args.jobs < 1:
+        args._error("--jobs must be at least 1")
     bar = None
     if stderr_is_terminal() and not args.no_progress:
         from tqdm import tqdm
         bar = tqdm(unit=" inputs", file=sys.stderr, desc="ingest")
     summary = ingest(args.paths, args.lake, provider_hint=args.provider, tenant=args.tenant,
-                     on_input=(lambda raw: bar.update()) if bar else None)
+                     on_input=(lambda _settled: bar.update()) if bar else None,
+                     jobs=args.jobs or default_jobs())
     if bar:
         bar.close()
     print_summary(summary, args.lake)

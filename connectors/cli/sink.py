@@ -8,13 +8,14 @@ import asyncio
 
 from connectors.sinks import SINKS
 
-from .worker import add_kafka_args, settings_from_args
+from .worker import add_kafka_args, add_service_args, serve_options, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sink", help="land the output topics in the Parquet lake",
                        description=__doc__)
     add_kafka_args(p)
+    add_service_args(p)
     p.add_argument("--lake", help="lake directory (default: settings lake.path)")
     p.add_argument("--sink", default="parquet", choices=sorted(SINKS),
                    help="which registered sink (connectors/sinks) lands the records")
@@ -32,5 +33,5 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     sink = sink_loop(settings, args.lake or settings.lake.path, prefix=args.group_prefix,
                      sink=args.sink, max_rows=args.max_rows or settings.lake.rows_per_file, max_seconds=args.max_seconds)
-    asyncio.run(run_loops([sink]))
+    asyncio.run(run_loops([sink], **serve_options(args, settings)))
     return 0

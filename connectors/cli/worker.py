@@ -16,6 +16,23 @@ def add_kafka_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--topic-prefix", help="prefix every topic name (tests, multi-tenant clusters)")
 
 
+def add_service_args(p: argparse.ArgumentParser) -> None:
+    """Options every long-running streaming service shares."""
+    p.add_argument("--metrics-port", type=int, help="serve /metrics, /healthz and /readyz on "
+                   "this port (default: settings service.metrics_port; unset: none)")
+    p.add_argument("--metrics-host", help="address to bind (default: settings "
+                   "service.metrics_host, 127.0.0.1)")
+
+
+def serve_options(args: argparse.Namespace, settings) -> dict:
+    """run_loops keyword arguments for the service's HTTP endpoint."""
+    service = settings.service
+    if getattr(args, "metrics_host", None):
+        service = service.model_copy(update={"metrics_host": args.metrics_host})
+    port = args.metrics_port if args.metrics_port is not None else service.metrics_port
+    return {"metrics_port": port, "service": service}
+
+
 def settings_from_args(args: argparse.Namespace):
     from connectors.kafka import with_overrides
     from pipeline.settings import Settings
@@ -28,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run the streaming classifier + suppression stages",
                        description=__doc__)
     add_kafka_args(p)
+    add_service_args(p)
     p.add_argument("--group-prefix", help="consumer group prefix (default: kafka.client_id)")
     p.add_argument("--policy", metavar="FILE", help="suppression policy YAML/JSON "
                    "(default: settings suppression.policy_file, else built-in)")
@@ -38,16 +56,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from connectors.metrics import ServiceMetrics
     from connectors.streaming.app import classify_loop, run_loops, suppress_loop
     from pipeline.suppression import SuppressionPolicy, load_policy
 
     settings = settings_from_args(args)
     policy = SuppressionPolicy.from_file(args.policy) if args.policy else load_policy(settings)
+    metrics = ServiceMetrics()
     loops = []
     if args.only in (None, "classify"):
         loops.append(classify_loop(settings, prefix=args.group_prefix,
-                                   max_records=args.max_records))
+                                   max_records=args.max_records, metrics=metrics))
     if args.only in (None, "suppress"):
-        loops.append(suppress_loop(settings, policy=policy, prefix=args.group_prefix))
-    asyncio.run(run_loops(loops))
+        loops.append(suppress_loop(settings, policy=policy, prefix=args.group_prefix,
+                                   metrics=metrics))
+    asyncio.run(run_loops(loops, **serve_options(args, settings)))
     return 0

@@ -19,8 +19,10 @@ Register it in SINKS (name -> "module:Class"); `bouncepipe sink --sink NAME` run
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from .base import BatchingSink, SinkLoop
+if TYPE_CHECKING:
+    from .base import BatchingSink, SinkLoop
 
 SINKS = {
     "parquet": "connectors.sinks.parquet:ParquetSink",   # output topics -> lake tables
@@ -34,6 +36,15 @@ def sink_class(name: str) -> type[BatchingSink]:
     except KeyError:
         raise ValueError(f"unknown sink {name!r}; known: {', '.join(sorted(SINKS))}") from None
     return getattr(importlib.import_module(module), cls)
+
+
+def __getattr__(name: str):
+    # `bouncepipe sink --help` needs SINKS only: the loop (aiokafka, metrics) loads on use,
+    # not at every CLI start-up
+    if name in ("BatchingSink", "SinkLoop"):
+        from . import base
+        return getattr(base, name)
+    raise AttributeError(name)
 
 
 __all__ = ["SINKS", "BatchingSink", "SinkLoop", "sink_class"]

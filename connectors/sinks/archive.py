@@ -25,5 +25,7 @@ class ArchiveRecords(LakeRecords):
 
 
 class ArchiveSink(ParquetSink):
+    name = "archive"
+
     def __init__(self, settings: Settings, lake: str | Path, **kw):
         super().__init__(settings, lake, records=ArchiveRecords(settings), **kw)

@@ -8,12 +8,18 @@ from dataclasses import dataclass, field
 
 from aiokafka import TopicPartition
 
+from connectors.metrics import NullMetrics
 from connectors.streaming.loop import Batch, ConsumerLoop
 from pipeline.settings import Settings
 
 
 class BatchingSink:
-    """Subclass and implement `topics` and `write_batch` (see the package docstring)."""
+    """Subclass and implement `topics` and `write_batch` (see the package docstring).
+    `write_batch` reports what it wrote with `self.metrics.sink_written(self.name, ...)`
+    (SinkLoop sets `metrics` to its service's)."""
+
+    name = "sink"
+    metrics = NullMetrics()
 
     def topics(self, settings: Settings) -> list[str]:
         raise NotImplementedError
@@ -39,9 +45,12 @@ class SinkLoop(ConsumerLoop):
     """Consumes a sink's topics; per partition: buffer -> write_batch (durable) -> commit."""
 
     def __init__(self, settings: Settings, sink: BatchingSink, group_id: str, *,
-                 max_rows: int = 20_000, max_seconds: float = 1.0, name: str = "sink"):
-        super().__init__(name, settings, sink.topics(settings), group_id, max_records=max_rows)
+                 max_rows: int = 20_000, max_seconds: float = 1.0, name: str = "sink",
+                 metrics=None):
+        super().__init__(name, settings, sink.topics(settings), group_id, max_records=max_rows,
+                         metrics=metrics)
         self.sink = sink
+        sink.metrics = self.metrics
         self.max_rows, self.max_seconds = max_rows, max_seconds
         self.pending: dict[TopicPartition, _Pending] = {}
         self.landed = 0
@@ -78,8 +87,10 @@ class SinkLoop(ConsumerLoop):
 
     async def flush(self, tp: TopicPartition) -> None:
         pending = self.pending.pop(tp)
+        started = time.perf_counter()
         self.landed += await asyncio.get_running_loop().run_in_executor(
             None, self.sink.write_batch, tp, pending.first_offset, pending.records)
+        self.metrics.sink_write_time(self.sink.name, time.perf_counter() - started)
         await self.commit({tp: pending.records[-1].offset + 1})
         self.last_flush = time.monotonic()
 

@@ -80,6 +80,8 @@ class LakeRecords:
 
 
 class ParquetSink(BatchingSink):
+    name = "parquet"
+
     def __init__(self, settings: Settings, lake: str | Path, *, dedup_window: int = 1_000_000,
                  records: LakeRecords | None = None):
         self.writer = LakeWriter(lake)
@@ -144,6 +146,8 @@ class ParquetSink(BatchingSink):
                 oldest = first_offset - self.dedup_window
                 self.keys[(tp, table)] = {k: o for k, o in seen.items() if o >= oldest}
                 self._pruned[(tp, table)] = first_offset
-            self.writer.write(table, fresh, file_stem=stem)
+            paths = self.writer.write(table, fresh, file_stem=stem)
+            self.metrics.sink_written(self.name, table, files=len(paths), rows=len(fresh),
+                                      size=sum(p.stat().st_size for p in paths))
             written += len(fresh)
         return written

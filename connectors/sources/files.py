@@ -55,6 +55,43 @@ def split_mbox(data: bytes) -> list[bytes]:
     return messages
 
 
+def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
+    """(file, label) of every file under `paths`, in the order `iter_raw_messages` reads them
+    (label: the path as given for a file, the file's path under a given directory)."""
+    for given in paths:
+        root = Path(given)
+        if not root.exists():
+            raise FileNotFoundError(f"no such file or directory: {given}")
+        for file in _walk(root):
+            yield file, (str(given) if file == root else str(file))
+
+
+def raw_messages_of_file(file: Path, label: str, *, kind_hint: str | None = None,
+                         provider_hint: str | None = None, tenant: str | None = None
+                         ) -> Iterator[RawMessage]:
+    """The RawMessages one file holds (see the module docstring)."""
+    try:
+        data = file.read_bytes()
+        mtime = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc)
+    except OSError as exc:  # unreadable file: surface as an empty input with a reason
+        raise FileNotFoundError(f"cannot read {label}: {exc}") from exc
+    extra = {"kind_hint": kind_hint, "provider_hint": provider_hint, "tenant": tenant}
+    suffix = file.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        for n, line in enumerate(data.splitlines(), 1):
+            if line.strip():
+                yield RawMessage.from_bytes(
+                    line, RawSource(transport="file", path=label, member=f"line {n}"),
+                    mtime, **extra)
+    elif _is_mbox(data):
+        for n, message in enumerate(split_mbox(data), 1):
+            yield RawMessage.from_bytes(
+                message, RawSource(transport="file", path=label, member=str(n)),
+                mtime, **extra)
+    else:
+        yield RawMessage.from_bytes(data, RawSource(transport="file", path=label), mtime, **extra)
+
+
 def iter_raw_messages(
     paths: Iterable[str | os.PathLike[str]],
     *,
@@ -63,32 +100,9 @@ def iter_raw_messages(
     tenant: str | None = None,
 ) -> Iterator[RawMessage]:
     """Yield one RawMessage per input found under `paths` (see module docstring)."""
-    for given in paths:
-        root = Path(given)
-        if not root.exists():
-            raise FileNotFoundError(f"no such file or directory: {given}")
-        for file in _walk(root):
-            label = str(given) if file == root else str(file)
-            try:
-                data = file.read_bytes()
-                mtime = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc)
-            except OSError as exc:  # unreadable file: surface as an empty input with a reason
-                raise FileNotFoundError(f"cannot read {label}: {exc}") from exc
-            extra = {"kind_hint": kind_hint, "provider_hint": provider_hint, "tenant": tenant}
-            suffix = file.suffix.lower()
-            if suffix in (".jsonl", ".ndjson"):
-                for n, line in enumerate(data.splitlines(), 1):
-                    if line.strip():
-                        yield RawMessage.from_bytes(
-                            line, RawSource(transport="file", path=label, member=f"line {n}"),
-                            mtime, **extra)
-            elif _is_mbox(data):
-                for n, message in enumerate(split_mbox(data), 1):
-                    yield RawMessage.from_bytes(
-                        message, RawSource(transport="file", path=label, member=str(n)),
-                        mtime, **extra)
-            else:
-                yield RawMessage.from_bytes(data, RawSource(transport="file", path=label), mtime, **extra)
+    for file, label in iter_files(paths):
+        yield from raw_messages_of_file(file, label, kind_hint=kind_hint,
+                                        provider_hint=provider_hint, tenant=tenant)
 
 
 class FileSource:

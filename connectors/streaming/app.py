@@ -20,10 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from connectors.kafka import raw_topics
+from connectors.metrics import ServiceMetrics
 from connectors.streaming.classify import (
     Out,
     classify_record,
@@ -34,7 +36,7 @@ from connectors.streaming.classify import (
 from connectors.streaming.runner import BatchLoop
 from connectors.streaming.suppress import SuppressStage
 from pipeline.errors import dead_letter
-from pipeline.settings import Settings
+from pipeline.settings import ServiceSettings, Settings
 from pipeline.suppression import SuppressionPolicy, load_policy
 from schemas.models import RawMessage, RawSource
 
@@ -72,36 +74,41 @@ def make_classify_handler(settings: Settings):
 
 
 def classify_loop(settings: Settings, *, prefix: str | None = None,
-                  max_records: int = 2000) -> BatchLoop:
+                  max_records: int = 2000, metrics: ServiceMetrics | None = None) -> BatchLoop:
     return BatchLoop("classify", settings, raw_topics(settings.topics),
                      f"{group_prefix(settings, prefix)}-classify",
-                     make_classify_handler(settings), max_records=max_records)
+                     make_classify_handler(settings), max_records=max_records, metrics=metrics)
 
 
 def suppress_loop(settings: Settings, *, policy: SuppressionPolicy | None = None,
-                  prefix: str | None = None, max_records: int = 5000) -> BatchLoop:
+                  prefix: str | None = None, max_records: int = 5000,
+                  metrics: ServiceMetrics | None = None) -> BatchLoop:
     stage = SuppressStage(settings, policy or load_policy(settings))
     loop = BatchLoop("suppress", settings, [settings.topics.events],
                      f"{group_prefix(settings, prefix)}-suppress", stage.handle,
-                     max_records=max_records, on_assigned=stage.restore, on_revoked=stage.revoke)
+                     max_records=max_records, on_assigned=stage.restore, on_revoked=stage.revoke,
+                     metrics=metrics)
     loop.stage = stage
     return loop
 
 
 def worker_loops(settings: Settings, *, policy: SuppressionPolicy | None = None,
-                 prefix: str | None = None) -> list[BatchLoop]:
-    return [classify_loop(settings, prefix=prefix),
-            suppress_loop(settings, policy=policy, prefix=prefix)]
+                 prefix: str | None = None, metrics: ServiceMetrics | None = None
+                 ) -> list[BatchLoop]:
+    metrics = metrics if metrics is not None else ServiceMetrics()
+    return [classify_loop(settings, prefix=prefix, metrics=metrics),
+            suppress_loop(settings, policy=policy, prefix=prefix, metrics=metrics)]
 
 
 def sink_loop(settings: Settings, lake: str | Path, *, prefix: str | None = None,
-              sink: str = "parquet", max_rows: int | None = None, max_seconds: float = 1.0):
+              sink: str = "parquet", max_rows: int | None = None, max_seconds: float = 1.0,
+              metrics: ServiceMetrics | None = None):
     """The Parquet lake sink (or another registered sink, connectors/sinks) on its loop."""
     from connectors.sinks import SinkLoop, sink_class
     group = f"{group_prefix(settings, prefix)}-sink" + ("" if sink == "parquet" else f"-{sink}")
     return SinkLoop(settings, sink_class(sink)(settings, lake), group, name=f"sink.{sink}",
                     max_rows=max_rows or settings.lake.rows_per_file,
-                    max_seconds=max_seconds)
+                    max_seconds=max_seconds, metrics=metrics)
 
 
 async def wait_caught_up(loops, *, timeout: float = 60.0, settle: float = 0.5) -> bool:
@@ -121,8 +128,20 @@ async def wait_caught_up(loops, *, timeout: float = 60.0, settle: float = 0.5) -
     return False
 
 
-async def run_loops(loops, *, until: asyncio.Future | None = None) -> None:
-    """Run loops until SIGINT/SIGTERM (or `until` completes); stop them cleanly."""
+def service_metrics(loops) -> ServiceMetrics:
+    """The one metrics object a service's loops share (they are built with the same one)."""
+    found = {id(loop.metrics): loop.metrics for loop in loops}
+    if len(found) != 1:
+        raise ValueError("a service's loops must share one ServiceMetrics (pass metrics=)")
+    return next(iter(found.values()))
+
+
+async def run_loops(loops, *, until: asyncio.Future | None = None,
+                    metrics_port: int | None = None, service: ServiceSettings | None = None,
+                    on_serving: Callable[[int], None] | None = None) -> None:
+    """Run loops until SIGINT/SIGTERM (or `until` completes); stop them cleanly. With a
+    metrics port (0: a free one, reported to `on_serving`), serve /metrics, /healthz and
+    /readyz (connectors/health.py) while they run."""
     aio = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -131,6 +150,14 @@ async def run_loops(loops, *, until: asyncio.Future | None = None) -> None:
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
     tasks = [asyncio.create_task(loop.run(), name=getattr(loop, "name", "sink")) for loop in loops]
+    runner = None
+    if metrics_port is not None:
+        from connectors.health import bound_port, health_app, serve
+        service = service or ServiceSettings()
+        runner = await serve(health_app(loops, service_metrics(loops), service, tasks),
+                             service.metrics_host, metrics_port)
+        if on_serving:
+            on_serving(bound_port(runner))
     stopper = asyncio.create_task(stop.wait())
     waiters = [stopper, *tasks]
     if until is not None:
@@ -140,6 +167,8 @@ async def run_loops(loops, *, until: asyncio.Future | None = None) -> None:
     for loop in loops:
         loop.stop()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if runner is not None:
+        await runner.cleanup()
     for task in done:
         if task in tasks and task.exception():
             raise task.exception()

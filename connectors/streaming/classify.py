@@ -5,6 +5,7 @@ its coordinates and headers are the provenance, so a replay builds the same even
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import orjson
@@ -16,6 +17,8 @@ from pipeline.settings import Settings
 from schemas.models import NotParsed, RawMessage
 from schemas.tables import TABLES
 
+log = logging.getLogger(__name__)
+
 @dataclass
 class Out:
     """One record to produce."""
@@ -25,6 +28,7 @@ class Out:
     value: bytes
     headers: list[tuple[str, bytes]] = field(default_factory=list)
     partition: int | None = None
+    kind: tuple[str, ...] | None = None   # what it is, for the metrics (connectors/metrics.py)
 
 
 def kind_hints(settings: Settings) -> dict[str, str | None]:
@@ -39,7 +43,12 @@ def raw_from_record(record, hints: dict[str, str | None]) -> RawMessage:
 
 def dead_letter_record(raw: RawMessage, record: NotParsed, topic: str) -> Out:
     """Dead letter = the ORIGINAL bytes, with the why and where in headers."""
-    return Out(topic, raw.sha256.encode(), raw.payload, dead_letter_headers(raw, record))
+    log.warning("dead letter: %s", record.reason[:200],
+             extra={"raw_sha256": raw.sha256, "topic": raw.source.topic,
+                    "partition": raw.source.partition, "offset": raw.source.offset,
+                    "stage": record.stage, "error_type": record.error_type})
+    return Out(topic, raw.sha256.encode(), raw.payload, dead_letter_headers(raw, record),
+               kind=("dead_letter", record.stage, record.error_type))
 
 
 def classify_record(record, settings: Settings, hints: dict[str, str | None]) -> list[Out]:
@@ -69,14 +78,16 @@ def outputs_for(raw: RawMessage, outcome, settings: Settings) -> list[Out]:
             for row in rows:   # may be a lazy iterator: all or nothing per input
                 data = row if isinstance(row, dict) else row.model_dump(mode="json")
                 rows_out.append(Out(topics.dmarc_rows, str(data.get(key_field) or "").encode(),
-                                    orjson.dumps({"table": table, "row": data}, default=str)))
+                                    orjson.dumps({"table": table, "row": data}, default=str),
+                                    kind=("row", table)))
     except Exception as exc:  # noqa: BLE001 - a report failing half-way: none of its rows
         rows_out, outcome.events = [], []
         dead.append(dead_letter(raw, exc))
     # Key = recipient (suppression state is partitioned by it); an event without one is keyed
     # by its input, so a replayed duplicate still lands on the same partition as the original.
     out = [Out(topics.events, (e.recipient or f"raw:{raw.sha256}").encode(),
-               e.model_dump_json().encode()) for e in outcome.events]
+               e.model_dump_json().encode(), kind=("event", e.category))
+           for e in outcome.events]
     out += rows_out
     out += [dead_letter_record(raw, d, topics.deadletter) for d in dead]
     return out

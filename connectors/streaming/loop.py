@@ -4,7 +4,9 @@
 
 A subclass says what a poll's records become and when they are durable; this loop owns the
 consumer, the rebalance callbacks (never in the middle of a batch), offset commits, the
-crash-injection hook and lag. Two kinds run on it:
+crash-injection hook, lag and the service's metrics (connectors/metrics.py: records in,
+batch and commit latency, lag per partition; what a batch produced is counted by the subclass).
+Two kinds run on it:
 - `runner.BatchLoop` (the classify and suppress stages): a poll's outputs are produced and
   acknowledged (acks=all), then its offsets are committed;
 - `connectors.sinks.SinkLoop` (the Parquet lake, ...): records are written to a sink and its
@@ -18,12 +20,14 @@ import asyncio
 import logging
 import os
 import random
+import time
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from connectors.kafka import aiokafka_config
+from connectors.metrics import ServiceMetrics
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,8 @@ class _Rebalance(ConsumerRebalanceListener):
                 await self.loop.on_revoked(set(revoked))
 
     async def on_partitions_assigned(self, assigned):
+        for tp in assigned:   # another member may have committed it since we last held it
+            self.loop.committed_offsets.pop(tp, None)
         if assigned:
             async with self.loop.lock:
                 await self.loop.on_assigned(set(assigned))
@@ -76,12 +82,20 @@ class ConsumerLoop:
     """One consumer group member. Subclasses implement `on_records`; the hooks are optional."""
 
     def __init__(self, name: str, settings: Settings, topics: Sequence[str], group_id: str, *,
-                 max_records: int = 2000, poll_ms: int = 200):
+                 max_records: int = 2000, poll_ms: int = 200,
+                 metrics: ServiceMetrics | None = None):
         self.name, self.settings, self.topics, self.group_id = name, settings, topics, group_id
         self.max_records, self.poll_ms = max_records, poll_ms
+        self.metrics = metrics if metrics is not None else ServiceMetrics()
         self.consumer: AIOKafkaConsumer | None = None
         self.lock = asyncio.Lock()
         self._stop = asyncio.Event()
+        # health: set by the loop, read by connectors/health.py (never a broker call there)
+        self.connected = False
+        self.last_poll: float | None = None          # monotonic time the last poll returned
+        self.committed_offsets: dict[TopicPartition, int] = {}
+        self.partition_lag: dict[TopicPartition, int] = {}
+        self._lag_updated = 0.0
 
     # -- what a subclass says -------------------------------------------------------------
     async def on_records(self, batch: Batch) -> None:
@@ -113,11 +127,15 @@ class ConsumerLoop:
         """Commit offsets whose outputs are durable. After a rebalance the commit fails and
         the new owner replays those records (deduplicated downstream)."""
         maybe_crash_before_commit()
+        started = time.perf_counter()
         try:
             await self.consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
             log.warning("%s: commit failed after a rebalance (%s); the batch will be replayed "
                         "by the new owner and deduplicated downstream", self.name, exc)
+            return
+        self.metrics.committed(self.name, time.perf_counter() - started)
+        self.committed_offsets.update(offsets)
 
     async def committed_or_beginning(self, tps: set[TopicPartition]) -> dict[TopicPartition, int]:
         begin = await self.consumer.beginning_offsets(list(tps))
@@ -133,22 +151,66 @@ class ConsumerLoop:
             self.consumer = make_consumer(self.settings, [], self.group_id)
             self.consumer.subscribe(list(self.topics), listener=_Rebalance(self))
             await self.consumer.start()
+            self.connected = True
             try:
                 while not self._stop.is_set():
                     batch = await self.consumer.getmany(timeout_ms=self.poll_ms,
                                                         max_records=self.max_records)
+                    self.last_poll = time.monotonic()
                     batch = {tp: recs for tp, recs in batch.items() if recs}
                     async with self.lock:
                         if batch:
+                            started = time.perf_counter()
+                            self.metrics.consumed(self.name, batch)
                             await self.on_records(batch)
+                            self.metrics.batch_done(self.name, time.perf_counter() - started)
                         else:
                             await self.on_idle()
+                    await self.update_lag()
                 async with self.lock:
                     await self.on_stop()
             finally:
+                self.connected = False
                 await self.consumer.stop()
         finally:
             await self.close()
+
+    async def update_lag(self, every: float = 1.0) -> None:
+        """Per assigned partition: high watermark (from fetch responses) - committed offset.
+        Committed offsets are fetched once per newly assigned partition, then tracked here."""
+        now = time.monotonic()
+        if now - self._lag_updated < every:
+            return
+        self._lag_updated = now
+        consumer = self.consumer
+        assigned = consumer.assignment()
+        lags = {}
+        for tp in assigned:
+            if tp not in self.committed_offsets:
+                try:
+                    self.committed_offsets[tp] = await consumer.committed(tp) or 0
+                except Exception:  # noqa: BLE001 - a metric must not stop the loop
+                    continue
+            high = consumer.highwater(tp)
+            if high is None:   # nothing fetched from it yet: ask once
+                try:
+                    high = (await consumer.end_offsets([tp]))[tp]
+                except Exception:  # noqa: BLE001
+                    continue
+            lags[tp] = max(0, high - self.committed_offsets[tp])
+        for tp in [tp for tp in self.committed_offsets if tp not in assigned]:
+            del self.committed_offsets[tp]
+        self.partition_lag = lags
+        self.metrics.set_lag(self.name, lags)
+
+    def health(self) -> dict:
+        """What /healthz and /readyz report for this loop (no broker call)."""
+        assigned = bool(self.consumer is not None and self.connected
+                        and self.consumer.assignment())
+        return {"loop": self.name, "connected": self.connected, "assigned": assigned,
+                "lag": sum(self.partition_lag.values()) if assigned else None,
+                "seconds_since_poll": (None if self.last_poll is None
+                                       else round(time.monotonic() - self.last_poll, 3))}
 
     async def lag(self) -> int:
         """Records not yet committed on this loop's assigned partitions (0 = caught up;

@@ -42,9 +42,9 @@ class BatchLoop(ConsumerLoop):
                  on_assigned: Callable[[set], Awaitable[None]] | None = None,
                  on_revoked: Callable[[set], Awaitable[None]] | None = None,
                  on_idle: Callable[[], Awaitable[None]] | None = None,
-                 producer: AIOKafkaProducer | None = None):
+                 producer: AIOKafkaProducer | None = None, metrics=None):
         super().__init__(name, settings, topics, group_id, max_records=max_records,
-                         poll_ms=poll_ms)
+                         poll_ms=poll_ms, metrics=metrics)
         self.handle = handle
         self._assigned, self._revoked, self._idle = on_assigned, on_revoked, on_idle
         self.producer = producer
@@ -84,6 +84,7 @@ class BatchLoop(ConsumerLoop):
         phases = await asyncio.get_running_loop().run_in_executor(None, self.handle, batch)
         for outs in phases:
             await produce(self.producer, outs)
+            self.metrics.produced(self.name, outs)
         await self.commit({tp: recs[-1].offset + 1 for tp, recs in batch.items()})
         self.processed += sum(len(r) for r in batch.values())
         self.batches += 1

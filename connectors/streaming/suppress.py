@@ -92,7 +92,9 @@ class SuppressStage:
             for r in records:
                 decisions = self._apply(engine, applied, r)
                 decisions_out += [Out(topics.suppressions, d.key.encode(),
-                                      d.model_dump_json().encode()) for d in decisions]
+                                      d.model_dump_json().encode(),
+                                      kind=("decision", d.policy_rule, d.action))
+                                  for d in decisions]
             decisions_out += [Out(self.alerts_topic, a.domain.encode(), a.model_dump_json().encode())
                               for a in engine.alerts]
             engine.alerts.clear()

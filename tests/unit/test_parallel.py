@@ -1,0 +1,69 @@
+"""`--jobs N` (connectors/parallel.py): N worker processes give the same output, in the same
+order, as one job (classify's lines; ingest's lake files and rows)."""
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+from connectors.cli import main
+from connectors.ingest import ingest
+from connectors.parallel import map_ordered, work_units
+from connectors.sources.files import iter_files
+from pipeline.examples import EXAMPLES_DIR
+from tests.integration.generate import dsn_emails, webhook_batches
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """Enough files for several work units: DSNs, webhook batches, the bundled examples
+    (a DMARC report, an mbox-free mix, one input that is no report)."""
+    root = tmp_path_factory.mktemp("inputs")
+    for i, payload in enumerate(dsn_emails(130)):
+        (root / "dsn" / f"{i % 3}").mkdir(parents=True, exist_ok=True)
+        (root / "dsn" / f"{i % 3}" / f"dsn-{i:04d}.eml").write_bytes(payload)
+    for i, payload in enumerate(webhook_batches(200, per_batch=10)):
+        (root / f"hook-{i:03d}.json").write_bytes(payload)
+    return [str(root), str(EXAMPLES_DIR)]
+
+
+def test_work_units_keep_the_reading_order_and_their_limits(inputs):
+    files = [(str(f), label) for f, label in iter_files(inputs)]
+    units = list(work_units(inputs, files=16))
+    assert [pair for unit in units for pair in unit] == files
+    assert len(units) == -(-len(files) // 16) and all(len(u) <= 16 for u in units)
+    by_size = list(work_units(inputs, files=1000, size=20_000))
+    assert [pair for unit in by_size for pair in unit] == files and len(by_size) > 1
+
+
+def _square(unit):
+    return [int(x) ** 2 for x, _ in unit]
+
+
+def test_map_ordered_answers_in_unit_order():
+    units = [[(str(i), "")] for i in range(40)]
+    assert list(map_ordered(_square, units, 3)) == [[i * i] for i in range(40)]
+    assert list(map_ordered(_square, units, 1)) == [[i * i] for i in range(40)]
+
+
+def test_classify_two_jobs_print_what_one_job_prints(inputs, capsys):
+    assert main(["classify", "--jobs", "1", *inputs]) == 0
+    one = capsys.readouterr().out
+    assert main(["classify", "--jobs", "2", *inputs]) == 0
+    two = capsys.readouterr().out
+    lines = one.splitlines()
+    assert len(lines) >= 130 + 200 + 5   # a line per event, report and dead letter
+    assert two == one
+
+
+def _lake_files(lake) -> dict[str, list]:
+    return {str(p.relative_to(lake)): pq.read_table(p).to_pylist()
+            for p in sorted(lake.rglob("*.parquet"))}
+
+
+def test_ingest_two_jobs_land_the_same_files_and_rows(inputs, tmp_path):
+    one = ingest(inputs, tmp_path / "one", jobs=1, batch_rows=150)
+    two = ingest(inputs, tmp_path / "two", jobs=2, batch_rows=150)
+    assert one == two and one.inputs > 150
+    files_one, files_two = _lake_files(tmp_path / "one"), _lake_files(tmp_path / "two")
+    assert len([f for f in files_one if f.startswith("events/")]) > 1
+    assert files_two == files_one
