@@ -246,13 +246,32 @@ def _sections(con) -> list[tuple[str, str, str]]:
     dead = table(q("SELECT * FROM v_dead_letters_daily ORDER BY day DESC, dead_letters DESC LIMIT 20"), [
         ("day", "day"), ("stage", "stage"), ("error_type", "error"), ("dead_letters", "inputs"),
         ("retryable", "retryable"), ("payload_bytes", "bytes")], empty="No dead letters.")
+    runs = q("""SELECT started_at, classifier_version, inputs, revised, withdrawn, new_events,
+                       dead_letters_recovered, suppressed, lifted
+                FROM reclassifications WHERE NOT dry_run ORDER BY started_at DESC LIMIT 1""")
+    reclassified = (
+        "<p class='note'>What the last <code>bouncepipe reclassify</code> changed: today's "
+        "rules re-read the archived inputs; events whose category, reason or recipient changed "
+        "were revised (the previous classification is kept in <code>event_revisions</code>), "
+        "and suppressions only the old evidence held were lifted.</p>"
+        + table(runs, [("started_at", "run", when), ("classifier_version", "rules"),
+                       ("inputs", "inputs re-read"), ("revised", "events revised"),
+                       ("withdrawn", "withdrawn"), ("new_events", "new events"),
+                       ("dead_letters_recovered", "dead letters recovered"),
+                       ("suppressed", "addresses suppressed"), ("lifted", "addresses lifted")],
+                empty="No reclassification has run on this lake.")
+        + (table(q("SELECT * FROM v_reclassification_changes LIMIT 20"), [
+            ("previous_category", "was"), ("previous_reason", "reason was"),
+            ("category", "now"), ("reason", "reason now"), ("events", "events"),
+            ("addresses", "addresses"), ("example_address", "example")]) if runs else ""))
     return [("providers", "Mailbox providers: bounce, deferral and complaint rates", providers),
             ("bounces", "Which domains bounce, and why", bounces),
             ("complaints", "Complaint rates against Gmail's limits", complaints),
             ("dmarc", "DMARC: who sends as our domains, and are we ready to enforce", dmarc),
             ("tls", "SMTP TLS reports", tls),
             ("suppressions", "Suppressions: what was decided, and on what evidence", suppressions),
-            ("dead", "Inputs that could not be read", dead)]
+            ("dead", "Inputs that could not be read", dead),
+            ("reclassified", "What changed at the last reclassification", reclassified)]
 
 
 # Views exported as CSV beside the report (linked from it): what analysts take to a spreadsheet.

@@ -254,3 +254,25 @@ def test_dry_run_writes_nothing(tmp_path, monkeypatch, flag, capsys):
     assert '"dry_run": true' in capsys.readouterr().out
     assert sorted(p for p in lake.rglob("*.parquet")) == files
     assert Settings().archive.enabled
+
+
+def test_the_report_shows_what_the_last_reclassification_changed(tmp_path, monkeypatch):
+    from connectors.report.html import write_report
+
+    lake = tmp_path / "lake"
+    with rules(monkeypatch, "old"):
+        ingest([_inputs(tmp_path)], lake)
+    empty = tmp_path / "before.html"
+    write_report(lake, empty)
+    assert "No reclassification has run on this lake." in empty.read_text()
+    diff = reclassify(lake, now=NOW)
+    out = tmp_path / "report.html"
+    write_report(lake, out)
+    html = out.read_text()
+    section = html[html.index("<h2 id='reclassified'>"):html.index("<h2>Export</h2>")]
+    cells = [c for c in section.replace('<td class="n">', "<td>").split("<td>")[1:]]
+    values = [c.split("</td>")[0] for c in cells]
+    assert values[2:9] == [str(diff.inputs), str(diff.revised), "0", "0", "0",
+                           str(len(diff.suppressed)), "0"]
+    assert values[9:14] == ["soft_bounce", "mailboxfull", "hard_bounce", "userunknown",
+                            str(diff.revised)]
