@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from pipeline.core import process_stream
 from pipeline.errors import dead_letter
+from pipeline.outcome import Outcome
 from pipeline.settings import Settings, default_settings
 from pipeline.suppression import SuppressionEngine
 from schemas.ids import stable_id
@@ -101,6 +102,20 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     """`batch_rows`: rows buffered before a file is written (settings lake.rows_per_file)."""
     from .sources.files import iter_raw_messages
 
+    inputs = iter_raw_messages(paths, kind_hint=kind_hint, provider_hint=provider_hint,
+                               tenant=tenant)
+    return ingest_raw(inputs, lake, settings=settings, on_input=on_input, batch_rows=batch_rows)
+
+
+def ingest_raw(inputs: Iterable[RawMessage], lake: str | os.PathLike[str], *,
+               settings: Settings | None = None,
+               on_input: Callable[[RawMessage], None] | None = None,
+               on_outcome: Callable[[RawMessage, Outcome], None] | None = None,
+               batch_rows: int | None = None, suppressions: bool = True) -> IngestSummary:
+    """`ingest` of RawMessages from any pull source (files, an IMAP folder). Every row is in
+    the lake when it returns. `suppressions=False` leaves the replay of the lake's events
+    through the policy to a later `recompute_suppressions` (a poller landing many small
+    batches does it once per round; decisions are derived from events, never lost)."""
     settings = settings or default_settings()
     batch_rows = batch_rows or settings.lake.rows_per_file
     writer = LakeWriter(lake)
@@ -108,8 +123,6 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     buffers = _Buffers(writer, summary)
     staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
     try:
-        inputs = iter_raw_messages(paths, kind_hint=kind_hint, provider_hint=provider_hint,
-                                   tenant=tenant)
         for raw, outcome in process_stream(inputs, settings):   # the core works in batches
             summary.inputs += 1
             dead: list[NotParsed] = list(outcome.dead_letters)
@@ -146,13 +159,16 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
             buffers.add("dead_letters", dead)
             if buffers.size() >= batch_rows:
                 buffers.flush()
+            if on_outcome:
+                on_outcome(raw, outcome)
             if on_input:
                 on_input(raw)
         buffers.flush()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     summary.rows_by_table["events"] = sum(summary.events_by_category.values())
-    summary.suppressions = recompute_suppressions(lake, writer, settings)
+    if suppressions:
+        summary.suppressions = recompute_suppressions(lake, writer, settings)
     return summary
 
 
@@ -174,6 +190,7 @@ def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
     for batch in reader:
         for row in batch.to_pylist():
             row["tags"] = dict(row["tags"]) if row["tags"] else {}
+            row["unverified"] = bool(row.get("unverified"))   # files from before the column
             decisions.extend(engine.feed(MailEvent.model_validate(row)))
     con.close()
     if not decisions:

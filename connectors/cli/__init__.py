@@ -24,6 +24,9 @@ COMMANDS = (
     "unsuppress",
     "crm",
     "serve",
+    "smtp",
+    "imap",
+    "verp",
 )
 
 
