@@ -99,7 +99,9 @@ class BounceHandler:
         if isinstance(content, str):
             content = content.encode("utf-8", "surrogateescape")
         peer = session.peer[0] if isinstance(session.peer, tuple) else session.peer
-        base = dict(mail_from=envelope.mail_from or "", client_address=peer,
+        # aiosmtpd keeps the null sender as "<>"; the envelope says "" (a bounce)
+        mail_from = (envelope.mail_from or "").strip().removeprefix("<").removesuffix(">")
+        base = dict(mail_from=mail_from, client_address=peer,
                     helo=session.host_name)
         if self.lmtp:   # one answer per recipient, in RCPT order (RFC 2033 4.2)
             answers = await asyncio.gather(*(self._store(content, [rcpt], base)
