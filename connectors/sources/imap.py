@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -102,6 +101,8 @@ class ImapPoller:
         self.store = store
         self.finish_round = finish_round
         self.client = None
+        self.archive = self.imap.archive_folder
+        self.invalid = self.imap.invalid_folder
         self.stats = PollStats()
         self.state_root = Path(self.imap.state_dir)
 
@@ -124,7 +125,13 @@ class ImapPoller:
             if password is None:
                 raise ValueError("no IMAP password (BOUNCEPIPE_IMAP__PASSWORD) or oauth2_token")
             client.login(self.mailbox.user, password)
-        for folder in (self.imap.archive_folder, self.imap.invalid_folder):
+        # "bouncepipe/archive" in settings; the server's hierarchy delimiter on the wire
+        listed = client.list_folders("", "")
+        delimiter = (listed[0][1] if listed else b"/") or b"/"
+        delimiter = delimiter.decode() if isinstance(delimiter, bytes) else delimiter
+        self.archive = self.imap.archive_folder.replace("/", delimiter)
+        self.invalid = self.imap.invalid_folder.replace("/", delimiter)
+        for folder in (self.archive, self.invalid):
             if not client.folder_exists(folder):
                 client.create_folder(folder)
         self.client = client
@@ -152,7 +159,7 @@ class ImapPoller:
                 self.client.expunge()
 
     def _finish_moves(self, state: FolderState, uidvalidity: int, stored: dict[int, str]) -> None:
-        for target in (self.imap.archive_folder, self.imap.invalid_folder):
+        for target in (self.archive, self.invalid):
             self._move(sorted(u for u, where in stored.items() if where == target), target)
         state.save(uidvalidity, {})
 
@@ -185,7 +192,7 @@ class ImapPoller:
             present = [u for u in batch_uids if u in fetched]   # expunged meanwhile: gone
             raws = [self._raw(folder, uidvalidity, u, fetched[u]) for u in present]
             invalid = self.store(raws)
-            stored = {u: (self.imap.invalid_folder if i in invalid else self.imap.archive_folder)
+            stored = {u: (self.invalid if i in invalid else self.archive)
                       for i, u in enumerate(present)}
             state.save(uidvalidity, stored)
             self._finish_moves(state, uidvalidity, stored)
@@ -218,20 +225,23 @@ class ImapPoller:
 
     def run(self, *, once: bool = False, should_stop: Callable[[], bool] = lambda: False
             ) -> PollStats:
-        """Poll until `should_stop()` (or one round with `once`), reconnecting with backoff."""
+        """Poll until `should_stop()` (or one round with `once`), reconnecting with backoff
+        when the connection drops. A refusal by the server (login, a folder it will not
+        create) is not retried: it raises. `once` gives up after 5 lost connections."""
+        import imaplib
+
         backoff = 1.0
+        failures = 0
         while not should_stop():
             try:
                 self.poll_once()
-                backoff = 1.0
+                backoff, failures = 1.0, 0
                 if once:
                     break
                 self._wait_for_mail()
-            except (OSError, socket.error, ConnectionError) as exc:
-                self._lost(exc, backoff)
-                backoff = min(backoff * 2, 60.0)
-            except Exception as exc:  # noqa: BLE001 - imaplib/imapclient protocol errors
-                if type(exc).__module__.split(".")[0] not in ("imaplib", "imapclient"):
+            except (OSError, imaplib.IMAP4.abort) as exc:   # the connection, not the request
+                failures += 1
+                if once and failures >= 5:
                     raise
                 self._lost(exc, backoff)
                 backoff = min(backoff * 2, 60.0)
