@@ -167,6 +167,7 @@ def events_for_day(spec: SynthSpec, day_index: int, n: int, first_id: int,
         "action": pa.array(action, pa.string(), mask=action == ""),
         "stream": _strings(tuple(s[1] for s in STREAMS), stream),
         "tenant": _strings(tuple(s[0] for s in STREAMS), stream),
+        "unverified": pa.array(np.zeros(n, dtype=bool)),   # not nullable in the model
         "classifier_version": pa.array(["synthetic"] * n, pa.string()),
         "rule": pa.array(np.char.add("synthetic.", np.array(cats)[category]), pa.string()),
     })
