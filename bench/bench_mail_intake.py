@@ -124,7 +124,7 @@ def bench_smtp(args: argparse.Namespace) -> None:
 
 def bench_imap(args: argparse.Namespace) -> None:
     from tests.integration.intake.dovecot import PASSWORD, Dovecot, unavailable
-    from tests.unit.test_verp import DSN
+    from tests.unit.test_envelope_policy import DSN
 
     why = unavailable()
     if why:

@@ -94,13 +94,15 @@ def _codec(settings_verp) -> verp.Codec:
     return cached[1]
 
 
-def _vouch(envelope: Envelope, codec: verp.Codec) -> verp.VerpAddress | verp.VerpError | None:
-    """The first envelope recipient's VERP reading: an address, the error that its token
-    raised, or None when no recipient is in the VERP shape."""
+def _vouch(envelope: Envelope, codec: verp.Codec, recipient: str | None = None
+           ) -> verp.Reading | verp.VerpError | None:
+    """The first envelope recipient's VERP reading: what it says, the error its token
+    raised, or None when no recipient is in a VERP shape. `recipient` verifies a detached
+    token (one that leaves the recipient to the DSN)."""
     first_error: verp.VerpError | None = None
     for rcpt in envelope.rcpt_to:
         try:
-            return codec.decode(rcpt)
+            return codec.decode(rcpt, recipient=recipient)
         except verp.NotVerp:
             continue
         except verp.VerpError as exc:
@@ -132,11 +134,12 @@ def apply(raw: RawMessage, events: list[MailEvent], settings: Settings) -> list[
         if envelope.helo:
             update["helo"] = envelope.helo
         at_return_path = event.source_kind in _RETURN_PATH_KINDS
-        if isinstance(said, verp.VerpAddress):
-            if said.signed:
-                update["envelope_to"] = next(
-                    (r for r in envelope.rcpt_to if r.lower().startswith(codec.prefix.lower() + "+")),
-                    envelope.rcpt_to[0])
+        if type(said) is verp.VerpError and event.recipient:   # a detached token
+            said = _vouch(envelope, codec, event.recipient)
+        if isinstance(said, verp.Reading) and said.recipient:
+            update["envelope_to"] = next(
+                (r for r in envelope.rcpt_to if r.lower().startswith(codec.prefix.lower() + "+")),
+                envelope.rcpt_to[0])
             update["verp"] = said.status
             if not event.recipient:
                 update["recipient"] = said.recipient
@@ -152,10 +155,10 @@ def apply(raw: RawMessage, events: list[MailEvent], settings: Settings) -> list[
                 update["verp"] = "missing"
                 update["unverified"] = True
         elif isinstance(said, verp.VerpError):
-            update["verp"] = said.status
-            update["unverified"] = update.get("unverified", False) or (
-                at_return_path and (required or said.status in ("forged", "expired")))
-        elif required and at_return_path:
+            status = verp.status_of(said)
+            update["verp"] = status
+            update["unverified"] = at_return_path and (required or status in ("forged", "expired"))
+        elif required and at_return_path:   # no VERP (or a detached token: not carried here)
             update["verp"] = "missing"
             update["unverified"] = True
         out.append(event.model_copy(update=update) if update else event)

@@ -1,20 +1,22 @@
-"""Return paths that say who bounced (VERP): pure encode/decode, no I/O.
+"""VERP return paths: which recipient (and which message, campaign and tenant) a bounce is for,
+read from the address the bounce was sent to. Pure: no I/O, the clock is a parameter.
 
-Two schemes share one shape, `{prefix}+{recipient as local=domain}[+{token}]@{bounce domain}`:
+Two schemes:
 
-- plain (the common VERP): `b+alice=example.com@bounces.example.net` names alice@example.com.
-  Anyone can forge it, so it fills in a recipient but vouches for nothing.
-- signed: `b+alice=example.com+k1.mhx2a1.acme.spring-sale.3jq5vz2kc4xyn6ba@bounces.example.net`
-  adds a token `{key id}.{timestamp base36}.{tenant}.{ref}.{signature}` where the signature is
-  HMAC-SHA256 (key = `verp.keys[key id]`) over the version, key id, lower-cased recipient, ref
-  (campaign or message id), tenant and timestamp, truncated to 80 bits, base32. The key id lets
-  keys rotate (every configured key verifies; `current_key` signs); tokens expire after
-  `max_age_days`.
+- Classic VERP (qmail, Postfix `-V`, most list managers): `prefix+local=domain@bounce.domain`,
+  e.g. `bounces+alice=example.com@bounce.example.net`. Readable and unsigned: anyone can forge
+  one, so it attributes a bounce but must not, on its own, suppress an address.
+- Signed tokens: `prefix+<token>@bounce.domain`, the token carrying the recipient (or not:
+  "detached"), the message/campaign id, the tenant, the signing time and the key id, and an
+  HMAC-SHA256 tag over all of them. Verification checks the tag in constant time, finds the key
+  by its id (keys rotate: old ids keep verifying while they stay in the keyring) and refuses
+  tokens older than `max_age`. The token is lower-case base32, so an MTA or mailbox that folds
+  the local part's case does not break it.
 
-Why the recipient stays readable: MTAs and humans debug bounces by the return path, and the
-recipient must survive a receiving MTA that lower-cases local parts (the signature covers the
-lower-cased form; base32 and base36 are case-free). Tenant and ref are limited to
-[A-Za-z0-9_-] (up to 64 characters) so the token never needs quoting in a local part.
+RFC 5321 caps a local part at 64 octets; signed tokens with the recipient embedded usually pass
+that, which most receivers accept for a return path. Pass `max_local_part=64` to enforce the
+cap (VerpTooLong), or detach the recipient (the DSN's own Final-Recipient supplies it) to stay
+under it.
 """
 from __future__ import annotations
 
@@ -22,189 +24,332 @@ import base64
 import hashlib
 import hmac
 import re
-import time
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime, timedelta, timezone
 
-TOKEN_VERSION = "v1"
-SIGNATURE_BYTES = 10
-_FIELD = re.compile(r"[A-Za-z0-9_-]{0,64}\Z")
-_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}\Z")
-_TOKEN = re.compile(r"(?P<kid>[A-Za-z0-9_-]{1,16})\.(?P<ts>[0-9a-z]{1,10})\."
-                    r"(?P<tenant>[A-Za-z0-9_-]{0,64})\.(?P<ref>[A-Za-z0-9_-]{0,64})\."
-                    r"(?P<sig>[a-z2-7]{16})\Z", re.IGNORECASE)
-# Seconds a token's timestamp may lie in the future (clock skew between sender and receiver).
-FUTURE_SKEW_SECONDS = 600
+from pipeline.errors import TerminalError
+
+TOKEN_VERSION = 1
+TAG_BYTES = 16             # HMAC-SHA256 truncated to 128 bits
+_MAC_CONTEXT = b"bouncepipe-verp-v1\x00"
+_FIELD_MAX = 255           # each field is length-prefixed with one byte
+_KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+_DOMAIN = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
+# Local-part characters the classic scheme carries through unquoted (RFC 5322 atext and dots).
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
 
 
-class VerpError(ValueError):
-    """Base class: the address could not be decoded or verified. `status` is the event's
-    `verp` value for this failure."""
-
-    status = "forged"
+class VerpError(TerminalError):
+    """Base class: the address is not a VERP address this module can read or make."""
 
 
 class NotVerp(VerpError):
-    """The address is not in the configured VERP shape (no prefix, no local=domain)."""
-
-    status = "missing"
-
-
-class TokenMissing(VerpError):
-    """Plain VERP where a signed token was required."""
-
-    status = "missing"
+    """The address does not follow the scheme (wrong prefix, no separator, no `=`...)."""
 
 
 class MalformedToken(VerpError):
-    status = "forged"
+    """A signed token that does not decode (bad base32, truncated, unknown version)."""
 
 
-class UnknownKey(VerpError):
-    """Signed with a key id this receiver does not hold (forged, or a key already retired)."""
+class VerpTooLong(VerpError):
+    """The local part would exceed the length asked for, or a field exceeds 255 bytes."""
 
-    status = "forged"
+    stage = "limits"
 
 
 class BadSignature(VerpError):
-    status = "forged"
+    """The tag does not match: forged, altered, or signed for another recipient."""
+
+    stage = "verify"
+
+
+class UnknownKey(VerpError):
+    """The token names a key id the keyring does not hold (retired or never known)."""
+
+    stage = "verify"
 
 
 class TokenExpired(VerpError):
-    status = "expired"
+    """Authentic but older than `max_age` (or dated in the future beyond the allowed skew).
+    `token` holds what it says, for callers that still want to attribute the bounce."""
+
+    stage = "verify"
+
+    def __init__(self, reason: str, token: "VerpToken"):
+        super().__init__(reason)
+        self.token = token
 
 
 @dataclass(frozen=True)
 class VerpAddress:
-    """What a return path says."""
+    """A classic VERP address, read."""
 
-    recipient: str                       # the original recipient, lower-cased
+    prefix: str
+    recipient: str
+    bounce_domain: str
+
+
+@dataclass(frozen=True)
+class VerpToken:
+    """What a verified signed token says."""
+
+    key_id: str
+    signed_at: datetime
+    tenant: str
+    message_id: str                # message or campaign id, as the sender chose
+    recipient: str | None          # None for a detached token: the verifier supplied it
+    bounce_domain: str
+
+
+def _split_address(address: str) -> tuple[str, str]:
+    address = address.strip().strip("<>")
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not _DOMAIN.fullmatch(domain):
+        raise NotVerp(f"not an address: {address!r}")
+    return local, domain.rstrip(".").lower()
+
+
+def _check_length(local: str, max_local_part: int | None) -> None:
+    if max_local_part is not None and len(local.encode()) > max_local_part:
+        raise VerpTooLong(f"local part of {len(local.encode())} octets exceeds {max_local_part}")
+
+
+def _strip_prefix(local: str, prefix: str, separator: str) -> str:
+    head, sep, rest = local.partition(separator)
+    if not sep or not rest or head.lower() != prefix.lower():
+        raise NotVerp(f"local part {local!r} does not start with {prefix + separator!r}")
+    return rest
+
+
+# --- classic VERP ---------------------------------------------------------------------------
+
+def encode_verp(recipient: str, *, prefix: str, bounce_domain: str, separator: str = "+",
+                equals: str = "=", max_local_part: int | None = None) -> str:
+    """`alice@example.com` -> `bounces+alice=example.com@bounce.example.net`."""
+    local, domain = _split_address(recipient)
+    if not _LOCAL.fullmatch(local) or not _LOCAL.fullmatch(prefix) or separator in prefix:
+        raise NotVerp(f"cannot carry {recipient!r} with prefix {prefix!r} unquoted")
+    verp_local = f"{prefix}{separator}{local}{equals}{domain}"
+    _check_length(verp_local, max_local_part)
+    _split_address(f"x@{bounce_domain}")
+    return f"{verp_local}@{bounce_domain.rstrip('.').lower()}"
+
+
+def decode_verp(address: str, *, prefix: str, separator: str = "+", equals: str = "=") -> VerpAddress:
+    """`bounces+alice=example.com@bounce.example.net` -> recipient `alice@example.com`. The
+    recipient's domain is what follows the LAST `equals` (a domain holds none), so local parts
+    that contain the separator or `equals` themselves come back whole."""
+    local, bounce_domain = _split_address(address)
+    rest = _strip_prefix(local, prefix, separator)
+    rlocal, eq, rdomain = rest.rpartition(equals)
+    if not eq or not rlocal or not _DOMAIN.fullmatch(rdomain) or "." not in rdomain:
+        raise NotVerp(f"{address!r} carries no `local{equals}domain` after the prefix")
+    return VerpAddress(prefix=local.partition(separator)[0], recipient=f"{rlocal}@{rdomain.lower()}",
+                       bounce_domain=bounce_domain)
+
+
+# --- signed tokens --------------------------------------------------------------------------
+
+class VerpKeyring:
+    """HMAC keys by id; `current` signs, every key held verifies (rotation: add the new key,
+    make it current, drop the old one once its tokens may have expired)."""
+
+    def __init__(self, keys: dict[str, bytes], current: str):
+        if current not in keys:
+            raise UnknownKey(f"current key id {current!r} is not in the keyring")
+        for key_id, secret in keys.items():
+            if not _KEY_ID.fullmatch(key_id):
+                raise VerpError(f"key id {key_id!r}: use 1-32 of A-Z a-z 0-9 _ . -")
+            if len(secret) < 16:
+                raise VerpError(f"key {key_id!r} is {len(secret)} bytes; use at least 16")
+        self._keys = dict(keys)
+        self.current = current
+
+    def secret(self, key_id: str) -> bytes:
+        try:
+            return self._keys[key_id]
+        except KeyError:
+            raise UnknownKey(f"no key {key_id!r} in the keyring") from None
+
+
+def _field(value: str, name: str) -> bytes:
+    data = value.encode()
+    if len(data) > _FIELD_MAX:
+        raise VerpTooLong(f"{name} is {len(data)} bytes; at most {_FIELD_MAX}")
+    return bytes([len(data)]) + data
+
+
+def _normal_recipient(recipient: str) -> str:
+    local, domain = _split_address(recipient)
+    return f"{local}@{domain}".lower()   # DSNs and mailboxes do not keep the case reliably
+
+
+def _tag(secret: bytes, body: bytes, recipient: str) -> bytes:
+    mac = hmac.new(secret, _MAC_CONTEXT + body + _field(recipient, "recipient"), hashlib.sha256)
+    return mac.digest()[:TAG_BYTES]
+
+
+def _b32(data: bytes) -> str:
+    return base64.b32encode(data).decode().rstrip("=").lower()
+
+
+def _unb32(text: str) -> bytes:
+    try:
+        return base64.b32decode(text.upper() + "=" * (-len(text) % 8))
+    except ValueError as why:   # binascii.Error is a ValueError
+        raise MalformedToken(f"token is not base32: {why}") from None
+
+
+def sign_token(keyring: VerpKeyring, *, recipient: str, message_id: str, tenant: str,
+               prefix: str, bounce_domain: str, now: datetime, detached: bool = False,
+               separator: str = "+", max_local_part: int | None = None) -> str:
+    """The signed return path for one recipient of one message. `detached` leaves the
+    recipient out of the token (shorter); the verifier must then supply it."""
+    if now.tzinfo is None:
+        raise VerpError("`now` must be timezone-aware")
+    if not _LOCAL.fullmatch(prefix) or separator in prefix:
+        raise NotVerp(f"prefix {prefix!r} cannot be used unquoted")
+    rcpt = _normal_recipient(recipient)
+    seconds = int(now.timestamp())
+    body = (bytes([TOKEN_VERSION]) + seconds.to_bytes(5, "big") + _field(keyring.current, "key id")
+            + _field(tenant, "tenant") + _field(message_id, "message id")
+            + _field("" if detached else rcpt, "recipient"))
+    token = _b32(body + _tag(keyring.secret(keyring.current), body, rcpt))
+    local = f"{prefix}{separator}{token}"
+    _check_length(local, max_local_part)
+    _split_address(f"x@{bounce_domain}")
+    return f"{local}@{bounce_domain.rstrip('.').lower()}"
+
+
+def _read_fields(body: bytes) -> tuple[int, list[str]]:
+    if len(body) < 6 or body[0] != TOKEN_VERSION:
+        raise MalformedToken("unknown token version" if body else "empty token")
+    seconds, pos, fields = int.from_bytes(body[1:6], "big"), 6, []
+    for _ in range(4):
+        if pos >= len(body):
+            raise MalformedToken("token is truncated")
+        size = body[pos]
+        if pos + 1 + size > len(body):
+            raise MalformedToken("token is truncated")
+        try:
+            fields.append(body[pos + 1:pos + 1 + size].decode())
+        except UnicodeDecodeError:
+            raise MalformedToken("token field is not UTF-8") from None
+        pos += 1 + size
+    if pos != len(body):
+        raise MalformedToken("token has trailing bytes")
+    return seconds, fields
+
+
+def verify_token(address: str, keyring: VerpKeyring, *, prefix: str, now: datetime,
+                 max_age: timedelta, recipient: str | None = None, separator: str = "+",
+                 clock_skew: timedelta = timedelta(minutes=5)) -> VerpToken:
+    """Check a signed return path and say what it carries. A detached token needs `recipient`
+    (e.g. the DSN's Final-Recipient); for an embedded one, a `recipient` given must match."""
+    if now.tzinfo is None:
+        raise VerpError("`now` must be timezone-aware")
+    local, bounce_domain = _split_address(address)
+    text = _strip_prefix(local, prefix, separator)
+    raw = _unb32(text)
+    if _b32(raw) != text.lower():   # one token, one spelling: no stray trailing bits
+        raise MalformedToken("token is not canonical base32")
+    if len(raw) <= TAG_BYTES:
+        raise MalformedToken("token is too short")
+    body, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
+    seconds, (key_id, tenant, message_id, embedded) = _read_fields(body)
+    if embedded:
+        rcpt = embedded
+        if recipient is not None and _normal_recipient(recipient) != embedded:
+            raise BadSignature(f"token is for {embedded!r}, not {recipient!r}")
+    elif recipient is None:
+        raise VerpError("detached token: the recipient must be supplied to verify it")
+    else:
+        rcpt = _normal_recipient(recipient)
+    if not hmac.compare_digest(tag, _tag(keyring.secret(key_id), body, rcpt)):
+        raise BadSignature("token tag does not match")
+    token = VerpToken(key_id=key_id, signed_at=datetime.fromtimestamp(seconds, timezone.utc),
+                      tenant=tenant, message_id=message_id, recipient=embedded or None,
+                      bounce_domain=bounce_domain)
+    if token.signed_at > now + clock_skew:
+        raise TokenExpired(f"token is dated {token.signed_at.isoformat()}, in the future", token)
+    if now - token.signed_at > max_age:
+        raise TokenExpired(f"token signed {token.signed_at.isoformat()} is older than {max_age}", token)
+    return token
+
+
+# --- the settings' codec: what the receiver, the core and `bouncepipe verp` use --------------
+
+# The event's `verp` value for each failure (pipeline/envelope.py).
+STATUS = {BadSignature: "forged", UnknownKey: "forged", MalformedToken: "forged",
+          TokenExpired: "expired", VerpTooLong: "forged"}
+
+
+def status_of(error: VerpError) -> str:
+    return next((s for cls, s in STATUS.items() if isinstance(error, cls)), "forged")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a return path says, whichever scheme: `status` is "plain" or "verified"."""
+
+    recipient: str | None           # lower-cased; None for a detached token
     signed: bool = False
     key_id: str | None = None
     tenant: str | None = None
-    ref: str | None = None               # campaign or message id
-    issued_at: int | None = None         # epoch seconds
+    ref: str | None = None          # message or campaign id
+    signed_at: datetime | None = None
 
     @property
-    def status(self) -> Literal["plain", "verified"]:
+    def status(self) -> str:
         return "verified" if self.signed else "plain"
-
-
-def _b36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rem = divmod(number, 36)
-        out = digits[rem] + out
-        if not number:
-            return out
-
-
-def _signature(key: bytes, key_id: str, recipient: str, ref: str, tenant: str, ts: int) -> str:
-    message = "\x00".join((TOKEN_VERSION, key_id, recipient.lower(), ref, tenant, str(ts)))
-    digest = hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()[:SIGNATURE_BYTES]
-    return base64.b32encode(digest).decode("ascii").lower()
-
-
-def _split_recipient(recipient: str) -> tuple[str, str]:
-    local, at, domain = recipient.strip().strip("<>").rpartition("@")
-    if not at or not local or not domain or "=" in domain:
-        raise VerpError(f"not an email address: {recipient!r}")
-    return local, domain
-
-
-def encode(recipient: str, bounce_domain: str, *, prefix: str = "b",
-           key: bytes | None = None, key_id: str | None = None, tenant: str = "",
-           ref: str = "", now: float | None = None) -> str:
-    """The return path for mail to `recipient`: plain VERP, or signed when `key` is given."""
-    local, domain = _split_recipient(recipient)
-    address = f"{prefix}+{local}={domain}"
-    if key is not None:
-        if not key_id or not _KEY_ID.match(key_id):
-            raise VerpError(f"key id must be 1-16 of [A-Za-z0-9_-]: {key_id!r}")
-        for name, value in (("tenant", tenant), ("ref", ref)):
-            if not _FIELD.match(value):
-                raise VerpError(f"{name} must be up to 64 of [A-Za-z0-9_-]: {value!r}")
-        ts = int(time.time() if now is None else now)
-        sig = _signature(key, key_id, f"{local}@{domain}", ref, tenant, ts)
-        address += f"+{key_id}.{_b36(ts)}.{tenant}.{ref}.{sig}"
-    return f"{address}@{bounce_domain}"
-
-
-def decode(address: str, *, prefix: str = "b", keys: dict[str, bytes] | None = None,
-           max_age_seconds: float | None = None, require_signed: bool = False,
-           now: float | None = None) -> VerpAddress:
-    """What `address` (an envelope recipient) says. A token is verified against `keys`;
-    raises a VerpError subclass when the address is not VERP, or its token is malformed,
-    forged (unknown key, bad signature), expired, or absent while `require_signed`."""
-    text = address.strip().strip("<>")
-    local, at, _bounce_domain = text.rpartition("@")
-    head, plus, rest = local.partition("+")
-    if not at or not plus or head.lower() != prefix.lower():
-        raise NotVerp(f"not a {prefix}+... return path: {address!r}")
-    token = None
-    body, _, last = rest.rpartition("+")
-    if body and "=" not in last and "." in last:
-        rest, token = body, last
-    verp_local, eq, verp_domain = rest.rpartition("=")
-    if not eq or not verp_local or not verp_domain or "." not in verp_domain:
-        raise NotVerp(f"no local=domain in the return path: {address!r}")
-    recipient = f"{verp_local}@{verp_domain}".lower()
-    if token is None:
-        if require_signed:
-            raise TokenMissing(f"the return path carries no signed token: {address!r}")
-        return VerpAddress(recipient)
-    match = _TOKEN.match(token)
-    if match is None:
-        raise MalformedToken(f"malformed VERP token {token!r}")
-    kid, tenant, ref = match["kid"], match["tenant"], match["ref"]
-    ts = int(match["ts"].lower(), 36)
-    key = (keys or {}).get(kid)
-    if key is None:
-        raise UnknownKey(f"VERP token signed with unknown key id {kid!r}")
-    expected = _signature(key, kid, recipient, ref, tenant, ts)
-    if not hmac.compare_digest(expected, match["sig"].lower()):
-        raise BadSignature(f"VERP token signature does not match (key {kid!r})")
-    clock = time.time() if now is None else now
-    if ts > clock + FUTURE_SKEW_SECONDS:
-        raise TokenExpired(f"VERP token issued in the future ({ts} > {int(clock)})")
-    if max_age_seconds is not None and clock - ts > max_age_seconds:
-        raise TokenExpired(f"VERP token expired: issued {int((clock - ts) // 86400)} days ago")
-    return VerpAddress(recipient, signed=True, key_id=kid, tenant=tenant or None,
-                       ref=ref or None, issued_at=ts)
 
 
 @dataclass(frozen=True)
 class Codec:
-    """encode/decode with the settings' prefix, keys and policy (`Codec.from_settings`)."""
+    """Both schemes with the settings' prefix, keys and policy (`Codec.from_settings`). An
+    address whose local part holds `=` after the prefix is classic VERP; otherwise a token."""
 
     prefix: str = "b"
     keys: tuple[tuple[str, bytes], ...] = ()
     current_key: str | None = None
-    max_age_seconds: float | None = 60 * 86400
-    require_signed: bool = False
+    max_age: timedelta = timedelta(days=60)
 
     @classmethod
     def from_settings(cls, verp) -> "Codec":
-        keys = tuple((kid, secret.get_secret_value().encode("utf-8"))
+        keys = tuple((kid, secret.get_secret_value().encode())
                      for kid, secret in verp.keys.items())
         current = verp.current_key or (keys[0][0] if len(keys) == 1 else None)
         return cls(prefix=verp.prefix, keys=keys, current_key=current,
-                   max_age_seconds=verp.max_age_days * 86400, require_signed=verp.require_signed)
+                   max_age=timedelta(days=verp.max_age_days))
+
+    def keyring(self) -> VerpKeyring | None:
+        if not self.keys:
+            return None
+        return VerpKeyring(dict(self.keys), self.current_key or self.keys[0][0])
 
     def encode(self, recipient: str, bounce_domain: str, *, tenant: str = "", ref: str = "",
-               signed: bool = True, now: float | None = None) -> str:
+               signed: bool = True, now: datetime | None = None) -> str:
         if not signed:
-            return encode(recipient, bounce_domain, prefix=self.prefix)
+            return encode_verp(recipient, prefix=self.prefix, bounce_domain=bounce_domain)
         if self.current_key is None:
             raise VerpError("no signing key: set verp.keys (and verp.current_key when several)")
-        key = dict(self.keys).get(self.current_key)
-        if key is None:
-            raise VerpError(f"verp.current_key {self.current_key!r} is not in verp.keys")
-        return encode(recipient, bounce_domain, prefix=self.prefix, key=key,
-                      key_id=self.current_key, tenant=tenant, ref=ref, now=now)
+        return sign_token(self.keyring(), recipient=recipient, message_id=ref, tenant=tenant,
+                          prefix=self.prefix, bounce_domain=bounce_domain,
+                          now=now or datetime.now(timezone.utc))
 
-    def decode(self, address: str, *, now: float | None = None) -> VerpAddress:
-        return decode(address, prefix=self.prefix, keys=dict(self.keys),
-                      max_age_seconds=self.max_age_seconds,
-                      require_signed=self.require_signed, now=now)
+    def decode(self, address: str, *, recipient: str | None = None,
+               now: datetime | None = None) -> Reading:
+        """Raises NotVerp when `address` is in neither shape, another VerpError when its
+        token is malformed, forged or expired. `recipient` verifies a detached token."""
+        local, _domain = _split_address(address)
+        rest = _strip_prefix(local, self.prefix, "+")
+        if "=" in rest:
+            return Reading(decode_verp(address, prefix=self.prefix).recipient.lower())
+        keyring = self.keyring()
+        if keyring is None:
+            raise UnknownKey("a signed return path, and no verp.keys to check it")
+        token = verify_token(address, keyring, prefix=self.prefix, max_age=self.max_age,
+                             now=now or datetime.now(timezone.utc), recipient=recipient)
+        return Reading(token.recipient, True, token.key_id, token.tenant or None,
+                       token.message_id or None, token.signed_at)

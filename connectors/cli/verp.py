@@ -1,7 +1,8 @@
 """`bouncepipe verp encode|decode` — make and read return paths (pipeline/verp.py).
 
   bouncepipe verp encode alice@example.com --domain bounces.example.net --tenant acme --ref c42
-  bouncepipe verp decode 'b+alice=example.com+k1.mhx2a1.acme.c42.3jq5...@bounces.example.net'
+  bouncepipe verp decode 'b+ae2xm...@bounces.example.net'    (a signed token)
+  bouncepipe verp decode 'b+alice=example.com@bounces.example.net'   (classic VERP)
 
 Keys: BOUNCEPIPE_VERP__KEYS='{"k1": "a long random secret"}' (BOUNCEPIPE_VERP__CURRENT_KEY
 picks the signing key when there are several; every key verifies). --plain makes an unsigned
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.settings import default_settings
-    from pipeline.verp import Codec, VerpError
+    from pipeline.verp import Codec, NotVerp, VerpError, status_of
 
     codec = Codec.from_settings(default_settings().verp)
     if args.verb == "encode":
@@ -49,10 +50,11 @@ def run(args: argparse.Namespace) -> int:
             said = codec.decode(address)
             out = {"address": address, "status": said.status, "recipient": said.recipient,
                    "tenant": said.tenant, "ref": said.ref, "key_id": said.key_id,
-                   "issued_at": said.issued_at}
+                   "signed_at": said.signed_at.isoformat() if said.signed_at else None}
         except VerpError as exc:
             status = 1
-            out = {"address": address, "status": exc.status, "error": type(exc).__name__,
-                   "reason": str(exc)}
+            out = {"address": address,
+                   "status": "missing" if isinstance(exc, NotVerp) else status_of(exc),
+                   "error": type(exc).__name__, "reason": exc.reason}
         print(json.dumps(out))
     return status

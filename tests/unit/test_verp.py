@@ -1,174 +1,157 @@
-"""VERP encode/decode (pipeline/verp.py) and the return-path policy (pipeline/envelope.py)."""
+"""pipeline.verp: classic VERP addresses and signed return-path tokens."""
 from __future__ import annotations
 
-import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from pydantic import SecretStr
+from hypothesis import given, strategies as st
 
-from pipeline import verp
-from pipeline.core import process
-from pipeline.settings import Settings, VerpSettings
-from pipeline.suppression import SuppressionEngine
-from schemas.models import RawMessage, RawSource
+from pipeline.verp import (BadSignature, MalformedToken, NotVerp, TokenExpired, UnknownKey,
+                           VerpError, VerpKeyring, VerpTooLong, decode_verp, encode_verp,
+                           sign_token, verify_token)
 
-KEYS = {"k1": b"first secret", "k2": b"second secret"}
-NOW = 1_790_000_000
-
-
-def test_plain_roundtrip_keeps_plus_and_dots():
-    address = verp.encode("First.Last+tag@Example.COM", "bounces.example.net")
-    assert address == "b+First.Last+tag=Example.COM@bounces.example.net"
-    said = verp.decode(address)
-    assert (said.recipient, said.signed, said.status) == ("first.last+tag@example.com", False, "plain")
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+DAY = timedelta(days=1)
+RING = VerpKeyring({"k1": b"0123456789abcdef-one", "k2": b"0123456789abcdef-two"}, current="k2")
 
 
-def test_signed_roundtrip_carries_tenant_ref_and_survives_lower_casing():
-    address = verp.encode("Alice@Example.com", "b.example.net", key=KEYS["k2"], key_id="k2",
-                          tenant="acme", ref="spring-sale", now=NOW)
-    said = verp.decode(address.lower().replace("acme", "acme"), keys={"k2": KEYS["k2"]}, now=NOW)
-    # tenant/ref are signed as written: lower-casing the whole address only keeps them if they
-    # were lower case already, which these are
-    assert said == verp.VerpAddress("alice@example.com", True, "k2", "acme", "spring-sale", NOW)
+def signed(**kw) -> str:
+    args = dict(recipient="Alice.Smith@Example.COM", message_id="cmp-2026-12", tenant="acme",
+                prefix="b", bounce_domain="bounce.example.net", now=NOW)
+    args.update(kw)
+    return sign_token(kw.pop("keyring", RING), **{k: v for k, v in args.items() if k != "keyring"})
 
 
-@pytest.mark.parametrize("mutate, error", [
-    (lambda a: a.replace("alice", "mallory"), verp.BadSignature),         # other recipient
-    (lambda a: a.replace(".acme.", ".evil."), verp.BadSignature),         # other tenant
-    (lambda a: a.replace("+k1.", "+k9."), verp.UnknownKey),               # unknown / retired key
-    (lambda a: a.split("@")[0].rsplit(".", 1)[0] + ".!!!@b.example.net", verp.MalformedToken),
+# --- classic ---
+
+def test_classic_encodes_the_recipient_after_the_prefix():
+    assert encode_verp("alice@Example.com", prefix="bounces", bounce_domain="Bounce.Example.net") \
+        == "bounces+alice=example.com@bounce.example.net"
+
+
+@pytest.mark.parametrize("recipient", ["alice+news@example.com", "a=b@example.com",
+                                       "o'brien.x@sub.example.co.uk", "a+b=c+d@example.org"])
+def test_classic_round_trips_local_parts_holding_the_separators(recipient):
+    address = encode_verp(recipient, prefix="bounces", bounce_domain="bounce.example.net")
+    read = decode_verp(address, prefix="bounces")
+    assert (read.recipient, read.prefix, read.bounce_domain) == (recipient, "bounces", "bounce.example.net")
+
+
+def test_classic_decode_reads_a_case_folded_prefix_and_angle_brackets():
+    read = decode_verp("<BOUNCES+bob=example.com@bounce.example.net>", prefix="bounces")
+    assert read.recipient == "bob@example.com"
+
+
+@pytest.mark.parametrize("address", [
+    "bounces@bounce.example.net",                # no separator
+    "other+bob=example.com@bounce.example.net",  # another prefix
+    "bounces+bob@bounce.example.net",            # no `=domain`
+    "bounces+=example.com@bounce.example.net",   # empty local part
+    "bounces+bob=localhost@bounce.example.net",  # not a domain with a dot
+    "bounces+bob=example.com",                   # no bounce domain
 ])
-def test_forged_tokens_are_refused(mutate, error):
-    address = verp.encode("alice@example.com", "b.example.net", key=KEYS["k1"], key_id="k1",
-                          tenant="acme", ref="c1", now=NOW)
-    with pytest.raises(error) as info:
-        verp.decode(mutate(address), keys=KEYS, now=NOW)
-    assert info.value.status == "forged"
+def test_classic_decode_refuses_what_is_not_verp(address):
+    with pytest.raises(NotVerp):
+        decode_verp(address, prefix="bounces")
 
 
-def test_expiry_future_and_rotation():
-    old = verp.encode("a@example.com", "b.example.net", key=KEYS["k1"], key_id="k1", now=NOW)
-    assert verp.decode(old, keys=KEYS, max_age_seconds=86400, now=NOW + 3600).signed
-    with pytest.raises(verp.TokenExpired):
-        verp.decode(old, keys=KEYS, max_age_seconds=86400, now=NOW + 2 * 86400)
-    with pytest.raises(verp.TokenExpired):
-        verp.decode(old, keys=KEYS, now=NOW - 3600)        # issued an hour in the future
-    with pytest.raises(verp.UnknownKey):                    # k1 retired: its tokens stop verifying
-        verp.decode(old, keys={"k2": KEYS["k2"]}, now=NOW)
+def test_classic_encode_refuses_quoted_local_parts_and_enforces_a_length_cap():
+    with pytest.raises(NotVerp):
+        encode_verp('"a b"@example.com', prefix="bounces", bounce_domain="b.example.net")
+    with pytest.raises(VerpTooLong):
+        encode_verp("x" * 60 + "@example.com", prefix="bounces", bounce_domain="b.example.net",
+                    max_local_part=64)
 
 
-def test_not_verp_and_required_signature():
-    with pytest.raises(verp.NotVerp):
-        verp.decode("postmaster@b.example.net")
-    with pytest.raises(verp.NotVerp):
-        verp.decode("b+nodomain@b.example.net")
-    with pytest.raises(verp.TokenMissing) as info:
-        verp.decode("b+a=example.com@b.example.net", require_signed=True)
-    assert info.value.status == "missing"
-    with pytest.raises(verp.VerpError):
-        verp.encode("a@example.com", "b.example.net", key=b"k", key_id="k1", tenant="not ok!")
+@given(st.from_regex(r"[a-z0-9][a-z0-9.+=_-]{0,30}[a-z0-9]", fullmatch=True))
+def test_classic_round_trips_any_atext_local_part(local):
+    recipient = f"{local}@example.org"
+    address = encode_verp(recipient, prefix="bounces", bounce_domain="bounce.example.net")
+    assert decode_verp(address, prefix="bounces").recipient == recipient
 
 
-def test_codec_from_settings_signs_with_current_key():
-    settings = VerpSettings(keys={"k1": SecretStr("first secret"), "k2": SecretStr("second secret")},
-                            current_key="k2")
-    codec = verp.Codec.from_settings(settings)
-    address = codec.encode("a@example.com", "b.example.net", tenant="t", ref="r")
-    assert "+k2." in address and codec.decode(address).key_id == "k2"
-    with pytest.raises(verp.VerpError):
-        verp.Codec.from_settings(VerpSettings()).encode("a@example.com", "b.example.net")
+# --- signed ---
+
+def test_signed_token_round_trips_every_field():
+    address = signed()
+    assert address.startswith("b+") and address.endswith("@bounce.example.net")
+    token = verify_token(address, RING, prefix="b", now=NOW + timedelta(hours=1), max_age=DAY)
+    assert (token.key_id, token.tenant, token.message_id, token.recipient, token.signed_at) == \
+        ("k2", "acme", "cmp-2026-12", "alice.smith@example.com", NOW)
 
 
-# -- the policy: envelope -> event, and what the suppression engine does with it ----------------
-DSN = b"""From: MAILER-DAEMON@mx.example.org\r
-To: {to}\r
-Subject: Undelivered Mail Returned to Sender\r
-MIME-Version: 1.0\r
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r
-\r
---B\r
-Content-Type: text/plain\r
-\r
-Your message could not be delivered.\r
---B\r
-Content-Type: message/delivery-status\r
-\r
-Reporting-MTA: dns; mx.example.org\r
-\r
-Final-Recipient: rfc822; {rcpt}\r
-Action: failed\r
-Status: 5.1.1\r
-Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown\r
-\r
---B--\r
-"""
+def test_signed_token_survives_case_folding_by_an_mta():
+    address = signed()
+    for folded in (address.upper(), address.lower()):
+        assert verify_token(folded, RING, prefix="b", now=NOW, max_age=DAY).tenant == "acme"
 
 
-def _settings(require_signed: bool) -> Settings:
-    return Settings(verp=VerpSettings(keys={"k1": SecretStr("first secret")},
-                                      require_signed=require_signed))
+def test_altering_any_character_breaks_the_signature_or_the_token():
+    address = signed()
+    local, domain = address.split("@")
+    for i in range(2, len(local)):
+        flipped = local[:i] + ("a" if local[i] != "a" else "b") + local[i + 1:]
+        with pytest.raises((BadSignature, MalformedToken, UnknownKey)):
+            verify_token(f"{flipped}@{domain}", RING, prefix="b", now=NOW, max_age=DAY)
 
 
-def _event(rcpt: str, envelope_to: str, settings: Settings):
-    payload = DSN.replace(b"{rcpt}", rcpt.encode()).replace(b"{to}", envelope_to.encode())
-    raw = RawMessage.from_bytes(payload, RawSource(transport="memory"), headers={
-        "mail_from": "", "rcpt_to": envelope_to, "client_address": "192.0.2.7",
-        "helo": "mx.example.org"})
-    [event] = process(raw, settings).events
-    return event
+def test_a_token_from_another_key_does_not_verify():
+    other = VerpKeyring({"k2": b"a-different-secret-key"}, current="k2")
+    with pytest.raises(BadSignature):
+        verify_token(signed(keyring=other), RING, prefix="b", now=NOW, max_age=DAY)
 
 
-@pytest.mark.parametrize("required", [False, True])
-def test_valid_token_fills_tenant_campaign_and_suppresses(required):
-    settings = _settings(required)
-    to = verp.Codec.from_settings(settings.verp).encode("alice@example.com", "b.example.net",
-                                                       tenant="acme", ref="c42")
-    event = _event("alice@example.com", to, settings)
-    assert (event.category, event.verp, event.unverified) == ("hard_bounce", "verified", False)
-    assert (event.tenant, event.campaign, event.envelope_to) == ("acme", "c42", to)
-    assert (event.envelope_from, event.client_address, event.helo) == ("", "192.0.2.7",
-                                                                       "mx.example.org")
-    assert [d.address for d in SuppressionEngine().feed(event)] == ["alice@example.com"]
+def test_rotation_old_key_ids_verify_while_held_and_fail_once_dropped():
+    old = signed(keyring=VerpKeyring({"k1": b"0123456789abcdef-one"}, current="k1"))
+    assert verify_token(old, RING, prefix="b", now=NOW, max_age=DAY).key_id == "k1"
+    retired = VerpKeyring({"k2": b"0123456789abcdef-two"}, current="k2")
+    with pytest.raises(UnknownKey):
+        verify_token(old, retired, prefix="b", now=NOW, max_age=DAY)
 
 
-@pytest.mark.parametrize("to, required, status", [
-    ("bounces@b.example.net", True, "missing"),                       # no VERP at all
-    ("b+alice=example.com@b.example.net", True, "missing"),           # plain where signed required
-    ("b+alice=example.com+k1.tpmfa8.acme.c1.aaaaaaaaaaaaaaaa@b.example.net", False, "forged"),
-    ("b+alice=example.com+k1.1.acme.c1.aaaaaaaaaaaaaaaa@b.example.net", True, "forged"),
-])
-def test_unvouched_dsn_is_flagged_and_suppresses_nobody(to, required, status):
-    event = _event("alice@example.com", to, _settings(required))
-    assert (event.category, event.verp, event.unverified) == ("hard_bounce", status, True)
-    assert SuppressionEngine().feed(event) == []
+def test_expiry_and_future_dates_are_refused_with_the_token_attached():
+    address = signed()
+    with pytest.raises(TokenExpired) as old:
+        verify_token(address, RING, prefix="b", now=NOW + 2 * DAY, max_age=DAY)
+    assert old.value.token.recipient == "alice.smith@example.com"
+    with pytest.raises(TokenExpired):
+        verify_token(address, RING, prefix="b", now=NOW - timedelta(hours=1), max_age=DAY)
+    assert verify_token(address, RING, prefix="b", now=NOW - timedelta(minutes=4), max_age=DAY)
 
 
-def test_recipient_disagreeing_with_its_token_is_flagged():
-    settings = _settings(False)
-    to = verp.Codec.from_settings(settings.verp).encode("alice@example.com", "b.example.net")
-    event = _event("victim@example.com", to, settings)
-    assert (event.recipient, event.verp, event.unverified) == ("victim@example.com", "mismatch", True)
-    assert SuppressionEngine().feed(event) == []
+def test_detached_token_is_shorter_and_verifies_only_for_its_recipient():
+    embedded, detached = signed(), signed(detached=True)
+    assert len(detached) < len(embedded)
+    token = verify_token(detached, RING, prefix="b", now=NOW, max_age=DAY,
+                         recipient="alice.smith@example.com")
+    assert token.recipient is None and token.message_id == "cmp-2026-12"
+    with pytest.raises(BadSignature):
+        verify_token(detached, RING, prefix="b", now=NOW, max_age=DAY, recipient="bob@example.com")
+    with pytest.raises(VerpError):
+        verify_token(detached, RING, prefix="b", now=NOW, max_age=DAY)
 
 
-def test_plain_verp_without_policy_suppresses_and_no_envelope_changes_nothing():
-    event = _event("alice@example.com", "b+alice=example.com@b.example.net", _settings(False))
-    assert (event.verp, event.unverified) == ("plain", False)
-    raw = RawMessage.from_bytes(DSN.replace(b"{rcpt}", b"alice@example.com").replace(
-        b"{to}", b"x@example.net"), RawSource(transport="memory"))
-    [bare] = process(raw, _settings(False)).events
-    assert (bare.envelope_to, bare.verp, bare.unverified) == (None, None, False)
+def test_embedded_token_refuses_a_different_supplied_recipient():
+    with pytest.raises(BadSignature):
+        verify_token(signed(), RING, prefix="b", now=NOW, max_age=DAY, recipient="bob@example.com")
 
 
-def test_mailbox_trace_headers_are_the_envelope():
-    """A DSN read from a mailbox (IMAP, maildir): the delivering MTA's trace headers."""
-    settings = _settings(False)
-    to = verp.Codec.from_settings(settings.verp).encode("alice@example.com", "b.example.net",
-                                                       tenant="acme", now=time.time())
-    payload = (f"Return-Path: <>\r\nX-Original-To: {to}\r\nDelivered-To: bounces@b.example.net\r\n"
-               "Received: from mx.example.org (mx.example.org [192.0.2.9])\r\n\tby b.example.net"
-               " (Postfix) with ESMTP id 1; Sun, 6 Dec 2026 10:00:00 +0000\r\n").encode() + \
-        DSN.replace(b"{rcpt}", b"alice@example.com").replace(b"{to}", to.encode())
-    [event] = process(RawMessage.from_bytes(payload, RawSource(transport="memory")), settings).events
-    assert (event.envelope_from, event.envelope_to, event.verp, event.tenant) == ("", to, "verified", "acme")
-    assert (event.client_address, event.helo) == ("192.0.2.9", "mx.example.org")
+@pytest.mark.parametrize("address", ["b+!!!!@bounce.example.net", "b+aaaa@bounce.example.net",
+                                     "x+aaaa@bounce.example.net", "b@bounce.example.net"])
+def test_garbage_is_a_typed_error(address):
+    with pytest.raises((MalformedToken, NotVerp)):
+        verify_token(address, RING, prefix="b", now=NOW, max_age=DAY)
+
+
+def test_limits_and_bad_keys_are_typed_errors():
+    with pytest.raises(VerpTooLong):
+        signed(max_local_part=64)
+    assert len(signed(detached=True, message_id="m1", tenant="t").split("@")[0]) <= 64
+    with pytest.raises(VerpTooLong):
+        signed(tenant="t" * 300)
+    with pytest.raises(VerpError):
+        VerpKeyring({"k1": b"short"}, current="k1")
+    with pytest.raises(UnknownKey):
+        VerpKeyring({"k1": b"0123456789abcdef"}, current="k9")
+    with pytest.raises(VerpError):
+        signed(now=datetime(2026, 12, 6))

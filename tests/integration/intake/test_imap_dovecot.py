@@ -19,7 +19,7 @@ from connectors.sources.imap import ImapPoller, lake_store
 from pipeline.core import process
 from pipeline.settings import ImapSettings, Settings
 from schemas.models import RawMessage, RawSource
-from tests.unit.test_verp import DSN
+from tests.unit.test_envelope_policy import DSN
 
 from .dovecot import PASSWORD
 
