@@ -162,9 +162,12 @@ def route(payload: bytes, topics: Topics) -> str:
         if isinstance(obj, dict):
             if "organization-name" in obj and "policies" in obj:   # RFC 8460 TLS report
                 return topics.raw_dmarc
-            from pipeline.mta_log.kumomta import detect as is_kumomta_record
-            if is_kumomta_record(obj):
-                return topics.raw_mta_log
+        # the provider that claims it names its raw topic (webhook, or mta_log for KumoMTA)
+        from pipeline.webhooks import contract, registry
+        first = obj[0] if isinstance(obj, list) and obj else obj
+        module = registry.detect(first) if isinstance(first, dict) else None
+        if module is not None:
+            return getattr(topics, contract.topic_field(module))
         return topics.raw_webhook
     return topics.raw_email   # emails, and anything unknown (dead-lettered by the worker)
 

@@ -21,8 +21,10 @@ where (`dead_letter_headers`), and the sink reads them back into a `NotParsed` r
 (`dead_letter_from_record`). The webhook receiver's form (a NotParsed JSON whose body is in
 `payload_b64`, written when the body never reached a raw topic) is read too.
 
-Commands on the events topic (`bouncepipe unsuppress`) carry `bouncepipe-command`: they are not
-events (`is_command`).
+Records on the events topic that are not events carry `bouncepipe-command` (`command_of`):
+"unsuppress" (`bouncepipe unsuppress`: an UnsuppressRequest the suppress stage applies) and
+"revision" (`bouncepipe reclassify --bootstrap`: an EventRevision the sink lands in
+event_revisions; the suppress stage skips it, the run publishes its own corrections).
 """
 from __future__ import annotations
 
@@ -164,5 +166,12 @@ def command_headers(command: str) -> Headers:
     return [(COMMAND, command.encode())]
 
 
+def command_of(record: Any) -> str | None:
+    for name, value in record.headers or ():
+        if name == COMMAND:
+            return (value or b"").decode("utf-8", "replace")
+    return None
+
+
 def is_command(record: Any) -> bool:
-    return any(k == COMMAND for k, _ in (record.headers or ()))
+    return command_of(record) is not None

@@ -127,6 +127,16 @@ class SuppressionSettings(_Section):
     policy_file: Path | None = None   # YAML/JSON policy; None = built-in defaults
 
 
+class ArchiveSettings(_Section):
+    """The raw archive (`raw_archive` lake table): what `bouncepipe reclassify` replays."""
+
+    enabled: bool = True
+    # Returned messages inside bounces and complaints carry recipients' mail: drop their bodies
+    # (headers kept) before archiving. Reclassification then reads the redacted copy.
+    redact_returned_bodies: bool = False
+    retention_days: int | None = None   # `bouncepipe archive prune` drops older partitions
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOUNCEPIPE_", env_nested_delimiter="__", frozen=True, extra="ignore"
@@ -138,6 +148,7 @@ class Settings(BaseSettings):
     lake: LakeSettings = LakeSettings()
     webhooks: WebhookSettings = WebhookSettings()
     suppression: SuppressionSettings = SuppressionSettings()
+    archive: ArchiveSettings = ArchiveSettings()
     verp: VerpSettings = VerpSettings()
     smtp: SmtpSettings = SmtpSettings()
     imap: ImapSettings = ImapSettings()

@@ -8,11 +8,13 @@ import logging
 import sys
 
 # the commands that work through many inputs: start-up is frozen out of the cyclic GC's way
-WARM_UP = frozenset({"classify", "ingest", "demo", "worker", "up"})
+WARM_UP = frozenset({"classify", "ingest", "reclassify", "demo", "worker", "up"})
 
 COMMANDS = (
     "classify",
     "ingest",
+    "reclassify",
+    "archive",
     "query",
     "demo",
     "report",

@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def print_summary(summary, lake, out=None) -> None:
     out = out or sys.stdout
     out.write(f"inputs: {summary.inputs}   lake: {lake}\n")
+    if summary.already_archived:
+        out.write(f"already archived (landed before, skipped): {summary.already_archived}\n")
     out.write("events by category:\n")
     for category, n in sorted(summary.events_by_category.items(), key=lambda kv: -kv[1]):
         out.write(f"  {category:<14} {n}\n")

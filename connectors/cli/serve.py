@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def build(args: argparse.Namespace):
-    from connectors.webhook_receiver import create_app
+    from connectors.sources.http import create_app
     from pipeline.settings import default_settings
 
     settings = default_settings()

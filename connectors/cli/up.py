@@ -44,7 +44,7 @@ def _receiver(settings):
     """The webhook receiver's aiohttp app, if that module exists (built separately)."""
     try:
         from connectors.sources.kafka_publisher import KafkaPublisher
-        from connectors.webhook_receiver import create_app
+        from connectors.sources.http import create_app
     except ImportError:
         return None
     hooks = settings.webhooks
@@ -150,6 +150,8 @@ async def _up(args, settings, lake) -> int:
     await asyncio.to_thread(create_topics, settings, default=args.partitions)
     prefix = args.topic_prefix
     loops = [*worker_loops(settings, prefix=prefix), sink_loop(settings, lake, prefix=prefix)]
+    if settings.archive.enabled:   # the raw inputs too, for `bouncepipe reclassify`
+        loops.append(sink_loop(settings, lake, prefix=prefix, sink="archive"))
     receiver = None if args.no_receiver or args.demo else await _serve_receiver(settings)
     mail = [] if args.demo else await _mail_intake(args, settings)
     until = None

@@ -23,7 +23,8 @@ import importlib
 from .base import BatchingSink, SinkLoop
 
 SINKS = {
-    "parquet": "connectors.sinks.parquet:ParquetSink",
+    "parquet": "connectors.sinks.parquet:ParquetSink",   # output topics -> lake tables
+    "archive": "connectors.sinks.archive:ArchiveSink",   # raw topics -> raw_archive
 }
 
 

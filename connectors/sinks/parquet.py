@@ -25,10 +25,11 @@ import orjson
 import pyarrow.parquet as pq
 from aiokafka import TopicPartition
 
-from connectors.kafka_records import dead_letter_from_record, is_command
+from connectors.kafka_records import command_of, dead_letter_from_record
 from connectors.lake import LakeWriter
 from connectors.sinks.base import BatchingSink
 from pipeline.settings import Settings
+from schemas.archive import EventRevision
 from schemas.models import MailEvent, NotParsed, SuppressionEvent
 from schemas.tables import TABLES
 
@@ -61,7 +62,10 @@ class LakeRecords:
         kind = self._kind[record.topic]
         try:
             if kind == "events":
-                if is_command(record):
+                command = command_of(record)
+                if command == "revision":   # bouncepipe reclassify --bootstrap
+                    return "event_revisions", EventRevision.model_validate_json(record.value)
+                if command is not None:
                     return None   # `unsuppress` commands travel on events; they are not events
                 return "events", MailEvent.model_validate_json(record.value)
             if kind == "suppressions":
@@ -76,10 +80,11 @@ class LakeRecords:
 
 
 class ParquetSink(BatchingSink):
-    def __init__(self, settings: Settings, lake: str | Path, *, dedup_window: int = 1_000_000):
+    def __init__(self, settings: Settings, lake: str | Path, *, dedup_window: int = 1_000_000,
+                 records: LakeRecords | None = None):
         self.writer = LakeWriter(lake)
         self.root = Path(lake)
-        self.records = LakeRecords(settings)
+        self.records = records or LakeRecords(settings)
         self.dedup_window = dedup_window
         # (topic-partition, table) -> {row key: first offset of the file it landed in}; keys
         # older than `dedup_window` offsets are forgotten (replayed duplicates come soon after)

@@ -7,7 +7,8 @@ the one core, and lets go of an input only after its outputs are durable. Two sh
   RawMessages; `ack(raw)` is called once that input's outputs are durable (landed in the lake
   or acknowledged by the broker) — only then may the source forget it (move the IMAP message to
   its archive folder, remember a file as done). `files.FileSource` is the model.
-- Push sources answer a client (the HTTP webhook receiver, the SMTP/LMTP bounce receiver): they
+- Push sources answer a client (the HTTP webhook receiver `http.py`, the SMTP/LMTP bounce
+  receiver): they
   hand each input to a `RawPublisher` and answer success only after `publish` returned, else a
   retryable failure (HTTP 503, SMTP 451) so the client retries and nothing is lost. Publishers:
   `kafka_publisher.KafkaPublisher` (raw topic, acks=all) and `spool_publisher.SpoolPublisher`

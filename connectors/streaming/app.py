@@ -98,8 +98,8 @@ def sink_loop(settings: Settings, lake: str | Path, *, prefix: str | None = None
               sink: str = "parquet", max_rows: int | None = None, max_seconds: float = 1.0):
     """The Parquet lake sink (or another registered sink, connectors/sinks) on its loop."""
     from connectors.sinks import SinkLoop, sink_class
-    return SinkLoop(settings, sink_class(sink)(settings, lake),
-                    f"{group_prefix(settings, prefix)}-sink",
+    group = f"{group_prefix(settings, prefix)}-sink" + ("" if sink == "parquet" else f"-{sink}")
+    return SinkLoop(settings, sink_class(sink)(settings, lake), group, name=f"sink.{sink}",
                     max_rows=max_rows or settings.lake.rows_per_file,
                     max_seconds=max_seconds)
 

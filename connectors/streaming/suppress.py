@@ -18,7 +18,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from connectors.kafka import aiokafka_config, alerts_topic, state_topic
-from connectors.kafka_records import is_command  # an `events` record that is a command
+from connectors.kafka_records import command_of  # an `events` record that is a command
 from pipeline.settings import Settings
 from pipeline.suppression import SuppressionEngine, SuppressionPolicy, UnsuppressRequest
 from pipeline.suppression.engine import DOMAIN_PREFIX
@@ -106,7 +106,10 @@ class SuppressStage:
 
     @staticmethod
     def _apply(engine: SuppressionEngine, applied: dict[str, int], record) -> list:
-        if is_command(record):
+        command = command_of(record)
+        if command is not None and command != "unsuppress":
+            return []   # a revision (reclassify): its corrections are published by the run
+        if command == "unsuppress":
             request = UnsuppressRequest.model_validate_json(record.value)
             if applied.get(request.address.strip().lower(), -1) >= record.offset:
                 return []

@@ -11,7 +11,9 @@ from schemas.vocab import SourceKind
 
 from ..classify import Facts, Verdict
 from ..classify.status_map import prefer
-from .fields import TAG_HEADERS, normalise_address, reply_code_in, status_in
+from ..mime.addresses import normalise_address
+from ..mime.codes import reply_code_in, status_in
+from ..mime.returned import TAG_HEADERS
 from .model import BounceReport, RecipientReport
 
 _HTML = re.compile(r"<html>.*?</html>", re.I | re.S)

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from connectors.sources.spool_publisher import SpoolPublisher
 from connectors.sources.files import iter_raw_messages
-from connectors.webhook_receiver import create_app
+from connectors.sources.http import create_app
 from pipeline.core import process
 from pipeline.errors import TransientError
 from pipeline.settings import Settings, WebhookSettings
@@ -277,3 +277,27 @@ def test_unexpected_error_is_503_never_500(monkeypatch):
         return r.status
 
     assert run(MemoryPublisher(), scenario) == 503
+
+
+def test_a_provider_added_as_one_module_is_served_verified_and_published():
+    """MailerSend was added as one provider module: the receiver serves its URL, runs its
+    declared signature check, keeps nothing it did not ask for, and publishes the raw body."""
+    import hashlib
+    import hmac
+    body = (Path(__file__).resolve().parents[1] / "fixtures" / "webhooks" / "mailersend"
+            / "anymail_hard_bounced.json").read_bytes()
+    good = hmac.new(b"ms-secret", body, hashlib.sha256).hexdigest()
+    pub = MemoryPublisher()
+
+    async def scenario(client):
+        forged = await client.post("/webhooks/mailersend", data=body,
+                                   headers={"Signature": "0" * 64})
+        signed = await client.post("/webhooks/mailersend/acme", data=body,
+                                   headers={"Signature": good})
+        return forged.status, signed.status
+
+    assert run(pub, scenario, secrets={"mailersend": "ms-secret"}) == (401, 200)
+    [(topic, value, headers)] = pub.records
+    assert (topic, value, headers["provider"], headers["kind"]) == (
+        "bouncepipe.raw.webhook", body, "mailersend", "webhook")
+    assert "signature" not in headers

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from connectors.kafka_records import raw_message_from_record
 from connectors.sources.kafka_publisher import KafkaPublisher
-from connectors.webhook_receiver import create_app
+from connectors.sources.http import create_app
 from pipeline.core import process
 from pipeline.settings import KafkaSettings, Settings, Topics, WebhookSettings
 

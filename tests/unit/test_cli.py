@@ -118,7 +118,7 @@ def test_bulk_commands_freeze_start_up_out_of_the_cycle_collector(capsys, monkey
     import connectors.cli
     import pipeline.core
 
-    assert connectors.cli.WARM_UP == {"classify", "ingest", "demo", "worker", "up"}
+    assert connectors.cli.WARM_UP == {"classify", "ingest", "reclassify", "demo", "worker", "up"}
     calls = []
     monkeypatch.setattr(pipeline.core, "warm_up", lambda: calls.append(True))
     path = str(EXAMPLES_DIR / "dsn-userunknown.eml")
