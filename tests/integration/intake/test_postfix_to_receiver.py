@@ -85,8 +85,9 @@ class GatedPublisher:
         return await self.inner.publish(topic, value, headers, key)
 
 
-@pytest.mark.skip(reason="unfinished (issue #17): passed its first half once, then the classic-VERP "
-                  "DSN did not reach the raw topic within 60 s in two runs; not yet diagnosed")
+@pytest.mark.skip(reason="unfinished (issue #17): Postfix delivers all three DSNs to the receiver "
+                  "(250 stored, in its log), but reading them back from the embedded broker "
+                  "is not reliable yet (read_topic saw fewer / hung); not yet diagnosed")
 def test_postfix_dsns_through_the_receiver(tmp_path_factory):
     from connectors.broker import EmbeddedBroker
     from connectors.kafka import create_topics, with_overrides
