@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from pipeline.core import process_stream
 from pipeline.errors import dead_letter
+from pipeline.outcome import Outcome
 from pipeline.settings import Settings, default_settings
 from pipeline.suppression import SuppressionEngine
 from schemas.ids import stable_id
@@ -435,6 +436,39 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     return summary
 
 
+def ingest_raw(inputs: Iterable[RawMessage], lake: str | os.PathLike[str], *,
+               settings: Settings | None = None,
+               on_input: Callable[[RawMessage], None] | None = None,
+               on_outcome: Callable[[RawMessage, Outcome], None] | None = None,
+               batch_rows: int | None = None, suppressions: bool = True) -> IngestSummary:
+    """`ingest` of RawMessages from any pull source (an IMAP folder), in this process, landed
+    as `ingest` lands files. Every row is in the lake when it returns. `suppressions=False`
+    leaves the replay of the lake's events through the policy to a later
+    `recompute_suppressions` (a poller landing many small batches does it once per round;
+    decisions are derived from events, never lost)."""
+    settings = settings or default_settings()
+    batch_rows = batch_rows or settings.lake.rows_per_file
+    writer = LakeWriter(lake)
+    summary = IngestSummary()
+    archive = LakeArchive(lake, settings.archive) if settings.archive.enabled else None
+    buffers = _Buffers(writer, summary, archive)
+    staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
+    try:
+        for raw, outcome in process_stream(inputs, settings):   # the core works in batches
+            _land_input(settle(raw, outcome, staging), writer, buffers, summary, batch_rows)
+            if on_outcome:
+                on_outcome(raw, outcome)
+            if on_input:
+                on_input(raw)
+        buffers.flush()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    summary.rows_by_table["events"] = sum(summary.events_by_category.values())
+    if suppressions:
+        summary.suppressions = recompute_suppressions(lake, writer, settings)
+    return summary
+
+
 # Files per work unit: the raw archive is asked once per unit.
 UNIT_FILES = 200
 
@@ -489,6 +523,7 @@ def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
     for batch in reader:
         for row in batch.to_pylist():
             row["tags"] = dict(row["tags"]) if row["tags"] else {}
+            row["unverified"] = bool(row.get("unverified"))   # files from before the column
             decisions.extend(engine.feed(MailEvent.model_validate(row)))
     con.close()
     if not decisions:

@@ -12,6 +12,9 @@ IMAP sources) writes them with `raw_record_headers`, and the classify stage read
     request_id   the receiver's id for the HTTP/SMTP request              (optional)
     received_at  ISO-8601 arrival time at the edge; else the record timestamp
     source       where a published file came from                         (optional)
+    mail_from, rcpt_to, client_address, helo
+                 the SMTP envelope (the SMTP/LMTP receiver; `envelope_record_headers`);
+                 rcpt_to is comma-separated; pipeline/envelope.py reads them into the event
 
 Dead letters (`bouncepipe.deadletter`): the value is the ORIGINAL bytes; headers say why and
 where (`dead_letter_headers`), and the sink reads them back into a `NotParsed` row
@@ -32,6 +35,7 @@ from typing import Any
 
 import orjson
 
+from pipeline.envelope import CLIENT_ADDRESS, HELO, MAIL_FROM, RCPT_TO
 from schemas.ids import sha256_hex, stable_id
 from schemas.models import NotParsed, RawMessage, RawSource
 
@@ -68,6 +72,19 @@ def raw_record_headers(*, provider: str | None = None, tenant: str | None = None
     out = {k: v for k, v in values.items() if v}
     for name, value in (extra or {}).items():
         out.setdefault(name, value)
+    return out
+
+
+def envelope_record_headers(*, mail_from: str | None, rcpt_to: list[str],
+                            client_address: str | None = None,
+                            helo: str | None = None) -> dict[str, str]:
+    """The envelope headers of a raw email record (for `raw_record_headers(extra=...)`).
+    MAIL FROM is written even when empty: a bounce's null sender is information."""
+    out = {MAIL_FROM: mail_from or "", RCPT_TO: ",".join(rcpt_to)}
+    if client_address:
+        out[CLIENT_ADDRESS] = client_address
+    if helo:
+        out[HELO] = helo
     return out
 
 

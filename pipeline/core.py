@@ -14,7 +14,7 @@ import orjson
 from schemas.models import RawMessage, RawSource
 
 from . import handlers as _handlers  # noqa: F401  (every handler registers itself)
-from . import registry
+from . import envelope, registry
 from .errors import LimitExceeded, NotSupported, ParseError, dead_letter
 from .mime.parse import parse_email
 from .mime.view import MailView
@@ -61,6 +61,7 @@ def process(raw: RawMessage, settings: Settings | None = None) -> Outcome:
                 break
         if result is None:
             raise _not_supported(raw, family, tried)
+        result.events = envelope.apply(raw, result.events, settings)
         return result
     except Exception as exc:  # noqa: BLE001 - the contract: bad input never crashes a worker
         return Outcome(dead_letters=[dead_letter(raw, exc)])
@@ -112,6 +113,9 @@ def _process_read(reads: list[_Read], settings: Settings,
     for open_inputs in by_family.values():
         for item in open_inputs:
             MailView.release(item.view)
+    for (raw, _family, _view), outcome in zip(reads, outcomes):
+        if outcome is not None and outcome.events:
+            outcome.events = envelope.apply(raw, outcome.events, settings)
     return outcomes  # type: ignore[return-value]
 
 

@@ -93,6 +93,51 @@ class ServiceSettings(_Section):
     log_format: str = "text"            # text | json
 
 
+class VerpSettings(_Section):
+    """Return-path decoding (pipeline/verp.py). Keys: BOUNCEPIPE_VERP__KEYS='{"k1": "secret"}';
+    new tokens are signed with `current_key` and every key in `keys` still verifies (rotation:
+    add the new key, switch current_key, drop the old one after max_age_days)."""
+
+    prefix: str = "b"                      # the local part before "+": b+alice=example.com@...
+    keys: dict[str, SecretStr] = {}        # key id -> HMAC-SHA256 key
+    current_key: str | None = None         # key id that signs new tokens (default: the only one)
+    max_age_days: int = 60                 # tokens older than this are expired
+    require_signed: bool = False           # a DSN without a valid token never suppresses
+
+
+class SmtpSettings(_Section):
+    """`bouncepipe smtp`: the SMTP/LMTP bounce receiver (connectors/sources/smtp.py)."""
+
+    host: str = "127.0.0.1"
+    port: int = 2525
+    lmtp: bool = False                     # speak LMTP (per-recipient answers after DATA)
+    hostname: str | None = None            # the banner/HELO name (default: the machine's FQDN)
+    domains: list[str] = []                # accepted bounce domains (no relay); empty = refuse all
+    max_message_bytes: int = 25 * 1024 * 1024
+    tls_cert: Path | None = None           # STARTTLS offered when both are set
+    tls_key: Path | None = None
+    require_tls: bool = False              # refuse MAIL before STARTTLS
+    publish_timeout_seconds: float = 10.0  # broker acknowledgement wait before answering 451
+    tenant: str | None = None              # tenant stamped on every message received
+
+
+class ImapSettings(_Section):
+    """`bouncepipe imap`: the mailbox poller (connectors/sources/imap.py)."""
+
+    url: str | None = None                 # imap[s]://user@host[:port]/INBOX[,Folder2]
+    password: SecretStr | None = None
+    oauth2_token: SecretStr | None = None  # XOAUTH2 access token instead of a password
+    archive_folder: str = "bouncepipe/archive"
+    invalid_folder: str = "bouncepipe/invalid"
+    batch_size: int = 100
+    idle_seconds: int = 300                # IDLE wait before a re-check (servers drop at 30 min)
+    poll_seconds: float = 30.0             # when the server has no IDLE
+    starttls: bool = False                 # imap:// with STARTTLS
+    ssl_cafile: str | None = None
+    state_dir: Path = Path("imap-state")   # UIDVALIDITY/last-UID per folder (for restarts)
+    tenant: str | None = None
+
+
 class SuppressionSettings(_Section):
     policy_file: Path | None = None   # YAML/JSON policy; None = built-in defaults
 
@@ -120,6 +165,9 @@ class Settings(BaseSettings):
     suppression: SuppressionSettings = SuppressionSettings()
     service: ServiceSettings = ServiceSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    verp: VerpSettings = VerpSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    imap: ImapSettings = ImapSettings()
     redact_failure_bodies: bool = True   # DMARC failure reports: drop message bodies (PII)
 
 

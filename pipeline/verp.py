@@ -276,3 +276,80 @@ def verify_token(address: str, keyring: VerpKeyring, *, prefix: str, now: dateti
     if now - token.signed_at > max_age:
         raise TokenExpired(f"token signed {token.signed_at.isoformat()} is older than {max_age}", token)
     return token
+
+
+# --- the settings' codec: what the receiver, the core and `bouncepipe verp` use --------------
+
+# The event's `verp` value for each failure (pipeline/envelope.py).
+STATUS = {BadSignature: "forged", UnknownKey: "forged", MalformedToken: "forged",
+          TokenExpired: "expired", VerpTooLong: "forged"}
+
+
+def status_of(error: VerpError) -> str:
+    return next((s for cls, s in STATUS.items() if isinstance(error, cls)), "forged")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a return path says, whichever scheme: `status` is "plain" or "verified"."""
+
+    recipient: str | None           # lower-cased; None for a detached token
+    signed: bool = False
+    key_id: str | None = None
+    tenant: str | None = None
+    ref: str | None = None          # message or campaign id
+    signed_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        return "verified" if self.signed else "plain"
+
+
+@dataclass(frozen=True)
+class Codec:
+    """Both schemes with the settings' prefix, keys and policy (`Codec.from_settings`). An
+    address whose local part holds `=` after the prefix is classic VERP; otherwise a token."""
+
+    prefix: str = "b"
+    keys: tuple[tuple[str, bytes], ...] = ()
+    current_key: str | None = None
+    max_age: timedelta = timedelta(days=60)
+
+    @classmethod
+    def from_settings(cls, verp) -> "Codec":
+        keys = tuple((kid, secret.get_secret_value().encode())
+                     for kid, secret in verp.keys.items())
+        current = verp.current_key or (keys[0][0] if len(keys) == 1 else None)
+        return cls(prefix=verp.prefix, keys=keys, current_key=current,
+                   max_age=timedelta(days=verp.max_age_days))
+
+    def keyring(self) -> VerpKeyring | None:
+        if not self.keys:
+            return None
+        return VerpKeyring(dict(self.keys), self.current_key or self.keys[0][0])
+
+    def encode(self, recipient: str, bounce_domain: str, *, tenant: str = "", ref: str = "",
+               signed: bool = True, now: datetime | None = None) -> str:
+        if not signed:
+            return encode_verp(recipient, prefix=self.prefix, bounce_domain=bounce_domain)
+        if self.current_key is None:
+            raise VerpError("no signing key: set verp.keys (and verp.current_key when several)")
+        return sign_token(self.keyring(), recipient=recipient, message_id=ref, tenant=tenant,
+                          prefix=self.prefix, bounce_domain=bounce_domain,
+                          now=now or datetime.now(timezone.utc))
+
+    def decode(self, address: str, *, recipient: str | None = None,
+               now: datetime | None = None) -> Reading:
+        """Raises NotVerp when `address` is in neither shape, another VerpError when its
+        token is malformed, forged or expired. `recipient` verifies a detached token."""
+        local, _domain = _split_address(address)
+        rest = _strip_prefix(local, self.prefix, "+")
+        if "=" in rest:
+            return Reading(decode_verp(address, prefix=self.prefix).recipient.lower())
+        keyring = self.keyring()
+        if keyring is None:
+            raise UnknownKey("a signed return path, and no verp.keys to check it")
+        token = verify_token(address, keyring, prefix=self.prefix, max_age=self.max_age,
+                             now=now or datetime.now(timezone.utc), recipient=recipient)
+        return Reading(token.recipient, True, token.key_id, token.tenant or None,
+                       token.message_id or None, token.signed_at)

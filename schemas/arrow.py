@@ -45,6 +45,12 @@ EVENTS = pa.schema(
         ("tenant", pa.string()),
         ("list_id", pa.string()),
         ("tags", TAGS),
+        ("envelope_from", pa.string()),
+        ("envelope_to", pa.string()),
+        ("client_address", pa.string()),
+        ("helo", pa.string()),
+        ("verp", pa.string()),
+        ("unverified", pa.bool_()),
         ("classifier_version", pa.string()),
         ("rule", pa.string()),
     ]

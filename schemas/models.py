@@ -128,6 +128,14 @@ class MailEvent(_Frozen):
     tenant: str | None = None
     list_id: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    # The SMTP envelope the input arrived with (the SMTP/LMTP receiver; a mailbox's
+    # Return-Path / Delivered-To), and what its return path (VERP) said about the recipient.
+    envelope_from: str | None = None      # MAIL FROM ("" for a bounce's null sender)
+    envelope_to: str | None = None        # the RCPT TO it was delivered to (the return path)
+    client_address: str | None = None     # the sending MTA's IP address
+    helo: str | None = None               # the sending MTA's HELO/EHLO name
+    verp: str | None = None               # plain | verified | missing | forged | expired | mismatch
+    unverified: bool = False              # the return path did not vouch for it: never suppresses
     classifier_version: str
     rule: str                             # which rule decided the category/reason
 

@@ -28,6 +28,9 @@ COMMANDS = (
     "unsuppress",
     "crm",
     "serve",
+    "smtp",
+    "imap",
+    "verp",
 )
 
 

@@ -2,6 +2,10 @@
 storage), the topics, the worker (classify + suppress), the Parquet sink and, when available,
 the webhook receiver. Then `bouncepipe publish --bootstrap ... FILES` feeds it.
 
+`--smtp PORT` also runs the SMTP bounce receiver (bounce domains: --smtp-domain or
+BOUNCEPIPE_SMTP__DOMAINS) and `--imap URL` the mailbox poller, both publishing to the same
+broker (both off by default).
+
 `--demo` also publishes the bundled example inputs, waits until everything is landed, prints
 what happened (events per category, suppressions, dead letters) and exits."""
 from __future__ import annotations
@@ -24,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--topic-prefix", help="prefix every topic and consumer group (shared Kafka)")
     p.add_argument("--partitions", type=int, default=2, help="partitions per topic (default 2)")
     p.add_argument("--no-receiver", action="store_true", help="do not start the webhook receiver")
+    p.add_argument("--smtp", type=int, metavar="PORT",
+                   help="also run the SMTP bounce receiver on this port (off by default)")
+    p.add_argument("--smtp-domain", action="append", default=[], metavar="DOMAIN",
+                   help="bounce domain the receiver accepts (repeatable; or smtp.domains)")
+    p.add_argument("--lmtp", action="store_true", help="--smtp speaks LMTP")
+    p.add_argument("--imap", metavar="URL",
+                   help="also poll this mailbox: imap[s]://user@host[:port]/FOLDER[,FOLDER]")
     p.add_argument("--demo", action="store_true", help="publish the examples, land, summarise, exit")
     p.add_argument("--timeout", type=float, default=50.0, help="--demo: give up after this long")
     p.set_defaults(func=run)
@@ -59,6 +70,43 @@ async def _serve_receiver(settings):
         return None
     print(f"webhook receiver: http://{settings.webhooks.host}:{settings.webhooks.port}/webhooks/PROVIDER")
     return runner
+
+
+async def _mail_intake(args, settings) -> list:
+    """Start --smtp / --imap; return their async stop functions."""
+    stops = []
+    if args.smtp is not None:
+        from connectors.cli.smtp import build_receiver, settings_for
+
+        smtp_settings = settings_for(argparse.Namespace(domain=args.smtp_domain, lmtp=args.lmtp),
+                                     settings)
+        if not smtp_settings.smtp.domains:
+            raise SystemExit("bouncepipe up --smtp: no bounce domain (--smtp-domain or "
+                             "BOUNCEPIPE_SMTP__DOMAINS)")
+        receiver = build_receiver(smtp_settings, port=args.smtp)
+        await receiver.start()
+        print(f"{'LMTP' if receiver.lmtp else 'SMTP'} bounce receiver: {receiver.host}:"
+              f"{receiver.port} for {', '.join(smtp_settings.smtp.domains)}", flush=True)
+        stops.append(receiver.stop)
+    if args.imap:
+        import threading
+
+        from connectors.cli.imap import build_poller
+
+        poller, producer = build_poller(settings, args.imap)
+        stopping = threading.Event()
+        thread = threading.Thread(target=poller.run, kwargs={"should_stop": stopping.is_set},
+                                  name="imap", daemon=True)
+        thread.start()
+        print(f"IMAP poller: {poller.mailbox.host} {', '.join(poller.mailbox.folders)}", flush=True)
+
+        async def stop_imap() -> None:
+            stopping.set()
+            await asyncio.to_thread(thread.join, 5)   # an IDLE wait ends at imap.idle_seconds
+            producer.close()
+
+        stops.append(stop_imap)
+    return stops
 
 
 def current_suppressions(stage) -> list[tuple[str, str, str, str]]:
@@ -105,6 +153,7 @@ async def _up(args, settings, lake) -> int:
     if settings.archive.enabled:   # the raw inputs too, for `bouncepipe reclassify`
         loops.append(sink_loop(settings, lake, prefix=prefix, sink="archive"))
     receiver = None if args.no_receiver or args.demo else await _serve_receiver(settings)
+    mail = [] if args.demo else await _mail_intake(args, settings)
     until = None
     if args.demo:
         from pipeline.examples import EXAMPLES_DIR
@@ -123,6 +172,8 @@ async def _up(args, settings, lake) -> int:
     finally:
         if receiver is not None:
             await receiver.cleanup()
+        for stop in mail:
+            await stop()
     if until is None:
         return 0
     if not until.done() or not until.result():

@@ -11,7 +11,6 @@ import io
 import re
 from collections import defaultdict
 
-import math
 
 import matplotlib
 import matplotlib.dates as mdates

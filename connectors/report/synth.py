@@ -210,6 +210,7 @@ def events_for_day(spec: SynthSpec, day_index: int, n: int, first_id: int,
         "remote_mta": pa.array(mta, pa.string(), mask=~bounced | (mta == "")),
         "diagnostic": pc.if_else(pa.array(bounced), diag, pa.nulls(n, pa.string())),
         "tenant": _strings(tuple(s[0] for s in STREAMS), stream),
+        "unverified": pa.array(np.zeros(n, dtype=bool)),   # not nullable in the model
         "classifier_version": pa.array(["synthetic"] * n, pa.string()),
         "rule": pa.array(np.char.add("synthetic.", np.array(cats)[category]), pa.string()),
     })

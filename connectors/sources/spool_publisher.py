@@ -4,6 +4,7 @@ Each accepted body becomes one file, written to a temp name, fsync'ed, renamed i
 the directory fsync'ed: after `publish()` returns the body survives a crash. The layout is what
 `bouncepipe ingest DIR` reads (one file = one RawMessage, payload = the body exactly):
   DIR/<provider>/<YYYY-MM-DD>/<epoch-ms>-<request id>.json   (or .form for form bodies)
+  DIR/email/<YYYY-MM-DD>/<epoch-ms>-<request id>.eml          (the SMTP/LMTP receiver's mail)
 Malformed bodies go to DIR/deadletter/... and are dead-lettered by the core on ingest.
 """
 from __future__ import annotations
@@ -53,9 +54,14 @@ class SpoolPublisher:
     def path_for(self, headers: dict[str, str], *, deadletter: bool = False) -> Path:
         now = time.time()
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
-        provider = "deadletter" if deadletter else headers.get("provider", "unknown")
-        suffix = ".form" if headers.get("content-type", "").startswith(
-            "application/x-www-form-urlencoded") else ".json"
+        provider = "deadletter" if deadletter else (
+            headers.get("provider") or headers.get("kind") or "unknown")
+        if headers.get("kind") == "email":   # the SMTP/LMTP receiver: one message per file
+            suffix = ".eml"
+        elif headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            suffix = ".form"
+        else:
+            suffix = ".json"
         name = f"{int(now * 1000)}-{headers.get('request_id', 'x')}{suffix}"
         return self.root / provider / day / name
 

@@ -34,8 +34,8 @@ class SuppressionEngine:
         `observe_domain=False`: the domain window already counted this event (a replay after a
         crash restored it), so only its decisions are re-derived."""
         address = event.recipient
-        if not address:
-            return []
+        if not address or event.unverified:
+            return []   # unverified: the return path did not vouch for it (pipeline/envelope.py)
         before = self.state.get(address)
         new_state, decisions = decide(before, event, self.policy)
         if new_state is before:

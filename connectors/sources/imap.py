@@ -1,0 +1,305 @@
+"""The IMAP mailbox poller (a pull source): `bouncepipe imap`.
+
+Watches one or more folders of a mailbox (a DMARC rua address, a feedback-loop or bounce
+mailbox), reads the messages in UID order in batches and lets go of each only after its
+outputs are durable: landed in the lake, or acknowledged by the broker (raw topic, acks=all).
+Then it moves the message to the archive folder; a message the core cannot read (its only
+outputs are dead letters) goes to the invalid folder, its original bytes and the reason to
+the dead letters (the lake's table, or the dead-letter topic).
+
+Restarts never land a message twice nor skip one: a message leaves the watched folder only
+after it is durable, so whatever is still there is read again; the UIDs already stored but
+not yet moved (a crash between the two) are written to a state file, keyed by the folder's
+UIDVALIDITY, before the move, and a restart moves them without storing them again. Ids are
+deterministic (the bytes' sha256; received_at = the message's INTERNALDATE), so even a
+re-read after a lost state file lands the same rows, which the lake skips.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pipeline.settings import Settings
+from schemas.models import RawMessage, RawSource
+
+from .spool_publisher import write_durably
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MailboxUrl:
+    host: str
+    port: int
+    user: str
+    folders: tuple[str, ...]
+    tls: bool                    # imaps:// (implicit TLS)
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> "MailboxUrl":
+        """imap[s]://user[:password]@host[:port]/INBOX[,Other%20Folder]"""
+        parts = urlsplit(url)
+        if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
+            raise ValueError(f"expected imap[s]://user@host[:port]/FOLDER[,FOLDER], got {url!r}")
+        tls = parts.scheme == "imaps"
+        folders = tuple(unquote(f) for f in parts.path.lstrip("/").split(",") if f) or ("INBOX",)
+        return cls(parts.hostname, parts.port or (993 if tls else 143), unquote(parts.username),
+                   folders, tls, unquote(parts.password) if parts.password else None)
+
+
+@dataclass
+class PollStats:
+    landed: int = 0
+    invalid: int = 0
+    rounds: int = 0
+    reconnects: int = 0
+    by_folder: dict[str, int] = field(default_factory=dict)
+
+
+# Stores a batch's outputs; returns the indexes (into the batch) the core could not read.
+# Raising means nothing of the batch may be considered stored.
+Store = Callable[[list[RawMessage]], set[int]]
+
+
+class FolderState:
+    """UIDs stored but not yet moved, per folder, for one UIDVALIDITY (fsync'ed JSON)."""
+
+    def __init__(self, root: Path, account: str, folder: str):
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{account}-{folder}")
+        self.path = root / f"{safe}.json"
+
+    def load(self, uidvalidity: int) -> dict[int, str]:
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+        if data.get("uidvalidity") != uidvalidity:
+            return {}   # the folder was rebuilt: those UIDs name other messages now
+        return {int(uid): where for uid, where in data.get("stored", {}).items()}
+
+    def save(self, uidvalidity: int, stored: dict[int, str]) -> None:
+        write_durably(self.path, json.dumps(
+            {"uidvalidity": uidvalidity, "stored": {str(k): v for k, v in stored.items()}}
+        ).encode())
+
+
+class ImapPoller:
+    def __init__(self, settings: Settings, url: str, store: Store, *,
+                 finish_round: Callable[[], None] | None = None):
+        self.settings = settings
+        self.imap = settings.imap
+        self.mailbox = MailboxUrl.parse(url)
+        self.store = store
+        self.finish_round = finish_round
+        self.client = None
+        self.archive = self.imap.archive_folder
+        self.invalid = self.imap.invalid_folder
+        self.stats = PollStats()
+        self.state_root = Path(self.imap.state_dir)
+
+    # -- connection ----------------------------------------------------------------------------
+    def connect(self) -> None:
+        from imapclient import IMAPClient
+
+        context = None
+        if self.mailbox.tls or self.imap.starttls:
+            context = ssl.create_default_context(cafile=self.imap.ssl_cafile)
+        client = IMAPClient(self.mailbox.host, port=self.mailbox.port, ssl=self.mailbox.tls,
+                            ssl_context=context, timeout=60)
+        if self.imap.starttls and not self.mailbox.tls:
+            client.starttls(context)
+        if self.imap.oauth2_token is not None:
+            client.oauth2_login(self.mailbox.user, self.imap.oauth2_token.get_secret_value())
+        else:
+            password = self.mailbox.password or (
+                self.imap.password.get_secret_value() if self.imap.password else None)
+            if password is None:
+                raise ValueError("no IMAP password (BOUNCEPIPE_IMAP__PASSWORD) or oauth2_token")
+            client.login(self.mailbox.user, password)
+        # "bouncepipe/archive" in settings; the server's hierarchy delimiter on the wire
+        listed = client.list_folders("", "")
+        delimiter = (listed[0][1] if listed else b"/") or b"/"
+        delimiter = delimiter.decode() if isinstance(delimiter, bytes) else delimiter
+        self.archive = self.imap.archive_folder.replace("/", delimiter)
+        self.invalid = self.imap.invalid_folder.replace("/", delimiter)
+        for folder in (self.archive, self.invalid):
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+        self.client = client
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.logout()
+            except Exception:  # noqa: BLE001 - the connection is going anyway
+                pass
+            self.client = None
+
+    # -- one folder ----------------------------------------------------------------------------
+    def _move(self, uids: list[int], folder: str) -> None:
+        if not uids:
+            return
+        if self.client.has_capability("MOVE"):
+            self.client.move(uids, folder)
+        else:   # RFC 3501: copy, flag deleted, expunge just those (UIDPLUS) or all
+            self.client.copy(uids, folder)
+            self.client.delete_messages(uids)
+            if self.client.has_capability("UIDPLUS"):
+                self.client.uid_expunge(uids)
+            else:
+                self.client.expunge()
+
+    def _finish_moves(self, state: FolderState, uidvalidity: int, stored: dict[int, str]) -> None:
+        for target in (self.archive, self.invalid):
+            self._move(sorted(u for u, where in stored.items() if where == target), target)
+        state.save(uidvalidity, {})
+
+    def _raw(self, folder: str, uidvalidity: int, uid: int, data: dict) -> RawMessage:
+        body = data.get(b"BODY[]") or b""
+        when = data.get(b"INTERNALDATE")
+        if isinstance(when, datetime):
+            when = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        return RawMessage.from_bytes(
+            body, RawSource(transport="imap", path=f"imap://{self.mailbox.user}@"
+                            f"{self.mailbox.host}/{folder}", member=f"{uidvalidity}:{uid}"),
+            when or datetime.fromtimestamp(0, timezone.utc), kind_hint="email",
+            tenant=self.imap.tenant)
+
+    def poll_folder(self, folder: str) -> int:
+        """Store and move every message now in `folder`; the number handled."""
+        info = self.client.select_folder(folder)
+        uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+        state = FolderState(self.state_root, f"{self.mailbox.user}@{self.mailbox.host}", folder)
+        pending = state.load(uidvalidity)
+        if pending:   # stored before a crash, not yet moved: move, never store again
+            log.info("%s: moving %d messages stored before a restart", folder, len(pending))
+            self._finish_moves(state, uidvalidity, pending)
+        uids = sorted(self.client.search(["NOT", "DELETED"]))
+        done = 0
+        size = max(1, self.imap.batch_size)
+        for start in range(0, len(uids), size):
+            batch_uids = uids[start:start + size]
+            fetched = self.client.fetch(batch_uids, ["BODY.PEEK[]", "INTERNALDATE"])
+            present = [u for u in batch_uids if u in fetched]   # expunged meanwhile: gone
+            raws = [self._raw(folder, uidvalidity, u, fetched[u]) for u in present]
+            invalid = self.store(raws)
+            stored = {u: (self.invalid if i in invalid else self.archive)
+                      for i, u in enumerate(present)}
+            state.save(uidvalidity, stored)
+            self._finish_moves(state, uidvalidity, stored)
+            done += len(present)
+            self.stats.landed += len(present) - len(invalid)
+            self.stats.invalid += len(invalid)
+            self.stats.by_folder[folder] = self.stats.by_folder.get(folder, 0) + len(present)
+        return done
+
+    # -- the loop ------------------------------------------------------------------------------
+    def poll_once(self) -> int:
+        if self.client is None:
+            self.connect()
+        handled = sum(self.poll_folder(folder) for folder in self.mailbox.folders)
+        self.stats.rounds += 1
+        if handled and self.finish_round is not None:
+            self.finish_round()
+        return handled
+
+    def _wait_for_mail(self) -> None:
+        if len(self.mailbox.folders) == 1 and self.client.has_capability("IDLE"):
+            self.client.select_folder(self.mailbox.folders[0])
+            self.client.idle()
+            try:
+                self.client.idle_check(timeout=self.imap.idle_seconds)
+            finally:
+                self.client.idle_done()
+        else:
+            time.sleep(self.imap.poll_seconds)
+
+    def run(self, *, once: bool = False, should_stop: Callable[[], bool] = lambda: False
+            ) -> PollStats:
+        """Poll until `should_stop()` (or one round with `once`), reconnecting with backoff
+        when the connection drops. A refusal by the server (login, a folder it will not
+        create) is not retried: it raises. `once` gives up after 5 lost connections."""
+        import imaplib
+
+        backoff = 1.0
+        failures = 0
+        while not should_stop():
+            try:
+                self.poll_once()
+                backoff, failures = 1.0, 0
+                if once:
+                    break
+                self._wait_for_mail()
+            except (OSError, imaplib.IMAP4.abort) as exc:   # the connection, not the request
+                failures += 1
+                if once and failures >= 5:
+                    raise
+                self._lost(exc, backoff)
+                backoff = min(backoff * 2, 60.0)
+        self.close()
+        return self.stats
+
+    def _lost(self, exc: Exception, backoff: float) -> None:
+        log.warning("IMAP %s: %s: %s; reconnecting in %.0fs", self.mailbox.host,
+                    type(exc).__name__, exc, backoff)
+        self.client = None
+        self.stats.reconnects += 1
+        time.sleep(backoff)
+
+
+def lake_store(settings: Settings, lake: str | os.PathLike[str]) -> tuple[Store, Callable[[], None]]:
+    """Store into the lake (the Kafka-free mode): rows land before `store` returns; the
+    suppression replay runs once per round (`finish_round`)."""
+    from connectors.ingest import ingest_raw, recompute_suppressions
+    from connectors.lake import LakeWriter
+
+    def store(raws: list[RawMessage]) -> set[int]:
+        index = {id(raw): i for i, raw in enumerate(raws)}
+        invalid: set[int] = set()
+        ingest_raw(raws, lake, settings=settings, suppressions=False,
+                   on_outcome=lambda raw, out: invalid.add(index[id(raw)]) if (
+                       out.dead_letters and not out.events and not out.rows) else None)
+        return invalid
+
+    def finish_round() -> None:
+        recompute_suppressions(lake, LakeWriter(lake), settings)
+
+    return store, finish_round
+
+
+def broker_store(settings: Settings, producer) -> Store:
+    """Store on the broker: readable inputs to the raw email topic, unreadable ones (the core
+    says only dead letters) to the dead-letter topic with the reason; returns after every
+    record is acknowledged (acks=all), raising if any was not."""
+    from connectors.kafka_records import dead_letter_headers, raw_headers_of
+    from pipeline.core import process_batch
+
+    def store(raws: list[RawMessage]) -> set[int]:
+        outcomes = process_batch(raws, settings)
+        invalid: set[int] = set()
+        futures = []
+        for i, (raw, out) in enumerate(zip(raws, outcomes)):
+            if out.dead_letters and not out.events and not out.rows:
+                invalid.add(i)
+                futures.append(producer.send(settings.topics.deadletter, value=raw.payload,
+                                             headers=dead_letter_headers(raw, out.dead_letters[0])))
+            else:
+                headers = raw_headers_of(raw)
+                headers.append(("received_at", raw.received_at.isoformat().encode()))
+                futures.append(producer.send(settings.topics.raw_email, value=raw.payload,
+                                             headers=headers))
+        producer.flush()
+        for future in futures:
+            future.get(timeout=30)   # raises when the broker did not acknowledge
+        return invalid
+
+    return store
