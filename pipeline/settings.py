@@ -22,6 +22,7 @@ class Limits(_Section):
     max_decompressed_bytes: int = 256 * 1024 * 1024     # gzip/zip output, per input
     max_compression_ratio: int = 200                    # decompressed / compressed
     max_zip_members: int = 100
+    max_nested_archive_bytes: int = 8 * 1024 * 1024     # a zip inside gzip, buffered
     max_report_records: int = 5_000_000                 # rows in one DMARC aggregate report
     max_mime_parts: int = 500                           # parts in one email
     max_json_events: int = 100_000                      # events in one webhook batch

@@ -7,6 +7,7 @@ stopped at the cap, never inflated in memory.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 from pipeline.errors import LimitExceeded, ParseError
 from pipeline.settings import Limits
+
+from . import zipmember
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -159,39 +162,49 @@ def open_gzip(source, budget: Budget, what: str = "gzip data") -> io.BufferedRea
 def zip_members(source, budget: Budget) -> Iterator[Member]:
     """Every file member of a zip archive (parsedmarc reads only the first), capped.
 
-    `source` is bytes or a seekable binary stream."""
+    `source` is bytes or a seekable binary stream. The member count is read from the
+    end-of-central-directory record before zipfile builds one ZipInfo per entry."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(source)
+    sha = budget.sha256
+    declared_entries = zipmember.central_directory_entries(source)
+    if declared_entries is not None and declared_entries > budget.limits.max_zip_members:
+        raise LimitExceeded(
+            f"zip archive has {declared_entries} members, over the "
+            f"{budget.limits.max_zip_members} member cap (limits.max_zip_members)",
+            raw_sha256=sha, parser="dmarc")
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ParseError(f"not a readable zip archive: {exc}", raw_sha256=budget.sha256,
-                         parser="dmarc") from exc
-    infos = archive.infolist()
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            struct.error, UnicodeDecodeError) as exc:
+        raise ParseError(f"not a readable zip archive: {type(exc).__name__}: {exc}",
+                         raw_sha256=sha, parser="dmarc") from exc
     if len(infos) > budget.limits.max_zip_members:
         raise LimitExceeded(
             f"zip archive has {len(infos)} members, over the {budget.limits.max_zip_members} "
-            "member cap (limits.max_zip_members)", raw_sha256=budget.sha256, parser="dmarc")
+            "member cap (limits.max_zip_members)", raw_sha256=sha, parser="dmarc")
     declared = sum(i.file_size for i in infos)
     if declared > budget.limits.max_decompressed_bytes:
         raise LimitExceeded(
             f"zip archive declares {declared} inflated bytes, over "
             f"{budget.limits.max_decompressed_bytes} (limits.max_decompressed_bytes)",
-            raw_sha256=budget.sha256, parser="dmarc")
+            raw_sha256=sha, parser="dmarc")
     for info in infos:
         if info.is_dir():
             continue
-        yield Member(info.filename, _member_opener(archive, info, budget))
+        yield Member(info.filename, _member_opener(source, info, budget))
 
 
-def _member_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget):
+def _member_opener(source, info: zipfile.ZipInfo, budget: Budget):
+    """Members are inflated here, never by zipfile: its bzip2 and LZMA readers inflate a
+    whole compressed chunk at once (a 901-byte bzip2 member grew the process by 2 GB before
+    any cap saw a byte); `zipmember.MemberStream` asks every method for at most CHUNK bytes
+    at a time, so the Budget stops a bomb after one chunk."""
+    what = f"zip member {info.filename!r}"
+
     def open_member() -> io.BufferedReader:
-        try:
-            raw = archive.open(info)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
-            raise ParseError(f"zip member {info.filename!r} cannot be read: {exc}",
-                             raw_sha256=budget.sha256, parser="dmarc") from exc
-        return io.BufferedReader(CappedStream(raw, budget, f"zip member {info.filename!r}"),
-                                 CHUNK)
+        stream = zipmember.MemberStream(source, info, what, budget.sha256)
+        return io.BufferedReader(CappedStream(stream, budget, what), CHUNK)
 
     return open_member

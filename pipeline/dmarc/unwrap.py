@@ -19,7 +19,7 @@ from pipeline.errors import BouncepipeError, LimitExceeded, ParseError
 from pipeline.settings import Limits
 
 from . import aggregate, reference
-from .safety import GZIP_MAGIC, ZIP_EMPTY_MAGIC, ZIP_MAGIC, Budget, open_gzip, read_capped, \
+from .safety import CHUNK, GZIP_MAGIC, ZIP_EMPTY_MAGIC, ZIP_MAGIC, Budget, open_gzip, read_capped, \
     zip_members
 from .tlsrpt import tls_rows
 
@@ -103,7 +103,8 @@ class Unwrapper:
             self.add_stream(_replay(first, open_inflated), inner_head, f"{container}{sep}gzip",
                             member, depth + 1)
         elif kind == "zip":
-            for m in zip_members(_seekable(open_stream(), self.limits), self.budget):
+            for m in zip_members(_seekable(open_stream(), self.limits, self.budget.sha256),
+                                 self.budget):
                 first = m.open()
                 inner_head = first.peek(8192)[:8192]
                 if kind_of(inner_head) is None:
@@ -151,11 +152,24 @@ class Unwrapper:
             self.add_bytes(data, "email", filename)
 
 
-def _seekable(stream, limits: Limits):
-    """zipfile needs random access: a non-seekable stream (a zip inside gzip) is read, capped."""
+def _seekable(stream, limits: Limits, sha256: str | None = None):
+    """zipfile needs random access: a non-seekable stream (a zip inside gzip) is read into
+    memory first, under its own cap (limits.max_nested_archive_bytes, far below the
+    decompressed-bytes cap: a gzip of a 256 MB zip used to be buffered whole, twice)."""
     if getattr(stream, "seekable", lambda: False)():
         return stream
-    return read_capped(stream, limits.max_decompressed_bytes, "zip archive")
+    cap = limits.max_nested_archive_bytes
+    buffer = io.BytesIO()   # written in place: no second copy when it is handed on
+    while True:
+        data = stream.read(CHUNK)
+        if not data:
+            buffer.seek(0)
+            return buffer
+        if buffer.tell() + len(data) > cap:
+            raise LimitExceeded(
+                f"zip archive inside a compressed layer is larger than {cap} bytes "
+                "(limits.max_nested_archive_bytes)", raw_sha256=sha256, parser="dmarc")
+        buffer.write(data)
 
 
 def _replay(first: io.BufferedReader, reopen: Callable[[], io.BufferedReader]
