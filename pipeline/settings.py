@@ -25,6 +25,8 @@ class Limits(_Section):
     max_nested_archive_bytes: int = 8 * 1024 * 1024     # a zip inside gzip, buffered
     max_report_records: int = 5_000_000                 # rows in one DMARC aggregate report
     max_mime_parts: int = 500                           # parts in one email
+    max_mime_depth: int = 64                            # multipart / message nesting
+    max_recipients_per_input: int = 1_000               # events from one bounce (else dead letter)
     max_json_events: int = 100_000                      # events in one webhook batch
 
 

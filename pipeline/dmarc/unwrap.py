@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.message
 import io
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -28,7 +29,7 @@ from .tlsrpt import tls_rows
 # Past this, a late XML error dead-letters the input (rows already streamed are discarded).
 HOLD_ROWS = 2_000
 # parsedmarc holds the whole document several times over: only small documents go to it.
-FALLBACK_MAX_BYTES = 32 * 1024 * 1024
+FALLBACK_MAX_BYTES = 4 * 1024 * 1024   # it held a 32 MB report ~20x over (+629 MB)
 MAX_NESTING = 4
 # Attachment media types that carry reports (RFC 7489 section 7.2.1.1, RFC 8460 section 5.3)
 # plus what reporters send in practice (corpus: application/octet-stream from Amazon SES).
@@ -236,19 +237,42 @@ def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits:
         yield from held
 
 
+# A <record> start tag, any namespace prefix: what the recovering parser must account for.
+_RECORD_TAG = re.compile(rb"<(?:[\w.-]+:)?record[\s>/]")
+
+
 def _fallback(open_stream, context: dict, limits: Limits, error: Exception) -> Iterator[dict]:
+    """Rows of a report that is not well-formed XML, from a recovering parse. Bounded before
+    the work (FALLBACK_MAX_BYTES, and the <record> tags counted against the record cap), and
+    all or nothing: when the recovered rows are fewer than the <record> tags the bytes hold,
+    the input is dead-lettered with both numbers rather than landing part of the report."""
     data = read_capped(open_stream(), FALLBACK_MAX_BYTES,
-                       "malformed XML for the recovering parser", context.get("raw_sha256"))
+                       f"malformed XML ({error}) for the recovering parser",
+                       context.get("raw_sha256"))
+    expected = len(_RECORD_TAG.findall(data))
+    if expected > limits.max_report_records:
+        raise LimitExceeded(f"report has more than {limits.max_report_records} records "
+                            "(limits.max_report_records)", parser=reference.PARSER)
+    rows = _recovered_rows(data, context, limits, error)
+    if len(rows) < expected:
+        raise ParseError(
+            f"not well-formed XML ({error}); the recovering parser read {len(rows)} of its "
+            f"{expected} <record> elements: dead-lettered whole rather than landing part of "
+            "the report", parser=reference.PARSER)
+    yield from rows
+
+
+def _recovered_rows(data: bytes, context: dict, limits: Limits, error: Exception
+                    ) -> list[dict]:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
         # Not UTF-8 (parsedmarc would drop the bytes): keep them visible as U+FFFD instead.
         fixed = data.decode("utf-8", "replace").encode("utf-8")
         try:
-            yield from list(aggregate.iter_aggregate_rows(
+            return list(aggregate.iter_aggregate_rows(
                 io.BytesIO(fixed), {**context, "parser": aggregate.PARSER + "+replace"},
                 limits.max_report_records))
-            return
         except etree.XMLSyntaxError:
             pass
     try:
@@ -256,8 +280,4 @@ def _fallback(open_stream, context: dict, limits: Limits, error: Exception) -> I
     except BouncepipeError as exc:
         raise ParseError(f"not well-formed XML ({error}); {exc.reason}",
                          parser=reference.PARSER) from exc
-    rows = reference.rows_from_parsedmarc(report, context)
-    if len(rows) > limits.max_report_records:
-        raise LimitExceeded(f"report has more than {limits.max_report_records} records",
-                            parser=reference.PARSER)
-    yield from rows
+    return reference.rows_from_parsedmarc(report, context)

@@ -1,7 +1,7 @@
 """Registers the bounce (DSN) handler: email family, order 50 (after ARF 30, auto-reply 40)."""
 from __future__ import annotations
 
-from ..errors import ParseError
+from ..errors import LimitExceeded, ParseError
 from ..mime.view import checked_view
 from ..outcome import Outcome
 from ..registry import register
@@ -31,6 +31,15 @@ def handle_many(items: list, settings) -> list[Outcome | None | Exception]:
             results[position] = report
             continue
         raw = items[position][0]
+        cap = settings.limits.max_recipients_per_input
+        if len(report.recipients) > cap:
+            # Dead-lettered whole, not truncated: the bytes are kept, and a replay with a
+            # higher cap lands every recipient (a truncated bounce would lose some quietly).
+            results[position] = LimitExceeded(
+                f"bounce names {len(report.recipients)} recipients, over the {cap} recipient "
+                "cap (limits.max_recipients_per_input)", raw_sha256=raw.sha256,
+                parser=f"dsn:{report.dialect}")
+            continue
         try:
             events = events_for(raw, report)
         except Exception as exc:  # noqa: BLE001
