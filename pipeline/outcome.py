@@ -21,6 +21,10 @@ class Outcome:
 
     `final=False` lets the next matching handler in the registry contribute too (e.g. the
     DMARC failure handler adds `dmarc_failure` rows and lets the ARF handler emit the events).
+
+    Nothing vanishes: the core turns an Outcome with no events, no rows and no dead letter
+    into a dead letter (`pipeline.core.accounted`), unless `empty_reason` says why nothing
+    is the right answer (a provider's empty test ping). Lazy rows that end empty raise.
     """
 
     events: list[MailEvent] = field(default_factory=list)
@@ -28,6 +32,7 @@ class Outcome:
     dead_letters: list[NotParsed] = field(default_factory=list)
     parser: str | None = None
     final: bool = True
+    empty_reason: str | None = None
 
     def merge(self, other: "Outcome") -> "Outcome":
         self.events.extend(other.events)
@@ -39,4 +44,5 @@ class Outcome:
         self.dead_letters.extend(other.dead_letters)
         self.parser = ",".join(p for p in (self.parser, other.parser) if p) or None
         self.final = other.final
+        self.empty_reason = self.empty_reason or other.empty_reason
         return self
