@@ -78,6 +78,14 @@ def dead_letter(raw: RawMessage, error: BaseException, *, stage: str | None = No
         reason = error.reason
         retryable = error.retryable
         index = error.raw_index if raw_index is None else raw_index
+    elif isinstance(error, (RecursionError, MemoryError)):
+        # Resource exhaustion caused by the input's shape: a limit, not a bug.
+        stage = stage or "limits"
+        reason = ("input nested too deep to read (Python's recursion limit)"
+                  if isinstance(error, RecursionError) else
+                  "input needs more memory than the process has")
+        retryable = False
+        index = raw_index or 0
     else:
         # A bug or an input we did not foresee: still a record, never a crash.
         stage = stage or "parse"

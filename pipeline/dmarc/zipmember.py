@@ -18,7 +18,8 @@ import zlib
 
 from pipeline.errors import ParseError
 
-READ_CHUNK = 64 * 1024
+READ_CHUNK = 64 * 1024          # most output per read
+COMPRESSED_CHUNK = 16 * 1024    # compressed bytes per step (the per-stream ratio cap's grain)
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")   # 30 bytes, APPNOTE 4.3.7
 _LOCAL_MAGIC = 0x04034B50
 _EOCD_MAGIC = b"PK\x05\x06"
@@ -99,6 +100,7 @@ class MemberStream(io.RawIOBase):
         self._sha = sha256
         self._crc = 0
         self._done = False
+        self.consumed = 0   # compressed bytes read so far (the ratio cap's denominator)
         if info.flag_bits & 0x1:
             raise self._error("is encrypted")
         method = info.compress_type
@@ -141,6 +143,7 @@ class MemberStream(io.RawIOBase):
         self._source.seek(self._pos)
         data = self._source.read(n)
         self._pos += len(data)
+        self.consumed += len(data)
         self._left = self._left - len(data) if data else 0
         return data
 
@@ -168,7 +171,7 @@ class MemberStream(io.RawIOBase):
         while not inflater.eof:
             data = b""
             if inflater.needs_input:
-                data = self._read(READ_CHUNK)
+                data = self._read(COMPRESSED_CHUNK)
                 if not data:
                     if self._method != 14:   # LZMA in zip may end without an end marker
                         raise self._error("is truncated (its compressed data ends early)")

@@ -5,8 +5,10 @@ raises on broken MIME; decoded pieces are cached so several dialects can look ch
 """
 from __future__ import annotations
 
+import codecs
 import email.header
 import email.message
+import functools
 import re
 
 from ..errors import LimitExceeded
@@ -54,6 +56,39 @@ def walk_parts(msg: email.message.Message) -> list[email.message.Message]:
     return found
 
 
+@functools.lru_cache(maxsize=256)
+def _codec(name: str) -> str | None:
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
+        return None
+    # bytes-to-bytes codecs (base64, zlib, rot13, hex) are no charsets
+    return info.name if getattr(info, "_is_text_encoding", True) else None
+
+
+def codec_of(charset: object) -> str | None:
+    """The Python text codec a declared charset names, or None (unknown, or no text
+    encoding). NULs, quotes and blanks around the name are dropped: `"utf-8\\0"` is UTF-8."""
+    if not charset:
+        return None
+    name = str(charset).replace("\0", "").strip(" \t\r\n\"'").lower()
+    return _codec(name) if name else None
+
+
+def decode_charset(data: bytes, charset: object, fallback: str = "utf-8") -> str:
+    """`data` as text in its declared charset (else `fallback`), bad bytes as U+FFFD; never
+    raises. Codecs with no "replace" mode (idna, punycode) are tried strictly, then the
+    fallback: an odd charset name over readable text still reads."""
+    name = codec_of(charset) or fallback
+    try:
+        return data.decode(name, "replace")
+    except (UnicodeError, ValueError, TypeError):
+        try:
+            return data.decode(name)
+        except (UnicodeError, ValueError, TypeError):
+            return data.decode(fallback, "replace")
+
+
 def decode_header_value(value: object) -> str:
     """RFC 2047-decode a header value; undecodable bytes become U+FFFD, never an exception."""
     if value is None:
@@ -71,10 +106,7 @@ def decode_header_value(value: object) -> str:
     out = []
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):
-            try:
-                out.append(chunk.decode(charset or "ascii", "replace"))
-            except LookupError:
-                out.append(chunk.decode("latin-1"))
+            out.append(decode_charset(chunk, charset or "ascii", "latin-1"))
         else:
             out.append(chunk)
     return " ".join("".join(out).split())
@@ -86,11 +118,7 @@ def part_text(part: email.message.Message) -> str:
     if payload is None:
         raw = part.get_payload()
         return unsurrogate(raw) if isinstance(raw, str) else ""
-    charset = part.get_content_charset() or "utf-8"  # CachedMessage: a direct read
-    try:
-        return payload.decode(charset, "replace")
-    except LookupError:
-        return payload.decode("utf-8", "replace")
+    return decode_charset(payload, part.get_content_charset())  # CachedMessage: a direct read
 
 
 _NEWLINES = re.compile(r"\r\n?")
@@ -122,9 +150,12 @@ def decoded_text(part: email.message.Message, *, fallbacks: tuple[str, ...] = ("
         if not charset or charset in tried:
             continue
         tried.append(charset)
+        codec = codec_of(charset)
+        if codec is None:
+            continue
         try:
-            return normalise_newlines(payload.decode(charset))
-        except (LookupError, UnicodeDecodeError):
+            return normalise_newlines(payload.decode(codec))
+        except (UnicodeError, ValueError, TypeError):
             continue
     return normalise_newlines(payload.decode("utf-8", "replace"))
 
