@@ -201,8 +201,8 @@ def zip_members(source, budget: Budget) -> Iterator[Member]:
     try:
         archive = zipfile.ZipFile(source)
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
-            struct.error, UnicodeDecodeError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError,
+            OSError, EOFError, struct.error, KeyError, IndexError, OverflowError) as exc:
         raise ParseError(f"not a readable zip archive: {type(exc).__name__}: {exc}",
                          raw_sha256=sha, parser="dmarc") from exc
     if len(infos) > budget.limits.max_zip_members:

@@ -10,6 +10,7 @@ attack, never what they cost to build.
 from __future__ import annotations
 
 import bz2
+import copy
 import functools
 import gzip
 import io
@@ -295,7 +296,7 @@ def wrong_json_types(rng: random.Random, data: bytes) -> bytes:
         try:
             for key in path[:-1]:
                 node = node[key]
-            node[path[-1]] = rng.choice(_WRONG_TYPES)
+            node[path[-1]] = copy.deepcopy(rng.choice(_WRONG_TYPES))  # never shared
         except (KeyError, IndexError, TypeError):
             continue
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
@@ -343,35 +344,36 @@ def _lie_about_sizes(packed: bytes) -> bytes:
 
 
 @functools.cache
-def bomb(kind: str, method: int = zipfile.ZIP_DEFLATED, lying: bool = True) -> bytes:
-    """A small input that inflates to about a gigabyte (`kind`: "gzip", "zip",
-    "gzip-of-zip", "zip-of-gzip", "records", "members")."""
+def _packed(method: int) -> bytes:
+    """A zip of one member that inflates to 256 MiB of whitespace after an XML prolog (8 MiB
+    stored: stored cannot be small). Compressed once per process per method."""
     mib = b" " * (1 << 20)
-    if kind == "gzip":
-        return gzip.compress(b'<?xml version="1.0"?><feedback>') + gzip.compress(mib, 9) * 1024
-    if kind == "records":
-        return gzip.compress(_REPORT_HEAD) + gzip.compress(_RECORD * 4000, 9) * 64
-    if kind == "members":
-        return _zip({f"m{i}.xml": b"<a/>" for i in range(20_000)}, zipfile.ZIP_STORED)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", method) as archive:
         with archive.open("report.xml", "w") as member:
             member.write(b'<?xml version="1.0"?><feedback>')
-            if method == zipfile.ZIP_STORED:
-                member.write(b" " * (8 << 20))   # stored cannot be small: 8 MiB
-            elif method == zipfile.ZIP_DEFLATED:
-                for _ in range(256):
-                    member.write(mib)
-            else:   # bzip2 and LZMA reach 1 GiB in a few KB
-                for _ in range(1024):
-                    member.write(mib)
-    packed = _lie_about_sizes(buf.getvalue()) if lying else buf.getvalue()
-    if kind == "gzip-of-zip":
-        return gzip.compress(packed)
+            for _ in range(8 if method == zipfile.ZIP_STORED else 256):
+                member.write(mib)
+    return buf.getvalue()
+
+
+@functools.cache
+def bomb(kind: str, method: int = zipfile.ZIP_DEFLATED, lying: bool = True) -> bytes:
+    """A small input that inflates far past the caps (`kind`: "gzip" (1 GiB), "zip",
+    "gzip-of-zip" (256 MiB per member, `method` any zip method, `lying` central-directory
+    sizes), "zip-of-gzip", "records" (valid records at ~400x), "members" (20,000))."""
+    if kind == "gzip":
+        return (gzip.compress(b'<?xml version="1.0"?><feedback>')
+                + gzip.compress(b" " * (1 << 20), 9) * 1024)
+    if kind == "records":
+        return gzip.compress(_REPORT_HEAD) + gzip.compress(_RECORD * 4000, 9) * 64
+    if kind == "members":
+        return _zip({f"m{i}.xml": b"<a/>" for i in range(20_000)}, zipfile.ZIP_STORED)
     if kind == "zip-of-gzip":
-        return _zip({"inner.xml.gz": gzip.compress(b" " * (64 << 20), 9)},
-                    zipfile.ZIP_STORED)
-    return packed
+        return _zip({"inner.xml.gz": gzip.compress(b'<?xml version="1.0"?><feedback>')
+                     + gzip.compress(b" " * (1 << 20), 9) * 64}, zipfile.ZIP_STORED)
+    packed = _lie_about_sizes(_packed(method)) if lying else _packed(method)
+    return gzip.compress(packed) if kind == "gzip-of-zip" else packed
 
 
 def bombs(rng: random.Random, data: bytes) -> bytes:
