@@ -344,21 +344,22 @@ def _lie_about_sizes(packed: bytes) -> bytes:
 
 
 @functools.cache
-def _packed(method: int) -> bytes:
-    """A zip of one member that inflates to 256 MiB of whitespace after an XML prolog (8 MiB
-    stored: stored cannot be small). Compressed once per process per method."""
+def _packed(method: int, mib_count: int = 256) -> bytes:
+    """A zip of one member that inflates to `mib_count` MiB of whitespace after an XML
+    prolog (8 MiB stored: stored cannot be small). Compressed once per process."""
     mib = b" " * (1 << 20)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", method) as archive:
         with archive.open("report.xml", "w") as member:
             member.write(b'<?xml version="1.0"?><feedback>')
-            for _ in range(8 if method == zipfile.ZIP_STORED else 256):
+            for _ in range(min(8, mib_count) if method == zipfile.ZIP_STORED else mib_count):
                 member.write(mib)
     return buf.getvalue()
 
 
 @functools.cache
-def bomb(kind: str, method: int = zipfile.ZIP_DEFLATED, lying: bool = True) -> bytes:
+def bomb(kind: str, method: int = zipfile.ZIP_DEFLATED, lying: bool = True,
+         mib_count: int = 256) -> bytes:
     """A small input that inflates far past the caps (`kind`: "gzip" (1 GiB), "zip",
     "gzip-of-zip" (256 MiB per member, `method` any zip method, `lying` central-directory
     sizes), "zip-of-gzip", "records" (valid records at ~400x), "members" (20,000))."""
@@ -372,7 +373,8 @@ def bomb(kind: str, method: int = zipfile.ZIP_DEFLATED, lying: bool = True) -> b
     if kind == "zip-of-gzip":
         return _zip({"inner.xml.gz": gzip.compress(b'<?xml version="1.0"?><feedback>')
                      + gzip.compress(b" " * (1 << 20), 9) * 64}, zipfile.ZIP_STORED)
-    packed = _lie_about_sizes(_packed(method)) if lying else _packed(method)
+    packed = _packed(method, mib_count)
+    packed = _lie_about_sizes(packed) if lying else packed
     return gzip.compress(packed) if kind == "gzip-of-zip" else packed
 
 
