@@ -23,6 +23,7 @@ from .mime.view import MailView
 from .outcome import Outcome
 from .settings import Limits, Settings, default_settings
 from .sniff import sniff
+from .timebudget import check_time
 
 log = logging.getLogger(__name__)
 _EMAIL_POLICY = email.policy.compat32
@@ -65,6 +66,7 @@ def process(raw: RawMessage, settings: Settings | None = None) -> Outcome:
         result: Outcome | None = None
         tried: list[str] = []
         for handler in registry.handlers(family):  # type: ignore[arg-type]
+            check_time()
             if not handler.detect(raw, view):
                 continue
             tried.append(handler.name)
@@ -330,6 +332,7 @@ def _offer(handler: registry.Handler, open_inputs: list[_Open], settings: Settin
            outcomes: list[Outcome | None]) -> list[_Open]:
     """One handler's turn over the open inputs (detect, then handle); the ones still open
     after it, in order. An input whose detect or handle raises is dead-lettered."""
+    check_time()   # the worker's wall-time budget (pipeline/timebudget.py)
     takers: list[_Open] = []
     closed = False
     asked = handler.streams and handler in _first_streams(handler.family)

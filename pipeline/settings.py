@@ -30,6 +30,7 @@ class Limits(_Section):
     max_mime_depth: int = 64                            # multipart / message nesting
     max_recipients_per_input: int = 1_000               # events from one bounce (else dead letter)
     max_json_events: int = 100_000                      # events in one webhook batch
+    max_seconds_per_input: float = 30.0                 # wall time, streaming worker
 
 
 class KafkaSettings(_Section):

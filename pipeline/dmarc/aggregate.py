@@ -15,6 +15,7 @@ from functools import lru_cache
 from lxml import etree
 
 from pipeline.errors import LimitExceeded, ParseError, UnsafeInput
+from pipeline.timebudget import check_time
 from schemas.dmarc import aggregate_report_key, aggregate_row_id
 
 PARSER = "dmarc.aggregate.stream"
@@ -357,6 +358,7 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
             index += 1
             el.clear(keep_tail=False)
             if not index & 1023:  # drop the emptied records read so far, in one go
+                check_time()   # the worker's per-input wall-time budget
                 parent = el.getparent()
                 del parent[:len(parent) - 1]
             continue

@@ -20,6 +20,7 @@ from schemas.vocab import SourceKind
 from ..classify import classify
 from ..errors import ParseError
 from ..mime.view import MailView
+from ..timebudget import check_time
 from . import rfc3464
 from .dialects import dialects
 from .events import ReportFields, facts_for
@@ -45,6 +46,7 @@ def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = No
     failures: dict[int, list[str]] = {}
     unread: list[int] | range = range(len(mails))
     for d in dialects():
+        check_time()   # the worker's per-input wall-time budget (pipeline/timebudget.py)
         inquire, answered = d.inquire, False
         for i in unread:
             try:

@@ -28,6 +28,7 @@ import email.policy
 import re
 
 from ..errors import LimitExceeded
+from ..timebudget import check_time
 from .message import (
     CONTENT_TYPE_MEMO,
     HEAD_MEMO,
@@ -213,6 +214,7 @@ class _Parser:
         self.parts += 1
         if self.max_parts and self.parts > self.max_parts:
             raise _too_many_parts(self.max_parts)
+        check_time()
         msg = CachedMessage(_POLICY)
         if parent is not None:
             if parent.get_content_type() == "multipart/digest":

@@ -56,14 +56,22 @@ def walk_parts(msg: email.message.Message) -> list[email.message.Message]:
     return found
 
 
+# Python text codecs that are no mail charsets: domain-name and escape codecs decode plain
+# ASCII text into something else (punycode turns "Mailbox full" into CJK), or always fail.
+_NOT_CHARSETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape",
+                           "undefined"})
+
+
 @functools.lru_cache(maxsize=256)
 def _codec(name: str) -> str | None:
     try:
         info = codecs.lookup(name)
     except (LookupError, ValueError, TypeError):
         return None
-    # bytes-to-bytes codecs (base64, zlib, rot13, hex) are no charsets
-    return info.name if getattr(info, "_is_text_encoding", True) else None
+    # bytes-to-bytes codecs (base64, zlib, rot13, hex) are no charsets either
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def codec_of(charset: object) -> str | None:
@@ -77,8 +85,7 @@ def codec_of(charset: object) -> str | None:
 
 def decode_charset(data: bytes, charset: object, fallback: str = "utf-8") -> str:
     """`data` as text in its declared charset (else `fallback`), bad bytes as U+FFFD; never
-    raises. Codecs with no "replace" mode (idna, punycode) are tried strictly, then the
-    fallback: an odd charset name over readable text still reads."""
+    raises: an odd or unknown charset name over readable text still reads."""
     name = codec_of(charset) or fallback
     try:
         return data.decode(name, "replace")
