@@ -291,3 +291,16 @@ class _Rng:
 
     def choice(self, options):
         return options[min(self.pick, len(options) - 1)]
+
+
+@pytest.mark.parametrize("charset", [b'"utf-8\0"', b"punycode", b"idna"])
+def test_8bit_field_part_under_an_undecodable_charset_name_still_classifies(
+        charset: bytes) -> None:
+    # fuzz findings: the stdlib's get_payload() raised ValueError / UnicodeDecodeError here
+    payload = TWO_RECIPIENTS.replace(
+        b"Content-Type: message/delivery-status",
+        b"Content-Type: message/delivery-status; charset=" + charset).replace(
+        b"Two recipients failed.", b"Two recipients failed \x8f.").replace(
+        b"X-Custom-Field: kept", b"X-Custom-Field: k\xc3\xa9pt \x8f")
+    assert [e.category for e in process_bytes(payload).events] == ["hard_bounce",
+                                                                   "soft_bounce"]
