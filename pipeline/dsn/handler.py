@@ -19,7 +19,9 @@ def handle_many(items: list, settings) -> list[Outcome | None | Exception]:
     mails, positions = [], []
     for position, (raw, msg) in enumerate(items):
         try:
-            mails.append(checked_view(raw, msg, settings))
+            mail = checked_view(raw, msg, settings)
+            _check_failed_recipients(raw, mail, settings.limits.max_recipients_per_input)
+            mails.append(mail)
         except Exception as exc:  # noqa: BLE001 - handle() would raise it: this input only
             # kept without its traceback, which holds this frame (and so the whole batch)
             results[position] = exc.with_traceback(None)
@@ -52,6 +54,17 @@ def handle_many(items: list, settings) -> list[Outcome | None | Exception]:
             continue
         results[position] = Outcome(events=events, parser=events[0].parser)
     return results
+
+
+def _check_failed_recipients(raw, mail, cap: int) -> None:
+    """Refuse before the dialects run when X-Failed-Recipients alone names more addresses
+    than the cap (a 3.9 MB header made 200,000 recipient reports, +1 GB, before any cap)."""
+    value = mail.get("X-Failed-Recipients")
+    if isinstance(value, str) and value.count("@") > cap:
+        raise LimitExceeded(
+            f"X-Failed-Recipients names {value.count('@')} addresses, over the {cap} "
+            "recipient cap (limits.max_recipients_per_input)", raw_sha256=raw.sha256,
+            parser="dsn")
 
 
 @register("dsn", family="email", order=50, detect=_always, many=handle_many)
