@@ -57,7 +57,7 @@ async def publish_all(settings: Settings, payloads: list[bytes]) -> None:
 
 
 async def throughput(bootstrap, api_version, kind: str, events: int) -> None:
-    from pipeline.app import run_loops, wait_caught_up, worker_loops
+    from connectors.streaming.app import run_loops, wait_caught_up, worker_loops
 
     settings, prefix = settings_for(bootstrap, api_version)
     if kind == "webhook":
@@ -83,7 +83,7 @@ async def latency(bootstrap, api_version, rate: int, seconds: float) -> None:
     import orjson
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-    from pipeline.app import run_loops, worker_loops
+    from connectors.streaming.app import run_loops, worker_loops
 
     settings, prefix = settings_for(bootstrap, api_version)
     loops = worker_loops(settings, prefix=prefix)
@@ -145,7 +145,7 @@ async def latency(bootstrap, api_version, rate: int, seconds: float) -> None:
 async def sink_speed(bootstrap, api_version, events: int) -> None:
     import tempfile
 
-    from pipeline.app import run_loops, sink_loop, wait_caught_up, worker_loops
+    from connectors.streaming.app import run_loops, sink_loop, wait_caught_up, worker_loops
 
     settings, prefix = settings_for(bootstrap, api_version)
     await publish_all(settings, webhook_batches(events, per_batch=50, step_minutes=0.1))
@@ -170,7 +170,7 @@ def main() -> int:
     args = ap.parse_args()
     broker = None
     if not args.bootstrap:
-        from pipeline.broker import EmbeddedBroker
+        from connectors.broker import EmbeddedBroker
         broker = EmbeddedBroker().start()
     bootstrap = args.bootstrap or broker.bootstrap
     api_version = None if args.bootstrap else "2.5"

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_views.py                     # 10M events in /tmp/bouncepipe-bench-lake
     .venv/bin/python bench/bench_views.py --events 1000000 --lake /tmp/lake1m --regenerate
 
-The lake is written by `pipeline.report.synth` (seeded, vectorised numpy/pyarrow, explicit
+The lake is written by `connectors.report.synth` (seeded, vectorised numpy/pyarrow, explicit
 schemas, Hive-partitioned by dt like connectors.lake) once and reused while its marker file
 says it has the requested size/seed. Each view is fully materialised (`SELECT * ...` fetched as Arrow)
 `--runs` times on a fresh connection from `connectors.views.open_lake`; the table shows the
@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors.views import open_lake  # noqa: E402
-from pipeline.report.synth import SynthSpec, write_synthetic_lake  # noqa: E402
+from connectors.report.synth import SynthSpec, write_synthetic_lake  # noqa: E402
 
 HEADLINE_VIEWS = (
     "v_headline",

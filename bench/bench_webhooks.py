@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.broker import EmbeddedBroker, free_port  # noqa: E402
+from connectors.broker import EmbeddedBroker, free_port  # noqa: E402
 
 
 def _sendgrid_batch(n: int) -> bytes:
@@ -149,7 +149,7 @@ def bench_receiver(n: int, concurrency: int, bootstrap: str | None, spool: str |
         port = free_port()
         env = {**os.environ, "BOUNCEPIPE_WEBHOOKS__BASIC_AUTH": '{"postmark": "bench:bench"}',
                "BOUNCEPIPE_TOPICS__RAW_WEBHOOK": f"bench.raw.webhook.{port}"}
-        cmd = [sys.executable, "-m", "pipeline", "serve", "--host", "127.0.0.1",
+        cmd = [sys.executable, "-m", "connectors.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port)]
         cmd += ["--spool", spool] if spool else ["--bootstrap", bootstrap]
         procs.append(subprocess.Popen(cmd, cwd=REPO, env=env))

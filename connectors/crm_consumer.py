@@ -9,7 +9,6 @@ it resumes from its committed offsets. kafka-python, as a CRM integration would 
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 import sqlite3
@@ -139,13 +138,3 @@ def open_store(*, sqlite: str | None = None, csv_path: str | None = None,
     if forward:
         return HttpForwarder(forward)
     raise ValueError("one of sqlite, csv_path or forward is required")
-
-
-def read_sqlite(path: str | Path) -> dict[str, str]:
-    """key -> action, for tests and quick looks."""
-    with sqlite3.connect(str(path)) as db:
-        return dict(db.execute("SELECT key, action FROM suppressions"))
-
-
-def dumps(events: list[SuppressionEvent]) -> str:
-    return json.dumps([_row(e) for e in events])

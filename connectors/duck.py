@@ -16,6 +16,25 @@ import pyarrow as pa
 from schemas.tables import TABLES
 
 
+# The current classification of each event: its latest revision applied, withdrawn left out
+# (`connect` creates it as the view v_events_current on every connection).
+CURRENT_EVENTS_SQL = """
+WITH latest AS (
+    SELECT * FROM event_revisions
+    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY revised_at DESC, revision_id DESC) = 1)
+SELECT e.* EXCLUDE (dt) REPLACE (
+           coalesce(r.category, e.category) AS category,
+           CASE WHEN r.event_id IS NULL THEN e.reason ELSE r.reason END AS reason,
+           CASE WHEN r.event_id IS NULL THEN e.recipient ELSE r.recipient END AS recipient,
+           CASE WHEN r.event_id IS NULL THEN e.recipient_domain ELSE r.recipient_domain END AS recipient_domain,
+           CASE WHEN r.event_id IS NULL THEN e.status ELSE r.status END AS status,
+           coalesce(r.rule, e.rule) AS rule,
+           coalesce(r.classifier_version, e.classifier_version) AS classifier_version)
+FROM events e LEFT JOIN latest r USING (event_id)
+WHERE NOT coalesce(r.withdrawn, false)
+"""
+
+
 def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
@@ -41,6 +60,7 @@ def connect(lake: str | os.PathLike[str], *, database: str = ":memory:",
                 f"CREATE OR REPLACE VIEW {name} AS SELECT *, NULL::DATE AS dt "
                 f"FROM _empty_{name}"
             )
+    con.execute(f"CREATE OR REPLACE VIEW v_events_current AS {CURRENT_EVENTS_SQL}")
     if analytics:
         try:
             from connectors.views import register_analytics

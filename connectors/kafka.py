@@ -162,17 +162,14 @@ def route(payload: bytes, topics: Topics) -> str:
         if isinstance(obj, dict):
             if "organization-name" in obj and "policies" in obj:   # RFC 8460 TLS report
                 return topics.raw_dmarc
-            from pipeline.mta_log.kumomta import detect as is_kumomta_record
-            if is_kumomta_record(obj):
-                return topics.raw_mta_log
+        # the provider that claims it names its raw topic (webhook, or mta_log for KumoMTA)
+        from pipeline.webhooks import contract, registry
+        first = obj[0] if isinstance(obj, list) and obj else obj
+        module = registry.detect(first) if isinstance(first, dict) else None
+        if module is not None:
+            return getattr(topics, contract.topic_field(module))
         return topics.raw_webhook
     return topics.raw_email   # emails, and anything unknown (dead-lettered by the worker)
-
-
-def raw_headers(raw) -> list[tuple[str, bytes]]:
-    headers = {"provider": raw.provider_hint, "tenant": raw.tenant, "kind": raw.kind_hint,
-               "source": raw.source.label}
-    return [(k, v.encode()) for k, v in headers.items() if v]
 
 
 def publish_paths(settings: Settings, paths, *, topic: str = "auto", provider: str | None = None,
@@ -182,7 +179,8 @@ def publish_paths(settings: Settings, paths, *, topic: str = "auto", provider: s
     Inputs are keyed by their sha256 (the same input always lands on the same partition)."""
     from collections import Counter
 
-    from connectors.files import iter_raw_messages
+    from connectors.sources.files import iter_raw_messages
+    from connectors.kafka_records import raw_headers_of
 
     own = producer is None
     producer = producer or make_producer(settings)
@@ -190,7 +188,7 @@ def publish_paths(settings: Settings, paths, *, topic: str = "auto", provider: s
     try:
         for raw in iter_raw_messages(paths, provider_hint=provider, tenant=tenant):
             target = route(raw.payload, settings.topics) if topic == "auto" else topic
-            producer.send(target, raw.payload, key=raw.sha256.encode(), headers=raw_headers(raw))
+            producer.send(target, raw.payload, key=raw.sha256.encode(), headers=raw_headers_of(raw))
             counts[target] += 1
         producer.flush()
     finally:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,14 +137,3 @@ class LakeWriter:
         self.write(table, arrow_table, file_stem=file_stem)
         return arrow_table.num_rows
 
-
-def partition_counts(root: str | os.PathLike[str]) -> dict[str, int]:
-    """Files per table: a cheap look at a lake without reading it."""
-    counts: dict[str, int] = defaultdict(int)
-    for table in TABLES:
-        counts[table] = len(list((Path(root) / table).glob("dt=*/*.parquet")))
-    return dict(counts)
-
-
-def utc_date(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d")

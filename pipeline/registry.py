@@ -9,7 +9,8 @@ A handler belongs to a family, which decides what it is shown:
 
 Handlers of a family are tried in `order`. `detect` is a cheap test; `handle` returns an
 Outcome, or None to pass. An Outcome with final=False lets later handlers add to it.
-Modules register with the decorator and are imported in pipeline/handlers.py.
+Modules register with the decorator and are imported in pipeline/handlers.py, which
+`pipeline.core` imports (the registry itself imports no handler: they depend on it).
 
 `many` (optional) handles several inputs in one call, for `core.process_batch`: a list of
 (raw, view) in, a list of what `handle` would return for each out, with the exception it
@@ -71,7 +72,5 @@ def register(name: str, family: Family, order: int, detect: Detect, *,
 def handlers(family: Family) -> tuple[Handler, ...]:
     found = _BY_FAMILY.get(family)
     if found is None:
-        from . import handlers as _load  # noqa: F401  (imports every handler module once)
-
         found = _BY_FAMILY[family] = tuple(h for h in _HANDLERS if h.family == family)
     return found

@@ -61,7 +61,9 @@ class Topics(_Section):
 
 class LakeSettings(_Section):
     path: Path = Path("lake")
-    rows_per_file: int = 250_000
+    # Rows a Parquet file holds: the sink cuts a partition's file at this many rows at most;
+    # `ingest` writes its buffered rows (and each chunk of a huge report) once they reach it.
+    rows_per_file: int = 20_000
 
 
 class WebhookSettings(_Section):
@@ -86,6 +88,16 @@ class SuppressionSettings(_Section):
     policy_file: Path | None = None   # YAML/JSON policy; None = built-in defaults
 
 
+class ArchiveSettings(_Section):
+    """The raw archive (`raw_archive` lake table): what `bouncepipe reclassify` replays."""
+
+    enabled: bool = True
+    # Returned messages inside bounces and complaints carry recipients' mail: drop their bodies
+    # (headers kept) before archiving. Reclassification then reads the redacted copy.
+    redact_returned_bodies: bool = False
+    retention_days: int | None = None   # `bouncepipe archive prune` drops older partitions
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOUNCEPIPE_", env_nested_delimiter="__", frozen=True, extra="ignore"
@@ -97,6 +109,7 @@ class Settings(BaseSettings):
     lake: LakeSettings = LakeSettings()
     webhooks: WebhookSettings = WebhookSettings()
     suppression: SuppressionSettings = SuppressionSettings()
+    archive: ArchiveSettings = ArchiveSettings()
     redact_failure_bodies: bool = True   # DMARC failure reports: drop message bodies (PII)
 
 

@@ -37,3 +37,4 @@ register_table(LakeTable("dead_letters", NotParsed, arrow.DEAD_LETTERS, "dead_le
 # DMARC / TLS-RPT tables register themselves from schemas/dmarc.py (imported here so that
 # importing `schemas.tables` always yields every table).
 from . import dmarc as _dmarc  # noqa: E402,F401
+from . import archive as _archive  # noqa: E402,F401  (raw archive, revisions: reclassify)

@@ -35,7 +35,7 @@ def kafka_bootstrap(tmp_path_factory) -> str:
     if external:
         yield external
         return
-    from pipeline.broker import EmbeddedBroker
+    from connectors.broker import EmbeddedBroker
 
     broker = EmbeddedBroker(log_path=tmp_path_factory.mktemp("broker") / "tansu.log")
     try:

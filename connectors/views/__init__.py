@@ -71,6 +71,13 @@ Overview
   warn / over on their complaint rate of the lake's last 7 days), dmarc_messages,
   dmarc_pass_rate, dmarc_domains, dmarc_domains_ready, dmarc_unknown_sources,
   tls_failed_sessions, tls_failure_rate, active_suppressions, dead_letters.
+Reclassification (event_revisions, reclassifications; `bouncepipe reclassify`)
+- v_events_current (a base view, connectors/duck.py): every events column but dt, with the
+  latest revision applied (category, reason, recipient, recipient_domain, status, rule,
+  classifier_version); withdrawn events are left out.
+- v_reclassification_changes: the last (not dry) run's changes: previous_category,
+  previous_reason, category ('(withdrawn)' when withdrawn), reason, events, addresses,
+  example_address.
 Macros: bp_rate(num, den), bp_utc_day(ts), bp_event_day(dt, occurred_at), bp_complaint_status(rate), bp_complaint_warn(), bp_complaint_over(),
 bp_trend_step(), bp_dmarc_min_messages(), bp_dmarc_min_days(), bp_dmarc_quarantine_pass(),
 bp_dmarc_reject_pass(); table macros bounce_trend(days), dmarc_new_sources(days).
@@ -96,6 +103,7 @@ VIEWS = (
     "v_tls_summary", "v_tls_failures",
     "v_suppression_evidence", "v_suppression_audit", "v_suppression_state",
     "v_dead_letters_daily", "v_headline",
+    "v_reclassification_changes",
 )
 
 

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import re
 
-from ..dsn.fields import (
-    RETURNED_TYPES,
-    address,
-    fold,
-    headers_of,
-    message_text,
-    original_message,
-    parse_date,
-    parse_fields,
-)
+from ..mime.addresses import address
+from ..mime.dates import parse_date
+from ..mime.headers import fold, parse_fields
+from ..mime.returned import headers_of, original_message, RETURNED_TYPES
+from ..mime.transfer import message_text
 from ..dsn.model import BounceReport, RecipientReport
 from ..mime.view import MailView
 

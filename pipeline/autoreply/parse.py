@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-from ..dsn.fields import RETURNED_TYPES, address, original_message, parse_date
+from ..mime.addresses import address
+from ..mime.dates import parse_date
+from ..mime.returned import original_message, RETURNED_TYPES
 from ..dsn.model import BounceReport, RecipientReport
 from ..mime.view import MailView
 

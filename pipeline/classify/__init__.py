@@ -4,7 +4,7 @@ Order (mirrors go-sisimai `fact/rise.go` REASON block and `reason/find.go`):
   1. delivered (2.x.x status or Action: delivered);
   2. the dialect's own reason unless it is one Sisimai re-checks (`RETRIED`);
   3. a local delivery agent's own error text (`lda.py`: procmail, maildrop, dovecot, ...),
-     then the receiving provider's override (`rhost_*` modules, keyed by host / domain);
+     then the receiving provider's override (`classify/rhosts/` modules, keyed by host / domain);
   4. probes per reason over status code + diagnostic phrases (`reasons.find`);
   5. the dialect's re-checkable reason, else onhold (diagnostic present) / undefined.
 """

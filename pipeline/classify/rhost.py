@@ -1,41 +1,17 @@
-"""Receiving-provider overrides ("rhost"): a provider's own error texts decide the reason.
+"""Which receiving-provider override applies to a recipient, and its answer.
 
-Modules `pipeline/dsn/dialects/rhost_<provider>.py` register with `@rhost(name, hosts=...)`
-a function `find(facts) -> (reason, rule) | None`. They live next to the dialects (so the
-dialect discovery imports them) but are classifier overrides, not parsers: the bounce is read
-by whichever dialect (often RFC 3464), then the remote MTA host (or, failing that, the
-reporting MTA / provider name) picks the override, as go-sisimai `rhost/find.go` does.
+The overrides are the modules of `pipeline/classify/rhosts/` (see its docstring). The bounce is
+read by whichever dialect (often RFC 3464), then the recipient's domain, the remote MTA host or
+the reporting MTA picks the override, as go-sisimai `rhost/find.go` does.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .rhosts import Rhost, rhosts
 
 if TYPE_CHECKING:
     from .reasons import Facts
-
-Finder = Callable[["Facts"], "tuple[str, str] | None"]
-
-
-@dataclass(frozen=True)
-class Rhost:
-    name: str
-    hosts: tuple[str, ...]   # host name suffixes (lower case), e.g. ".google.com"
-    find: Finder
-    match_text: bool = False  # also match when a host appears in the diagnostic text
-
-
-_RHOSTS: list[Rhost] = []
-
-
-def rhost(name: str, hosts: tuple[str, ...], *, match_text: bool = False
-          ) -> Callable[[Finder], Finder]:
-    def decorator(fn: Finder) -> Finder:
-        _RHOSTS.append(Rhost(name, tuple(h.lower() for h in hosts), fn, match_text))
-        return fn
-
-    return decorator
 
 
 def which_rhost(f: "Facts") -> Rhost | None:
@@ -102,21 +78,9 @@ _TABLES: _HostTables | None = None
 def _which(domain: str, remote: str, local: str) -> Rhost | None:
     global _TABLES
     tables = _TABLES
-    if tables is None or len(tables.rhosts) != len(_RHOSTS):
-        from ..dsn.dialects import dialects  # the rhost modules register on discovery
-
-        dialects()
-        tables = _TABLES = _HostTables(_RHOSTS)
+    if tables is None:
+        tables = _TABLES = _HostTables(rhosts())
     return tables.which(domain, remote, local)
-
-
-def first_phrase(text: str, table: dict[str, tuple[str, ...]]) -> tuple[str, str] | None:
-    """(reason, phrase) of the first table phrase found in `text`."""
-    for reason, phrases in table.items():
-        for phrase in phrases:
-            if phrase in text:
-                return reason, phrase
-    return None
 
 
 def rhost_reason(f: "Facts") -> tuple[str, str, str] | None:

@@ -102,7 +102,7 @@ def parse_report(payload: bytes | None = None, *, msg: email.message.Message | N
             from pipeline.sniff import sniff
 
             if sniff(payload) == "email":
-                from pipeline.core import parse_email
+                from pipeline.mime.parse import parse_email
 
                 return parse_report(msg=parse_email(payload, settings.limits), settings=settings,
                                     context=context)

@@ -1,4 +1,6 @@
-"""DMARC failure (ruf) reports: RFC 6591 / RFC 9991 feedback reports and non-standard ones.
+"""DMARC failure (ruf) reports: RFC 6591 / RFC 9991 feedback reports and non-standard ones,
+including plain-text notices with no message/feedback-report part (Exim's and cPanel's
+"DMARC Forensic Report": labelled lines, then a copy of the failed message's headers).
 
 One row per report. Parsed directly from the stdlib message (parsedmarc defaults missing
 RFC 9991 fields and reads time-zone names such as EDT as local time; we keep what the report
@@ -14,10 +16,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pipeline.dsn.fields import RETURNED_TYPES, headers_of, message_text
+from pipeline.mime.headers import decode_header_value
+from pipeline.mime.returned import headers_of, RETURNED_TYPES
+from pipeline.mime.transfer import message_text
 from pipeline.errors import ParseError
 from pipeline.mime.flatten import flat_text
-from pipeline.mime.view import decode_header_value
 from schemas.dmarc import failure_row_id
 
 PARSER = "dmarc.failure"
@@ -136,6 +139,12 @@ def parse_failure(msg: email.message.Message, context: dict, redact: bool = True
     is_arf = msg.get_content_type() == "multipart/report" and (
         msg.get_param("report-type") or "").lower() == "feedback-report"
     sample, headers_only = _sample(msg)
+    return _report(msg, fields, feedback_type, is_arf, sample, headers_only, context, redact)
+
+
+def _report(msg: email.message.Message, fields: email.message.Message, feedback_type: str,
+            is_arf: bool, sample: email.message.Message | None, headers_only: bool,
+            context: dict, redact: bool) -> FailureReport:
     arrival_raw = _first(fields, "Arrival-Date") or _first(fields, "Received-Date")
     arrival = parse_date(arrival_raw) or parse_date(msg.get("Date")) or context.get(
         "received_at")
@@ -182,3 +191,91 @@ def parse_failure(msg: email.message.Message, context: dict, redact: bool = True
         "sample_body": sample_body, "body_redacted": sample_body is None,
     }
     return FailureReport(row, is_arf)
+
+
+# --- plain-text notices (no message/feedback-report part) --------------------------------
+# What marks a DMARC failure notice written as prose: Exim's dmarc.c template ("A message
+# claiming to be from you has failed the published DMARC policy for your domain."), and
+# reports that paste RFC 6591 fields into text/plain.
+_NOTICE = re.compile(r"failed\s+the\s+published\s+DMARC\s+policy|^\s*Feedback-Type:\s*"
+                     r"auth-failure\b|DMARC\s+(?:forensic|failure)\s+report", re.I | re.M)
+# Where the copy of the failed message's headers starts (Exim: "------ This is a copy of the
+# headers that were received before the error was detected.").
+_COPY = re.compile(r"^-{2,}\s*This is a copy of the (?:headers|message)[^\n]*\n", re.I | re.M)
+_LABEL = re.compile(r"^[ \t]*([A-Za-z][A-Za-z -]{1,40}?)[ \t]*:[ \t]*(\S[^\n]*)$", re.M)
+# Notice labels -> RFC 6591 / 9991 field names (lower case; RFC names map to themselves).
+_LABELS = {"sender domain": "reported-domain", "reported domain": "reported-domain",
+           "sender ip address": "source-ip", "sender ip": "source-ip", "source ip": "source-ip",
+           "received date": "arrival-date", "arrival date": "arrival-date",
+           "envelope from": "original-mail-from", "envelope to": "original-rcpt-to"}
+_RFC_FIELDS = ("feedback-type", "user-agent", "version", "auth-failure", "identity-alignment",
+               "authentication-results", "delivery-result", "reported-domain", "source-ip",
+               "arrival-date", "received-date", "reporting-mta", "original-mail-from",
+               "original-rcpt-to", "original-envelope-id", "dkim-domain", "dkim-identity",
+               "dkim-selector", "spf-dns")
+_RESULTS = (("reject", "reject"), ("quarantine", "spam"), ("accept", "delivered"))
+
+
+def plain_notice_text(msg: email.message.Message) -> str | None:
+    """The text of a DMARC failure notice written as prose, or None: the first text/plain
+    part (or a single-part body) that carries a notice marker."""
+    for part in msg.walk():
+        if part.get_content_type() != "text/plain" or part.is_multipart():
+            continue
+        try:
+            text = part.get_payload(decode=True).decode(
+                part.get_content_charset() or "utf-8", "replace")
+        except (AttributeError, LookupError, UnicodeError, ValueError):
+            continue
+        text = text.replace("\r\n", "\n")[:512 * 1024]
+        if _NOTICE.search(text[:16384]):
+            return text
+        return None
+    return None
+
+
+def parse_plain_failure(msg: email.message.Message, context: dict, redact: bool = True
+                        ) -> FailureReport | None:
+    """The failure row of a plain-text DMARC failure notice, or None when `msg` is not one.
+    Labelled lines become the RFC 6591 fields; the copied headers are the sample."""
+    text = plain_notice_text(msg)
+    if text is None:
+        return None
+    copy = _COPY.search(text)
+    notice, copied = (text[:copy.start()], text[copy.end():]) if copy else (text, "")
+    fields = email.message.Message()
+    alignment, results = [], None
+    for label, value in _LABEL.findall(notice):
+        name = label.strip().lower()
+        value = value.strip()
+        if name in ("spf alignment", "dkim alignment"):
+            if value.lower() in ("yes", "pass", "true"):
+                alignment.append(name.split()[0])
+            continue
+        if name == "dmarc results":
+            results = value.lower()
+            continue
+        name = _LABELS.get(name, name)
+        if name in _RFC_FIELDS and name not in fields:
+            fields[name] = value
+    if not (fields.get("reported-domain") or fields.get("source-ip")):
+        return None  # prose about DMARC, but no report fields: not a failure report
+    feedback_type = (fields.get("feedback-type") or "auth-failure").lower()
+    if feedback_type not in FAILURE_FEEDBACK_TYPES:
+        return None
+    if "auth-failure" not in fields:
+        fields["auth-failure"] = "dmarc"  # the notice says the DMARC policy check failed
+    if "identity-alignment" not in fields:
+        fields["identity-alignment"] = ", ".join(alignment) or "none"
+    if "delivery-result" not in fields and results:
+        found = next((v for word, v in _RESULTS if word in results), None)
+        if found:
+            fields["delivery-result"] = found
+    sample = email.parser.HeaderParser().parsestr(copied.lstrip("\n")) if copied.strip() \
+        else None
+    if sample is not None and not len(sample):
+        sample = None
+    if "authentication-results" not in fields and sample is not None \
+            and sample.get("Authentication-Results"):
+        fields["authentication-results"] = sample.get("Authentication-Results")
+    return _report(msg, fields, feedback_type, False, sample, True, context, redact)

@@ -4,15 +4,16 @@ Orders: json 10 (webhook handlers use 50+); email 12 (aggregate/TLS report email
 14 (DMARC failure reports) run before the bounce engineer's ARF handler (30). An ARF
 auth-failure report adds `dmarc_failure` rows with final=False so the ARF handler emits its
 MailEvent; a non-ARF failure report (e.g. Netease's multipart/mixed) gets its auth_failure
-MailEvent here (final=True).
+MailEvent here (final=True), and so does a plain-text notice with no feedback-report part
+(Exim's / cPanel's "DMARC Forensic Report", order 15; parsedmarc lands these too).
 """
 from __future__ import annotations
 
 import email.message
 import re
 
-from pipeline import CLASSIFIER_VERSION
-from pipeline.dsn.fields import normalise_address
+from pipeline.version import CLASSIFIER_VERSION
+from pipeline.mime.addresses import normalise_address
 from pipeline.mime.view import MailView
 from pipeline.outcome import Outcome
 from pipeline.registry import register
@@ -138,11 +139,32 @@ def handle_failure(raw: RawMessage, msg: email.message.Message, settings) -> Out
     return out
 
 
+def _is_plain_notice(raw: RawMessage, msg: email.message.Message) -> bool:
+    """Cheap gate (this runs on every email): a subject naming DMARC and no feedback part;
+    parse_plain_failure reads the body."""
+    subject = msg.get("Subject")
+    return isinstance(subject, str) and "dmarc" in subject.lower() and \
+        not _has_feedback_part(raw, msg)
+
+
+@register("dmarc.failure_text", "email", 15, _is_plain_notice)
+def handle_plain_failure(raw: RawMessage, msg: email.message.Message, settings
+                         ) -> Outcome | None:
+    from .failure import parse_plain_failure
+
+    report = parse_plain_failure(msg, _context(raw), settings.redact_failure_bodies)
+    if report is None:
+        return None
+    out = Outcome(rows={"dmarc_failure": [report.row]}, parser="dmarc.failure", final=True)
+    out.events.append(failure_event(raw, report.row, rule="dmarc.failure.plain_text"))
+    return out
+
+
 def _domain(address: str | None) -> str | None:
     return address.rpartition("@")[2] or None if address and "@" in address else None
 
 
-def failure_event(raw: RawMessage, row: dict) -> MailEvent:
+def failure_event(raw: RawMessage, row: dict, rule: str = "dmarc.failure.non_arf") -> MailEvent:
     """The auth_failure event of a non-ARF DMARC failure report (one per report)."""
     recipient = normalise_address(row["original_rcpt_to"]) or normalise_address(row["sample_to"])
     sender = normalise_address(row["original_mail_from"]) or normalise_address(
@@ -157,5 +179,5 @@ def failure_event(raw: RawMessage, row: dict) -> MailEvent:
         feedback_type=row["feedback_type"], message_id=row["sample_message_id"],
         subject=row["sample_subject"], diagnostic=", ".join(row["auth_failure"]) or None,
         remote_mta=row["source_ip"], classifier_version=CLASSIFIER_VERSION,
-        rule="dmarc.failure.non_arf",
+        rule=rule,
     )

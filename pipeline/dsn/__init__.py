@@ -2,16 +2,15 @@
 
 Map (one direction: bytes -> MailView -> BounceReport -> MailEvent):
   model.py        RecipientReport / OriginalMessage / BounceReport: what a parser extracts.
-  fields.py       pure helpers shared by every parser: DSN field blocks, addresses, status and
-                  reply codes, dates, transfer decoding, the returned message's headers/tags.
+  fields.py       DSN-specific field values (`rfc822; a@b`, `smtp; 550 ...`). The generic mail
+                  helpers (addresses, codes, dates, header blocks, transfer decoding, the
+                  returned message) live in pipeline/mime.
   rfc3464.py      the standard multipart/report parser, also the fallback after all dialects.
-  dialects/       lhost_<mta>.py (sending-MTA dialects) and rhost_<provider>.py (receiving-
-                  provider classifier overrides); discovered, ordered, no hand-kept list.
+  dialects/       lhost_<mta>.py, one module per bounce format, tried in the order of
+                  dialects/order.py. (Receiving-provider overrides: pipeline/classify/rhosts.)
   engine.py       read_bounce(mail): dialects in order, then RFC 3464; read_bounces(mails):
                   the same reading, each dialect over many emails; events_for: classify.
   events.py       RecipientReport + Verdict -> MailEvent (ids, normalisation, tags).
   handler.py      the "email" family handler (order 50; ARF is 30, auto-replies 40).
-  api.py          classify_message(bytes) -> list[MailEvent] | NotParsed (no Kafka);
-                  classify_messages(iterable of bytes): the same for many, in batches.
-Classification lives in pipeline/classify (reasons as data, Sisimai's vocabulary and rules).
+The Python API (classify_message/-s) is pipeline/api.py. Classification lives in pipeline/classify (reasons as data, Sisimai's vocabulary and rules).
 """

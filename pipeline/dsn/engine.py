@@ -1,7 +1,9 @@
-"""The bounce engine: dialects in order, RFC 3464 as the fallback, then classification.
+"""The bounce engine: dialects in order, then RFC 3464, then the generic text fallback, then
+classification.
 
 `read_bounce(mail)` -> the BounceReport of the first dialect that reads the message, else
-RFC 3464's, else None; `events_for(raw, report)` -> one MailEvent per recipient. A dialect
+RFC 3464's, else the fallback's (fallback.py: evident bounces only), else None;
+`events_for(raw, report)` -> one MailEvent per recipient. A dialect
 that raises is skipped (its error is kept); if nothing else reads the message, the error
 becomes a ParseError (a dead letter).
 
@@ -21,10 +23,10 @@ from ..classify import classify
 from ..errors import ParseError
 from ..mime.view import MailView
 from ..timebudget import check_time
-from . import rfc3464
+from . import fallback, rfc3464
 from .dialects import dialects
 from .events import ReportFields, facts_for
-from .fields import normalise_address
+from ..mime.addresses import normalise_address
 from .model import BounceReport
 
 log = logging.getLogger(__name__)
@@ -38,13 +40,23 @@ def read_bounce(mail: MailView, *, sha256: str | None = None) -> BounceReport | 
     return found
 
 
-def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = None
-                 ) -> list[BounceReport | None | Exception]:
+def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = None,
+                 unwrap: bool = True) -> list[BounceReport | None | Exception]:
     """`read_bounce` of each mail, in order: its report, None, or the exception read_bounce
-    would raise for it. The dialects run one after another over the mails still unread."""
+    would raise for it. The dialects run one after another over the mails still unread.
+    A person's mail that forwards a bounce as an attachment is read as that bounce
+    (`unwrap`, one level: fallback.forwarded_message says which mails qualify)."""
     found: list[BounceReport | None | Exception] = [None] * len(mails)
     failures: dict[int, list[str]] = {}
     unread: list[int] | range = range(len(mails))
+    forwards = {i: inner for i in unread
+                if (inner := fallback.forwarded_message(mails[i])) is not None} if unwrap else {}
+    if forwards:   # rare: a person's mail with one attached message; read the attachment first
+        for i, report in zip(forwards, read_bounces(list(forwards.values()), unwrap=False)):
+            if isinstance(report, BounceReport):
+                found[i] = report
+            MailView.release(forwards[i].msg)   # the view <-> message cycle, as core does
+        unread = [i for i in unread if found[i] is None]
     for d in dialects():
         check_time()   # the worker's per-input wall-time budget (pipeline/timebudget.py)
         inquire, answered = d.inquire, False
@@ -68,6 +80,8 @@ def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = No
         except Exception as exc:  # noqa: BLE001 - read_bounce lets it out: so does this one
             found[i] = exc.with_traceback(None)   # kept: no cycle through this frame
             continue
+        if report is None:
+            report = fallback.inquire(mails[i])   # never raises
         if report is not None:
             found[i] = report
         elif i in failures:
@@ -88,6 +102,9 @@ def events_for(raw: RawMessage, report: BounceReport, *,
         if shared is None:
             shared = ReportFields(raw, report, source_kind)
         facts = facts_for(rep, report)
-        events.append(shared.event(rep, index, facts, classify(facts),
+        verdict = classify(facts)
+        if report.dialect == fallback.NAME and not verdict.rule.startswith("fallback."):
+            verdict = verdict._replace(rule=f"fallback.{verdict.rule}")
+        events.append(shared.event(rep, index, facts, verdict,
                                    normalised_recipient=recipient))
     return events

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-import pipeline
+from pipeline.version import CLASSIFIER_VERSION
 from schemas.models import MailEvent, RawMessage
 from schemas.vocab import SourceKind
 
 from ..classify import Facts, Verdict
 from ..classify.status_map import prefer
-from .fields import TAG_HEADERS, normalise_address, reply_code_in, status_in
+from ..mime.addresses import normalise_address
+from ..mime.codes import reply_code_in, status_in
+from ..mime.returned import TAG_HEADERS
 from .model import BounceReport, RecipientReport
 
 _HTML = re.compile(r"<html>.*?</html>", re.I | re.S)
@@ -139,7 +141,7 @@ class ReportFields:
             "tenant": raw.tenant or (_tag(report, "tenant") if has_tags else None),
             "list_id": original.list_id,
             "tags": tags,
-            "classifier_version": pipeline.CLASSIFIER_VERSION,
+            "classifier_version": CLASSIFIER_VERSION,
         }
 
     def event(self, rep: RecipientReport, index: int, facts: Facts, verdict: Verdict, *,

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..mime.returned import OriginalMessage  # noqa: F401 - part of a BounceReport
+
 
 @dataclass
 class RecipientReport:
@@ -26,19 +28,6 @@ class RecipientReport:
     reason_rule: str | None = None
     feedback_type: str | None = None  # ARF
     extra: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class OriginalMessage:
-    """What the bounce shows of the message that bounced."""
-
-    message_id: str | None = None
-    sender: str | None = None         # From address (or envelope sender where known)
-    subject: str | None = None
-    to: str | None = None
-    list_id: str | None = None
-    feedback_id: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)   # X-Campaign, X-Stream, X-Tenant, ...
 
 
 @dataclass

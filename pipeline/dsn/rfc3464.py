@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import re
 
-from ..mime.view import MailView
-from .fields import (
-    RETURNED_TYPES,
-    address,
-    fold,
-    message_text,
-    original_message,
-    parse_date,
-    parse_fields,
-    reply_code_in,
-    status_in,
-    strip_type,
-    value_type,
-)
+from ..mime.view import MailView, normalise_newlines
+from .fields import strip_type, value_type
+from ..mime.addresses import address
+from ..mime.codes import reply_code_in, status_in
+from ..mime.dates import parse_date
+from ..mime.headers import fold, parse_fields
+from ..mime.returned import original_message, RETURNED_TYPES
+from ..mime.transfer import message_text
 from .model import BounceReport, RecipientReport
 
 NAME = "rfc3464"
@@ -41,7 +35,7 @@ def dsn_text(mail: MailView) -> str | None:
     parts = mail.parts_of_type(*_DSN_PART_TYPES)
     if parts:
         return "\n\n".join(message_text(p) for p in parts)
-    text = mail.full_text
+    text = normalise_newlines(mail.full_text)   # "^" of the field test needs LF line ends
     return text if _HAS_DSN_FIELDS.search(text) else None
 
 

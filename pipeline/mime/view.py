@@ -5,29 +5,20 @@ raises on broken MIME; decoded pieces are cached so several dialects can look ch
 """
 from __future__ import annotations
 
-import codecs
-import email.header
 import email.message
-import functools
+import quopri
 import re
 
 from ..errors import LimitExceeded
 from ..lazy import lazy_property
+from .headers import decode_header_value  # noqa: F401 - part of the view's API
+from .charsets import codec_of, decode_charset
 from .message import MISSING_PARAM, header_param
+from .transfer import SURROGATES, message_text, unsurrogate
 
 _FIELD_BLOCK_TYPES = ("message/delivery-status", "message/global-delivery-status",
                       "message/feedback-report")
-_SURROGATE = re.compile("[\udc80-\udcff]")
 _VIEW_KEY = "_bouncepipe_view"   # where MailView.of keeps a message's shared view
-
-
-def unsurrogate(text: str) -> str:
-    """Undo the stdlib's surrogateescape of raw 8-bit bytes (UTF-8 in headers or in parts
-    it split itself, e.g. message/global-delivery-status): valid UTF-8 comes back as text,
-    the rest becomes U+FFFD. Downstream (JSON, Arrow) cannot encode lone surrogates."""
-    if text.isascii() or not _SURROGATE.search(text):  # isascii() reads a flag
-        return text
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # Deeper trees are walked by the stdlib itself: its recursive generators stop with a
@@ -56,72 +47,22 @@ def walk_parts(msg: email.message.Message) -> list[email.message.Message]:
     return found
 
 
-# Python text codecs that are no mail charsets: domain-name and escape codecs decode plain
-# ASCII text into something else (punycode turns "Mailbox full" into CJK), or always fail.
-_NOT_CHARSETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape",
-                           "undefined"})
-
-
-@functools.lru_cache(maxsize=256)
-def _codec(name: str) -> str | None:
-    try:
-        info = codecs.lookup(name)
-    except (LookupError, ValueError, TypeError):
-        return None
-    # bytes-to-bytes codecs (base64, zlib, rot13, hex) are no charsets either
-    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
-        return None
-    return info.name
-
-
-def codec_of(charset: object) -> str | None:
-    """The Python text codec a declared charset names, or None (unknown, or no text
-    encoding). NULs, quotes and blanks around the name are dropped: `"utf-8\\0"` is UTF-8."""
-    if not charset:
-        return None
-    name = str(charset).replace("\0", "").strip(" \t\r\n\"'").lower()
-    return _codec(name) if name else None
-
-
-def decode_charset(data: bytes, charset: object, fallback: str = "utf-8") -> str:
-    """`data` as text in its declared charset (else `fallback`), bad bytes as U+FFFD; never
-    raises: an odd or unknown charset name over readable text still reads."""
-    name = codec_of(charset) or fallback
-    try:
-        return data.decode(name, "replace")
-    except (UnicodeError, ValueError, TypeError):
-        try:
-            return data.decode(name)
-        except (UnicodeError, ValueError, TypeError):
-            return data.decode(fallback, "replace")
-
-
-def decode_header_value(value: object) -> str:
-    """RFC 2047-decode a header value; undecodable bytes become U+FFFD, never an exception."""
-    if value is None:
-        return ""
-    if isinstance(value, email.header.Header):
-        value = str(value)
-    text = unsurrogate(str(value))
-    if "=?" not in text:
-        # split/join folds exactly what `\s+` folds (both use str.isspace), ~5x faster
-        return " ".join(text.split())
-    try:
-        chunks = email.header.decode_header(text)
-    except Exception:  # noqa: BLE001 - malformed encoded-words: keep the raw text
-        return " ".join(text.split())
-    out = []
-    for chunk, charset in chunks:
-        if isinstance(chunk, bytes):
-            out.append(decode_charset(chunk, charset or "ascii", "latin-1"))
-        else:
-            out.append(chunk)
-    return " ".join("".join(out).split())
+def decoded_payload(part: email.message.Message) -> bytes | None:
+    """`part.get_payload(decode=True)`, except that a quoted-printable body with bare-CR
+    line ends (an old Mac / CR-only copy) is read with LF line ends first: the stdlib's
+    quopri only knows "=\\n" soft line breaks and would keep every "=\\r" (base64 ignores
+    line ends; other encodings are left to the stdlib)."""
+    raw = part._payload
+    if (isinstance(raw, str) and "\r" in raw and "\n" not in raw
+            and str(part.get("content-transfer-encoding", "")).strip().lower()
+            == "quoted-printable"):
+        return quopri.decodestring(raw.replace("\r", "\n").encode("ascii", "surrogateescape"))
+    return part.get_payload(decode=True)
 
 
 def part_text(part: email.message.Message) -> str:
     """Decoded text of one non-multipart part (transfer encoding and charset)."""
-    payload = part.get_payload(decode=True)
+    payload = decoded_payload(part)
     if payload is None:
         raw = part.get_payload()
         return unsurrogate(raw) if isinstance(raw, str) else ""
@@ -145,7 +86,7 @@ def decoded_text(part: email.message.Message, *, fallbacks: tuple[str, ...] = ("
     `fallbacks` strictly, then UTF-8 with replacement; never raises (broken transfer
     encodings and unknown charsets included)."""
     try:
-        payload = part.get_payload(decode=True)
+        payload = decoded_payload(part)
     except Exception:  # noqa: BLE001 - broken transfer encoding
         payload = None
     if payload is None:
@@ -220,7 +161,7 @@ class MailView:
         """Exactly `self.msg.get(name)` (first raw value, or None when absent), from the
         one-pass index instead of the stdlib's lower-casing scan of every header."""
         value = self._headers.get(name.lower())
-        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+        if isinstance(value, str) and not value.isascii() and SURROGATES.search(value):
             return self.msg.get(name)  # compat32 hands back a Header for 8-bit values
         return value
 
@@ -304,8 +245,6 @@ class MailView:
     def full_text(self) -> str:
         """All text/* parts and the delivery-status / feedback-report field blocks (as text),
         joined: for dialects that scan."""
-        from ..dsn.fields import message_text  # fields imports this module
-
         # the stdlib split field parts into header blocks: their fields are headers, so
         # part_text() of the blocks would lose them; message_text() rebuilds the text
         return "\n".join(message_text(part) if fields else part_text(part)

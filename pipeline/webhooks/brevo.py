@@ -10,9 +10,12 @@ from typing import Any
 from schemas.models import MailEvent
 
 from .common import EventBuilder, codes, str_or_none, to_utc
+from .contract import SignatureScheme
 
 NAME = "brevo"
 ALIASES = ("sendinblue",)
+SIGNATURE = SignatureScheme.none()
+DELAY_KINDS: frozenset[str] = frozenset({"deferred"})
 
 EVENTS: dict[str, tuple[str, str | None]] = {
     "request": ("other", "sent"), "sent": ("other", "sent"),
@@ -39,7 +42,7 @@ BLOCKED_REASONS: tuple[tuple[str, str, str | None], ...] = (
 
 # Keys only Brevo's transactional / marketing webhooks carry next to event + email.
 _MARKERS = ("ts_event", "ts_epoch", "ts", "message-id", "date_event", "camp_id", "date_sent",
-            "X-Mailin-custom", "sending_ip", "template_id")
+            "X-Mailin-custom", "sending_ip")  # not template_id: SendGrid sends one too
 
 
 def detect(obj: dict[str, Any]) -> bool:

@@ -16,7 +16,10 @@ from typing import Any
 from schemas.models import MailEvent, RawMessage
 from schemas.vocab import REASONS
 
-from pipeline import CLASSIFIER_VERSION
+from pipeline.errors import BouncepipeError, LimitExceeded, ParseError
+from pipeline.version import CLASSIFIER_VERSION
+
+from .contract import SignatureScheme  # noqa: F401  (for pipeline.mta_log: one import edge)
 
 _ANGLE = re.compile(r"<([^<>]*)>")
 # "550 5.1.1 text", "smtp; 550-5.1.1 text", "4.2.2 text": reply code and enhanced status.
@@ -38,6 +41,81 @@ STATUS_REASONS: dict[str, str] = {
     "5.7.25": "requireptr", "4.7.25": "requireptr", "5.7.0": "securityerror",
     "4.7.0": "blocked",
 }
+
+
+class SchemaError(ParseError):
+    """A known field of a provider's event holds the wrong JSON type or no usable value
+    (a string where the provider documents an array, a bounce naming no recipient)."""
+
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", int: "a number",
+               float: "a number", bool: "a boolean", type(None): "null"}
+
+
+def json_type(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def obj_field(obj: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    """`obj[key]` when it is a JSON object, {} when absent or null; SchemaError otherwise."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SchemaError(f"{where}{key} is {json_type(value)}, expected an object")
+    return value
+
+
+def list_field(obj: dict[str, Any], key: str, where: str) -> list[Any]:
+    """`obj[key]` when it is a JSON array, [] when absent or null; SchemaError otherwise
+    (never iterate a string: that is one event per character)."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SchemaError(f"{where}{key} is {json_type(value)}, expected an array")
+    return value
+
+
+def text_field(obj: dict[str, Any], key: str, where: str) -> str | None:
+    """`obj[key]` as text (numbers as their digits), None when absent or null; SchemaError for
+    an object, array or boolean where the provider documents a name or code."""
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise SchemaError(f"{where}{key} is {json_type(value)}, expected a string")
+
+
+def item_error(exc: BaseException, provider: str, index: int) -> BouncepipeError:
+    """The typed dead-letter reason for one batch item that failed to normalise."""
+    if isinstance(exc, SchemaError):
+        exc.reason = f"{provider} event {index}: {exc.reason}"
+        return exc
+    if isinstance(exc, BouncepipeError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return LimitExceeded(f"{provider} event {index} is nested too deeply to read "
+                             "(beyond the interpreter's recursion limit)")
+    if isinstance(exc, (KeyError, TypeError, AttributeError, ValueError, IndexError)):
+        return SchemaError(f"{provider} event {index}: a field holds a JSON type or value "
+                           f"the normaliser cannot read ({_what_failed(exc)})")
+    return ParseError(f"{provider} event {index} could not be normalised: internal error "
+                      f"{type(exc).__name__}: {exc}")
+
+
+def _what_failed(exc: BaseException) -> str:
+    """`<error>, reading <source line>` from the innermost normaliser frame."""
+    import linecache
+    import traceback
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if "/webhooks/" in frame.filename or "/mta_log/" in frame.filename:
+            line = (frame.line or linecache.getline(frame.filename, frame.lineno or 0)).strip()
+            where = f", reading `{line[:120]}`" if line else ""
+    message = str(exc)[:200]
+    return f"{type(exc).__name__}: {message}{where}"
 
 
 def to_utc(value: Any, fallback: datetime) -> datetime:
@@ -116,7 +194,7 @@ def str_or_none(value: Any) -> str | None:
 
 
 def status_reason(status: str | None) -> str | None:
-    if not status:
+    if not status or not isinstance(status, str):
         return None
     return STATUS_REASONS.get(status)
 
@@ -137,20 +215,24 @@ def flat_tags(mapping: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
+# Mailbox-full wording in a diagnostic (English phrasings MTAs use; checked on hard bounces).
+_MAILBOX_FULL = re.compile(
+    r"\bover\s+(?:the\s+(?:allowed\s+)?|its\s+|disk\s+)?quota\b|\bquota\s+(?:exceeded|"
+    r"violation)|\bexceed(?:s|ed|ing)\s+(?:their|its|the)?\s*(?:mailbox\s+|disk\s+)?quota|"
+    r"\bmailbox\s+(?:is\s+)?full\b|\bfull\s+mailbox\b|exceeded\s+storage\s+allocation|"
+    r"\binsufficient\s+(?:disk\s+|storage\s+)?space\b", re.I)
+def mailbox_full_text(diagnostic: str) -> bool:
+    """The diagnostic says the mailbox is full (a cheap word test first: most do not)."""
+    low = diagnostic[:2000].lower()
+    if "quota" in low or "full" in low or "storage" in low or "space" in low:
+        return _MAILBOX_FULL.search(low) is not None
+    return False
+
+
+_BOUNCES = frozenset({"hard_bounce", "soft_bounce"})
 _FAILURES = frozenset({"hard_bounce", "soft_bounce", "auth_failure"})
 _ACTIONS = {"hard_bounce": "failed", "soft_bounce": "failed", "auth_failure": "failed",
             "delivered": "delivered"}
-# Provider event kinds that mean "the sending MTA is still retrying" (a DSN's Action: delayed).
-# Kinds shared with a final outcome (Mailgun `failed`, Postmark `Bounce`) pass action= instead.
-DELAY_KINDS = frozenset({
-    "deferred",                # SendGrid, Brevo
-    "deferral",                # Mandrill
-    "delay",                   # SparkPost
-    "DeliveryDelay",           # Amazon SES
-    "email.delivery_delayed",  # Resend
-    "MessageDelayed",          # Postal (SoftFail)
-    "TransientFailure",        # KumoMTA
-})
 
 
 def text_reason(status: Any, reply_code: Any, diagnostic: Any) -> tuple[str, str] | None:
@@ -180,11 +262,14 @@ class EventBuilder:
     """Builds MailEvents for one raw input (fields shared by all its events computed once)."""
 
     __slots__ = ("raw", "provider", "parser", "source_kind", "source", "tenant", "received_at",
-                 "_template")
+                 "delay_kinds", "_template")
 
     def __init__(self, raw: RawMessage, provider: str, *, parser: str | None = None,
-                 source_kind: str = "webhook"):
+                 source_kind: str = "webhook", delay_kinds: frozenset[str] = frozenset()):
         self.raw = raw
+        # The provider's event kinds meaning "still retrying" (a DSN's Action: delayed); kinds
+        # shared with a final outcome (Mailgun `failed`, Postmark `Bounce`) pass action= instead.
+        self.delay_kinds = delay_kinds
         self.provider = provider
         self.parser = parser or f"webhook.{provider}"
         self.source_kind = source_kind
@@ -204,6 +289,11 @@ class EventBuilder:
              provider_event_id: Any = None, reason: str | None = None,
              sender: Any = None, tags: dict[str, str] | None = None, **fields: Any) -> MailEvent:
         rcpt = address(recipient) if recipient else None
+        if category in _BOUNCES and (not rcpt or "@" not in rcpt):
+            # As the DSN path: a bounce naming nobody cannot suppress anyone, and one with
+            # recipient=None would be invented data; the item becomes a dead letter instead.
+            raise SchemaError(f"{kind} {category.replace('_', ' ')} names no usable recipient "
+                              f"address (got {json_type(recipient)})")
         event_key = str_or_none(provider_event_id) if provider_event_id is not None else None
         if event_key:
             # The provider's own id is stable across redeliveries (even in another batch);
@@ -218,6 +308,12 @@ class EventBuilder:
                                 fields["diagnostic"])
             if found:
                 reason, rule = found[0], f"{rule};{found[1]}"
+        diagnostic = fields.get("diagnostic")
+        if category == "hard_bounce" and reason != "mailboxfull" and \
+                isinstance(diagnostic, str) and mailbox_full_text(diagnostic):
+            # Text over code (Sisimai; SES and SparkPost class "over quota" as mailbox full):
+            # a full mailbox under a generic 5.0.0 or a user-unknown code is still full.
+            reason, rule = "mailboxfull", f"{rule};text.mailboxfull"
         if category == "hard_bounce" and reason == "mailboxfull":
             # Corpus policy 3: a full mailbox is never permanent, whatever the code says.
             category, rule = "soft_bounce", f"{rule};policy.mailboxfull_soft"
@@ -238,7 +334,7 @@ class EventBuilder:
             values["sender_domain"] = domain_of(snd)
         values["provider_event_id"] = event_key
         # DSN-style action: the suppression policy does not count "delayed" (still retrying).
-        values["action"] = "delayed" if kind in DELAY_KINDS else _ACTIONS.get(category)
+        values["action"] = "delayed" if kind in self.delay_kinds else _ACTIONS.get(category)
         if tags:
             for value in tags.values():
                 if type(value) is not str:  # untrusted payload value: tags are str -> str

@@ -1,11 +1,12 @@
 """Registers the webhook / MTA-log handlers with the core registry.
 
 One json-family handler (order 50: after TLS-RPT at 10) detects the provider and dispatches;
-a "form" family handler reads Mandrill's `mandrill_events=<JSON>` form bodies (sniff.py says
-"form" for them). Unknown JSON shapes return None so the core dead-letters them "not supported".
+a "form" family handler reads `<FORM_FIELD>=<JSON>` form bodies of the providers that declare a
+FORM_FIELD (Mandrill's `mandrill_events=`; sniff.py says "form" for them). Unknown JSON shapes return None so the core dead-letters them "not supported".
 """
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import orjson
@@ -16,7 +17,8 @@ from pipeline.errors import ParseError
 from pipeline.outcome import Outcome
 from pipeline.registry import register
 
-from . import mandrill, registry
+from . import registry
+from .contract import form_events, parser_name
 
 
 def _is_json_container(raw: RawMessage, view: Any) -> bool:
@@ -28,24 +30,37 @@ def handle_json(raw: RawMessage, view: Any, settings: Any) -> Outcome | None:
     return registry.normalize(raw, view, settings)
 
 
-def _is_mandrill_form(raw: RawMessage, view: Any) -> bool:
-    return raw.payload.lstrip()[:16] == b"mandrill_events="
+def _form_provider(raw: RawMessage) -> ModuleType | None:
+    hinted = registry.provider_for(raw.provider_hint)
+    head = raw.payload.lstrip()[:64]
+    for module in registry.form_providers():
+        if module is hinted or head.startswith(f"{module.FORM_FIELD}=".encode()):
+            return module
+    return None
 
 
-@register("webhook.mandrill_form", "form", 50, _is_mandrill_form)
+def _is_form_body(raw: RawMessage, view: Any) -> bool:
+    return _form_provider(raw) is not None
+
+
+@register("webhook.form", "form", 50, _is_form_body)
 def handle_form(raw: RawMessage, view: Any, settings: Any) -> Outcome | None:
-    text = mandrill.events_from_form(raw.payload.strip())
+    module = _form_provider(raw)
+    if module is None:
+        return None
+    parser = parser_name(module)
+    text = form_events(module, raw.payload.strip())
     if text is None:
-        raise ParseError("form body without a mandrill_events field", raw_sha256=raw.sha256,
-                         parser="webhook.mandrill")
+        raise ParseError(f"form body without a {module.FORM_FIELD} field",
+                         raw_sha256=raw.sha256, parser=parser)
     try:
         events = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise ParseError(f"mandrill_events is not valid JSON: {exc}", raw_sha256=raw.sha256,
-                         parser="webhook.mandrill") from exc
+        raise ParseError(f"{module.FORM_FIELD} is not valid JSON: {exc}", raw_sha256=raw.sha256,
+                         parser=parser) from exc
     if not isinstance(events, list):
-        raise ParseError("mandrill_events is not a JSON array", raw_sha256=raw.sha256,
-                         parser="webhook.mandrill")
+        raise ParseError(f"{module.FORM_FIELD} is not a JSON array", raw_sha256=raw.sha256,
+                         parser=parser)
     if raw.provider_hint is None:
-        raw = raw.model_copy(update={"provider_hint": mandrill.NAME})
+        raw = raw.model_copy(update={"provider_hint": module.NAME})
     return registry.normalize(raw, events, settings)

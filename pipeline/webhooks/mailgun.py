@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from schemas.models import MailEvent
 
-from .common import EventBuilder, codes, flat_tags, int_or_none, status_reason, str_or_none, to_utc
+from .common import (EventBuilder, codes, flat_tags, int_or_none, list_field, obj_field, status_reason,
+                     str_or_none, to_utc)
+from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "mailgun"
 ALIASES = ()
+DELAY_KINDS: frozenset[str] = frozenset()  # `failed` is both: severity passes action=
+
+
+def _check_signature(req: SignedRequest) -> Verified:
+    from . import signatures  # cryptography: loaded by the receiver only, not the classifier
+
+    try:
+        parsed = orjson.loads(req.body)
+    except orjson.JSONDecodeError:
+        parsed = None
+    stamp, token, sig = signatures.mailgun_signature_fields(req.body, parsed)
+    signatures.verify_mailgun(req.secret or "", stamp, token, sig, now=req.now,
+                              tolerance=req.tolerance, replay_cache=req.state.replay)
+    return Verified(NAME, "signature", delivery_id=token)
+
+
+SIGNATURE = SignatureScheme("HMAC-SHA256 over timestamp + token", _check_signature,
+                            secret="the HTTP webhook signing key")
 
 EVENTS: dict[str, tuple[str, str | None]] = {
     "accepted": ("other", "sent"),
@@ -41,10 +63,20 @@ def detect(obj: dict[str, Any]) -> bool:
     return isinstance(obj.get("event"), str) and any(k in obj for k in _MARKERS)
 
 
+def unwrap(obj: dict[str, Any]) -> list[Any] | None:
+    """An Events API page (https://documentation.mailgun.com/docs/mailgun/api-reference/
+    openapi-final/tag/Events/): `{"items": [events], "paging": {...}}`."""
+    items = obj.get("items")
+    if not isinstance(items, list) or not isinstance(obj.get("paging"), dict):
+        return None
+    first = next((i for i in items if isinstance(i, dict)), None)
+    return items if first is None or detect(first) else None
+
+
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
     data = obj.get("event-data") if isinstance(obj.get("event-data"), dict) else obj
     event = str(data.get("event"))
-    status_block = data.get("delivery-status") or {}
+    status_block = obj_field(data, "delivery-status", "")
     diag = status_block.get("message") or status_block.get("description") or None
     reply = int_or_none(status_block.get("code"))
     found_reply, found_status = codes(diag)
@@ -54,8 +86,8 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     reason: str | None
     action = None
     if event == "failed":
-        severity = data.get("severity")
-        why = data.get("reason")
+        severity = str_or_none(data.get("severity"))
+        why = str_or_none(data.get("reason"))
         category = "hard_bounce" if severity == "permanent" else "soft_bounce"
         category = SUPPRESS_CATEGORY.get(why, category)
         reason = FAILED_REASONS.get(why) or status_reason(status)
@@ -67,16 +99,16 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
         category, reason = EVENTS[event]
         rule = f"mailgun.{event}"
         if event == "rejected":
-            diag = (data.get("reject") or {}).get("reason") or diag
+            diag = obj_field(data, "reject", "").get("reason") or diag
     else:
         category, reason, rule = "other", None, "mailgun.unknown_event"
-    headers = (data.get("message") or {}).get("headers") or {}
-    tags_list = data.get("tags") or []
+    headers = obj_field(obj_field(data, "message", ""), "headers", "message.")
+    tags_list = list_field(data, "tags", "")
     user_vars = data.get("user-variables")
     tags = flat_tags(user_vars if isinstance(user_vars, dict) else {}, "v:")
     if tags_list:
         tags["tags"] = ",".join(str(t) for t in tags_list)
-    campaigns = data.get("campaigns") or []
+    campaigns = list_field(data, "campaigns", "")
     campaign = None
     if campaigns and isinstance(campaigns[0], dict):
         campaign = str_or_none(campaigns[0].get("name") or campaigns[0].get("id"))

@@ -10,9 +10,12 @@ from typing import Any
 from schemas.models import MailEvent
 
 from .common import EventBuilder, codes, str_or_none, to_utc
+from .contract import SignatureScheme
 
 NAME = "mailjet"
 ALIASES = ()
+SIGNATURE = SignatureScheme.none()
+DELAY_KINDS: frozenset[str] = frozenset()
 
 # (error_related_to, error) -> (category, reason): the blocked / pre-send verdicts.
 ERRORS: dict[tuple[str, str], tuple[str, str | None]] = {

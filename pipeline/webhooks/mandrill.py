@@ -7,14 +7,26 @@ Symfony's Mailchimp bridge and django-anymail fixtures (corpus README).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from schemas.models import MailEvent
 
-from .common import EventBuilder, codes, flat_tags, status_reason, str_or_none, to_utc
+from .common import EventBuilder, codes, flat_tags, list_field, status_reason, str_or_none, to_utc
+from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "mandrill"
 ALIASES = ("mailchimp", "mailchimp_transactional")
+DELAY_KINDS = frozenset({"deferral"})
+
+def _check_signature(req: SignedRequest) -> Verified:
+    from . import signatures  # cryptography: loaded by the receiver only, not the classifier
+
+    signatures.verify_mandrill(req.secret or "", req.public_url, req.body,
+                               req.headers.get("x-mandrill-signature"))
+    return Verified(NAME, "signature")
+
+
+SIGNATURE = SignatureScheme("HMAC-SHA1 over URL + sorted form fields", _check_signature,
+                            secret="the webhook key")
 FORM_FIELD = "mandrill_events"
 
 EVENTS: dict[str, tuple[str, str | None]] = {
@@ -32,16 +44,6 @@ BOUNCE_DESCRIPTIONS = {
     "invalid_message": "contenterror", "too_large": "emailtoolarge",
     "policy_related": "policyviolation", "general": None,
 }
-
-
-def events_from_form(payload: bytes) -> Any:
-    """Decode a `mandrill_events=<urlencoded JSON>` body into the JSON text (or None)."""
-    try:
-        fields = parse_qs(payload.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        return None
-    values = fields.get(FORM_FIELD)
-    return values[0] if values else None
 
 
 # Sync events ({"type": "blacklist", "action": "add", "reject": {...}}): Mandrill adding an
@@ -89,7 +91,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
             category = "soft_bounce"  # policy 3
     metadata = msg.get("metadata")
     tags = flat_tags(metadata if isinstance(metadata, dict) else {})
-    tags_list = msg.get("tags") or []
+    tags_list = list_field(msg, "tags", "msg.")
     if tags_list:
         tags["tags"] = ",".join(str(t) for t in tags_list)
     msg_id = str_or_none(obj.get("_id") or msg.get("_id"))

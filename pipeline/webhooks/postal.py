@@ -11,9 +11,24 @@ from typing import Any
 from schemas.models import MailEvent
 
 from .common import EventBuilder, codes, str_or_none, to_utc
+from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "postal"
 ALIASES = ()
+DELAY_KINDS = frozenset({"MessageDelayed"})
+KEPT_HEADERS = ("x-postal-signature-kid",)
+
+
+def _check_signature(req: SignedRequest) -> Verified:
+    from . import signatures  # cryptography: loaded by the receiver only, not the classifier
+
+    signatures.verify_postal(req.cached_key(signatures.load_rsa_public_key), req.body,
+                             req.headers)
+    return Verified(NAME, "signature")
+
+
+SIGNATURE = SignatureScheme("RSA PKCS#1 v1.5 over the body", _check_signature,
+                            secret="the server's public key")
 
 # payload.status of MessageSent/Delayed/DeliveryFailed/Held -> (category, reason); policy 1.
 STATUSES: dict[str, tuple[str, str | None]] = {

@@ -11,10 +11,14 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from .common import EventBuilder, codes, flat_tags, status_reason, str_or_none, to_utc
+from .common import (EventBuilder, codes, flat_tags, status_reason, str_or_none, text_field,
+                     to_utc)
+from .contract import SignatureScheme
 
 NAME = "postmark"
 ALIASES = ()
+SIGNATURE = SignatureScheme.none()
+DELAY_KINDS: frozenset[str] = frozenset()
 
 # Bounce `Type` -> (category, reason). Corpus tables/postmark_bounce_types.csv.
 BOUNCE_TYPES: dict[str, tuple[str, str | None]] = {
@@ -53,26 +57,59 @@ SUPPRESSION_REASONS = {"HardBounce": ("hard_bounce", "suppressed"),
                        "ManualSuppression": ("unsubscribe", "unsubscribe")}
 
 
+# Hooks of Postmark's legacy (per-server) webhooks and the objects of its Bounces / Messages
+# APIs carry no RecordType: the field only that record type has tells which it is
+# (https://postmarkapp.com/email-webhooks, https://postmarkapp.com/developer/api/bounce-api).
+LEGACY_MARKERS = (("BouncedAt", "Bounce"), ("DeliveredAt", "Delivery"), ("FirstOpen", "Open"),
+                  ("ClickLocation", "Click"), ("OriginalLink", "Click"),
+                  ("SuppressSending", "SubscriptionChange"))
+# API response pages: {"TotalCount": n, "Bounces": [...]}; the events are the items.
+PAGE_KEYS = ("Bounces", "Deliveries", "Opens", "Clicks")
+
+
+def _record_type(obj: dict[str, Any]) -> str | None:
+    record = obj.get("RecordType")
+    if isinstance(record, str):
+        return record
+    if "MessageID" not in obj:
+        return None
+    for key, kind in LEGACY_MARKERS:
+        if key in obj:
+            if kind == "Bounce" and obj.get("Type") == "SpamComplaint":
+                return "SpamComplaint"
+            return kind
+    return None
+
+
 def detect(obj: dict[str, Any]) -> bool:
-    return isinstance(obj.get("RecordType"), str)
+    return _record_type(obj) is not None
+
+
+def unwrap(obj: dict[str, Any]) -> list[Any] | None:
+    if not isinstance(obj.get("TotalCount"), int):
+        return None
+    for key in PAGE_KEYS:
+        if isinstance(obj.get(key), list):
+            return obj[key]
+    return None
 
 
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
-    record = obj["RecordType"]
+    record = _record_type(obj) or "unknown"
     when = obj.get("BouncedAt") or obj.get("DeliveredAt") or obj.get("ReceivedAt") \
         or obj.get("ChangedAt")
     details = str_or_none(obj.get("Details"))
     reply, status = codes(details)
     action = None
     if record in ("Bounce", "SpamComplaint"):
-        btype = obj.get("Type") or record
+        btype = text_field(obj, "Type", "") or record
         category, reason = BOUNCE_TYPES.get(btype, ("soft_bounce", "undefined"))
         reason = reason or status_reason(status)
         rule = f"postmark.{record}.{btype}"
         action = "delayed" if btype == "Transient" else None  # "Message delayed": still retrying
     elif record == "SubscriptionChange":
         if obj.get("SuppressSending"):
-            category, reason = SUPPRESSION_REASONS.get(obj.get("SuppressionReason"),
+            category, reason = SUPPRESSION_REASONS.get(text_field(obj, "SuppressionReason", ""),
                                                        ("unsubscribe", "unsubscribe"))
         else:
             category, reason = "other", None  # reactivation (policy 9)

@@ -8,10 +8,26 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from .common import EventBuilder, codes, flat_tags, str_or_none, to_utc
+from .common import EventBuilder, codes, flat_tags, obj_field, str_or_none, to_utc
+from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "resend"
 ALIASES = ("svix",)
+DELAY_KINDS = frozenset({"email.delivery_delayed"})
+KEPT_HEADERS = ("svix-id", "svix-timestamp", "webhook-id")
+
+
+def _check_signature(req: SignedRequest) -> Verified:
+    from . import signatures  # cryptography: loaded by the receiver only, not the classifier
+
+    signatures.verify_svix(req.secret or "", req.headers, req.body, now=req.now,
+                           tolerance=req.tolerance)
+    return Verified(NAME, "signature",
+                    delivery_id=req.headers.get("svix-id") or req.headers.get("webhook-id"))
+
+
+SIGNATURE = SignatureScheme("Svix / Standard Webhooks HMAC-SHA256", _check_signature,
+                            secret="the whsec_... signing secret")
 
 EVENTS: dict[str, tuple[str, str | None]] = {
     "email.sent": ("other", "sent"), "email.delivered": ("delivered", "delivered"),
@@ -25,17 +41,22 @@ BOUNCE_TYPES = {"Permanent": "hard_bounce", "Transient": "soft_bounce",
                 "Undetermined": "soft_bounce"}
 
 
+# Resend's event families (https://resend.com/docs/dashboard/webhooks/event-types); other
+# providers' "<family>.<event>" types (MailerSend's activity.*) are not Resend's.
+FAMILIES = ("email.", "contact.", "domain.")
+
+
 def detect(obj: dict[str, Any]) -> bool:
     kind = obj.get("type")
-    return isinstance(kind, str) and "." in kind and isinstance(obj.get("data"), dict) \
-        and "created_at" in obj
+    return isinstance(kind, str) and kind.startswith(FAMILIES) \
+        and isinstance(obj.get("data"), dict) and "created_at" in obj
 
 
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
     kind = obj["type"]
     data = obj["data"]
     bounce = data.get("bounce") if isinstance(data.get("bounce"), dict) else {}
-    diag = str_or_none(bounce.get("message")) or str_or_none((data.get("failed") or {})
+    diag = str_or_none(bounce.get("message")) or str_or_none(obj_field(data, "failed", "data.")
                                                               .get("reason"))
     reply, status = codes(diag)
     if kind == "email.bounced":

@@ -12,9 +12,26 @@ from typing import Any
 from schemas.models import MailEvent
 
 from .common import EventBuilder, codes, flat_tags, status_reason, str_or_none, to_utc
+from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "sendgrid"
 ALIASES = ("twilio_sendgrid",)
+DELAY_KINDS = frozenset({"deferred"})
+
+
+def _check_signature(req: SignedRequest) -> Verified:
+    from . import signatures  # cryptography: loaded by the receiver only, not the classifier
+
+    key = req.cached_key(signatures.load_ec_public_key)
+    signatures.verify_sendgrid(
+        key, req.body, req.headers.get("x-twilio-email-event-webhook-signature"),
+        req.headers.get("x-twilio-email-event-webhook-timestamp"), now=req.now,
+        tolerance=req.tolerance)
+    return Verified(NAME, "signature")
+
+
+SIGNATURE = SignatureScheme("ECDSA P-256/SHA-256 over timestamp + body", _check_signature,
+                            secret="the Event Webhook verification public key")
 
 EVENTS: dict[str, tuple[str, str | None]] = {
     "processed": ("other", "sent"),

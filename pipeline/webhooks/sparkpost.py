@@ -10,10 +10,15 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from .common import EventBuilder, codes, flat_tags, int_or_none, status_reason, str_or_none, to_utc
+from .common import (EventBuilder, codes, flat_tags, int_or_none, list_field, obj_field,
+                     status_reason, str_or_none, text_field, to_utc)
+from .contract import SignatureScheme
 
 NAME = "sparkpost"
 ALIASES = ()
+SIGNATURE = SignatureScheme.none()
+DELAY_KINDS = frozenset({"delay"})
+KEPT_HEADERS = ("x-messagesystems-batch-id",)
 
 # bounce_class -> (category, reason). Policy: Undetermined (1) soft; blocks soft; 22 (mailbox
 # full) soft; auto-reply/subscribe/challenge other; 90 unsubscribe.
@@ -46,17 +51,41 @@ EVENTS: dict[str, tuple[str, str | None]] = {
 }
 
 
+# Fields every SparkPost event object has besides `type` (webhook `msys` payloads and the
+# flat objects of the Events API, https://developers.sparkpost.com/api/events/).
+_EVENT_KEYS = ("event_id", "message_id", "transmission_id")
+
+
+def _is_event(obj: dict[str, Any]) -> bool:
+    """A bare event object, as the Events API lists them (no `msys` wrapper)."""
+    kind = obj.get("type")
+    return isinstance(kind, str) and (kind in EVENTS or kind in ("bounce", "delay")) \
+        and any(k in obj for k in _EVENT_KEYS) and ("rcpt_to" in obj or "raw_rcpt_to" in obj)
+
+
 def detect(obj: dict[str, Any]) -> bool:
-    return isinstance(obj.get("msys"), dict)
+    return isinstance(obj.get("msys"), dict) or _is_event(obj)
+
+
+def unwrap(obj: dict[str, Any]) -> list[Any] | None:
+    """Events API / Message Events API pages: `{"results": [events], "links": ...,
+    "total_count": n}`; the events are the items."""
+    results = obj.get("results")
+    if not isinstance(results, list) or not set(obj) <= {"results", "links", "total_count"}:
+        return None
+    first = next((r for r in results if isinstance(r, dict)), None)
+    return results if first is None or detect(first) else None
 
 
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
-    msys = obj["msys"]
     event: dict[str, Any] = {}
-    for value in msys.values():
-        if isinstance(value, dict):
-            event = value
-            break
+    if "msys" in obj:
+        for value in obj_field(obj, "msys", "").values():
+            if isinstance(value, dict):
+                event = value
+                break
+    else:
+        event = obj
     etype = str(event.get("type")) if event else "ping"
     diag = str_or_none(event.get("raw_reason") or event.get("reason"))
     reply, status = codes(diag)
@@ -70,7 +99,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
         reason = reason or status_reason(status) or ("expired" if etype == "delay" else None)
         rule = f"sparkpost.{etype}.class{bclass}"
     elif etype == "spam_complaint":
-        ftype = event.get("fbtype")
+        ftype = text_field(event, "fbtype", "")
         category = "auth_failure" if ftype == "auth-failure" else "complaint"
         reason = "authfailure" if ftype == "auth-failure" else "feedback"
         rule = f"sparkpost.spam_complaint.{ftype}"
@@ -79,8 +108,9 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
         rule = "sparkpost.ping" if etype == "ping" else f"sparkpost.{etype}"
     meta = event.get("rcpt_meta")
     tags = flat_tags(meta if isinstance(meta, dict) else {})
-    if event.get("rcpt_tags"):
-        tags["rcpt_tags"] = ",".join(str(t) for t in event["rcpt_tags"])
+    rcpt_tags = list_field(event, "rcpt_tags", "")
+    if rcpt_tags:
+        tags["rcpt_tags"] = ",".join(str(t) for t in rcpt_tags)
     return [b.emit(
         raw_index=index, recipient=event.get("rcpt_to") or event.get("raw_rcpt_to"),
         category=category, reason=reason, rule=rule, kind=etype,

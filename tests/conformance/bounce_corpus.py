@@ -72,7 +72,7 @@ def classify_file(path: Path) -> FileResult:
     """Run the pure core over one corpus file (no Kafka, no CLI), through the product's file
     source so an mbox file holding several messages (rhost-cox-01) is split exactly as
     `bouncepipe classify` splits it; events of all its messages, in order."""
-    from connectors.files import iter_raw_messages
+    from connectors.sources.files import iter_raw_messages
     from pipeline.core import process
 
     events: list[dict] = []

@@ -83,7 +83,7 @@ def test_cli_jsonl_equals_api():
                     ("rfc3464", "arf", "rfc3834", "lhost-postfix", "rhost-google")})[:8]
     paths = [str(root / "emails" / f) for f in files]
     exe = Path(sys.executable).with_name("bouncepipe")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "pipeline"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "connectors.cli"]
     proc = subprocess.run([*cmd, "classify", "--format", "jsonl", *paths],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr

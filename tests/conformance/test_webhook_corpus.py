@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.files import iter_raw_messages
+from connectors.sources.files import iter_raw_messages
 from pipeline.core import process
 from tests.conftest import REPO, corpus_root
 
@@ -110,7 +110,7 @@ def test_classify_cli_over_the_corpus():
     if ROOT is None:
         pytest.skip("shared corpus not found")
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline", "classify", "--format", "jsonl", str(ROOT)],
+        [sys.executable, "-m", "connectors.cli", "classify", "--format", "jsonl", str(ROOT)],
         capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     got: dict[tuple, list] = defaultdict(list)

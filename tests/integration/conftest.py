@@ -33,7 +33,7 @@ class BackgroundPipeline:
 
     def __init__(self, settings: Settings, lake, prefix: str, *, policy=None, sink=True,
                  worker=True, sink_seconds: float = 0.3):
-        from pipeline.app import sink_loop, worker_loops
+        from connectors.streaming.app import sink_loop, worker_loops
 
         self.loops = []
         if worker:
@@ -45,7 +45,7 @@ class BackgroundPipeline:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        from pipeline.app import run_loops
+        from connectors.streaming.app import run_loops
 
         asyncio.set_event_loop(self.aio)
         self.done = self.aio.create_future()
@@ -59,7 +59,7 @@ class BackgroundPipeline:
         return self
 
     def wait_caught_up(self, timeout: float = 60.0) -> None:
-        from pipeline.app import wait_caught_up
+        from connectors.streaming.app import wait_caught_up
 
         fut = asyncio.run_coroutine_threadsafe(wait_caught_up(self.loops, timeout=timeout), self.aio)
         assert fut.result(timeout + 5), "pipeline did not catch up"

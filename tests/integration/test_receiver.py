@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from connectors.publish_spool import SpoolPublisher
-from connectors.files import iter_raw_messages
-from connectors.webhook_receiver import create_app
+from connectors.sources.spool_publisher import SpoolPublisher
+from connectors.sources.files import iter_raw_messages
+from connectors.sources.http import create_app
 from pipeline.core import process
 from pipeline.errors import TransientError
 from pipeline.settings import Settings, WebhookSettings
@@ -201,12 +201,12 @@ def test_serve_command_spool_end_to_end(tmp_path: Path):
     import time
     import urllib.request
 
-    from pipeline.broker import free_port
+    from connectors.broker import free_port
     from tests.conftest import REPO
 
     port = free_port()
     env = {**os.environ, "BOUNCEPIPE_WEBHOOKS__BASIC_AUTH": '{"postmark": "hook:secret"}'}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "connectors.cli", "serve", "--port", str(port),
                              "--host", "127.0.0.1", "--spool", str(tmp_path / "spool")],
                             cwd=REPO, env=env, stderr=subprocess.PIPE)
     try:
@@ -234,9 +234,9 @@ def test_serve_command_spool_end_to_end(tmp_path: Path):
 
 
 def test_broker_unreachable_at_boot_gives_503_not_a_crash():
-    from connectors.publish_kafka import KafkaPublisher
+    from connectors.sources.kafka_publisher import KafkaPublisher
     from pipeline.settings import KafkaSettings
-    from pipeline.broker import free_port
+    from connectors.broker import free_port
 
     publisher = KafkaPublisher(KafkaSettings(bootstrap=f"127.0.0.1:{free_port()}"), timeout=2)
 
@@ -248,7 +248,7 @@ def test_broker_unreachable_at_boot_gives_503_not_a_crash():
 
 
 def test_producer_options_follow_kafka_settings():
-    from connectors.publish_kafka import producer_options
+    from connectors.sources.kafka_publisher import producer_options
     from pipeline.settings import KafkaSettings
 
     plain = producer_options(KafkaSettings(bootstrap="b:9092"))
@@ -277,3 +277,27 @@ def test_unexpected_error_is_503_never_500(monkeypatch):
         return r.status
 
     assert run(MemoryPublisher(), scenario) == 503
+
+
+def test_a_provider_added_as_one_module_is_served_verified_and_published():
+    """MailerSend was added as one provider module: the receiver serves its URL, runs its
+    declared signature check, keeps nothing it did not ask for, and publishes the raw body."""
+    import hashlib
+    import hmac
+    body = (Path(__file__).resolve().parents[1] / "fixtures" / "webhooks" / "mailersend"
+            / "anymail_hard_bounced.json").read_bytes()
+    good = hmac.new(b"ms-secret", body, hashlib.sha256).hexdigest()
+    pub = MemoryPublisher()
+
+    async def scenario(client):
+        forged = await client.post("/webhooks/mailersend", data=body,
+                                   headers={"Signature": "0" * 64})
+        signed = await client.post("/webhooks/mailersend/acme", data=body,
+                                   headers={"Signature": good})
+        return forged.status, signed.status
+
+    assert run(pub, scenario, secrets={"mailersend": "ms-secret"}) == (401, 200)
+    [(topic, value, headers)] = pub.records
+    assert (topic, value, headers["provider"], headers["kind"]) == (
+        "bouncepipe.raw.webhook", body, "mailersend", "webhook")
+    assert "signature" not in headers

@@ -9,8 +9,9 @@ import json
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from connectors.publish_kafka import KafkaPublisher, raw_message_from_record
-from connectors.webhook_receiver import create_app
+from connectors.kafka_records import raw_message_from_record
+from connectors.sources.kafka_publisher import KafkaPublisher
+from connectors.sources.http import create_app
 from pipeline.core import process
 from pipeline.settings import KafkaSettings, Settings, Topics, WebhookSettings
 
@@ -77,9 +78,7 @@ def test_publish_after_broker_ack(kafka_bootstrap, unique_topic_prefix):
     [dead] = _read_all(kafka_bootstrap, settings.topics.deadletter, 1)
     assert json.loads(dead.value)["error_type"] == "ParseError"
     # the consumer side of the header contract: record -> RawMessage -> the one core
-    raw = raw_message_from_record(record.value, record.headers, topic=record.topic,
-                                  partition=record.partition, offset=record.offset,
-                                  timestamp_ms=record.timestamp)
+    raw = raw_message_from_record(record, "webhook")
     assert (raw.provider_hint, raw.tenant, raw.kind_hint) == ("mailjet", "tenant-a", "webhook")
     [event] = process(raw).events
     assert (event.provider, event.category, event.tenant, event.source) == (

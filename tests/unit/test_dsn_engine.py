@@ -92,11 +92,9 @@ def test_too_many_mime_parts_is_a_limit_dead_letter():
 
 
 def test_every_receiving_provider_module_is_registered():
-    from pipeline.classify.rhost import _RHOSTS
-    from pipeline.dsn.dialects import dialects
+    from pipeline.classify.rhosts import rhosts
 
-    dialects()
-    names = {r.name for r in _RHOSTS}
+    names = {r.name for r in rhosts()}
     assert {"google", "microsoft", "outlook", "aol", "yahooinc", "cox", "franceptt", "gsuite",
             "nttdocomo", "messagelabs", "apple", "tencent", "facebook", "godaddy", "kddi",
             "mimecast", "spectrum"} <= names

@@ -1,6 +1,7 @@
-"""The fast DSN field helpers (pipeline/dsn/fields.py) give exactly the answers of the slower
-code they replaced: the stdlib feed parser for header blocks, email.utils for dates, a
-line-by-line loop for DSN fields, one header scan per field for the returned message.
+"""The fast mail helpers (pipeline/mime: headers, dates, addresses, returned) give exactly
+the answers of the slower code they replaced: the stdlib feed parser for header blocks,
+email.utils for dates, a line-by-line loop for field blocks, one header scan per field for
+the returned message, strip-the-type-then-search for addresses.
 
 Each test compares against the reference on hand-picked edge cases and on seeded random
 mutations of the bounce fixtures (newline conventions, folding, stray colons, odd blanks).
@@ -18,9 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dsn import fields
-from pipeline.dsn.model import OriginalMessage
-from pipeline.mime.view import decode_header_value, unsurrogate
+from pipeline.mime import addresses, dates, returned, transfer
+from pipeline.mime import headers as mime_headers
+from pipeline.mime.headers import decode_header_value
+from pipeline.mime.returned import OriginalMessage
+from pipeline.mime.transfer import unsurrogate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bounces"
 _PIECES = ["\n", "\r", "\r\n", " ", "\t", ":", "From ", "X: y\n", " cont\n", "\n\n", ":x\n",
@@ -55,12 +58,12 @@ HEADER_EDGES = ["", "a", "From x", " x: y\nA: b", "A:b\r", "A: b\r\r\n c", ":x\n
 
 @pytest.mark.parametrize("text", HEADER_EDGES)
 def test_header_pairs_match_the_stdlib_on_edge_cases(text):
-    assert fields.header_pairs(text) == fields.parse_headers(text)._headers
+    assert mime_headers.header_pairs(text) == mime_headers.parse_headers(text)._headers
 
 
 def test_header_pairs_match_the_stdlib_on_mutated_fixtures():
     for text in _texts() + _mutants(400, seed=1):
-        assert fields.header_pairs(text) == fields.parse_headers(text)._headers, repr(text[:200])
+        assert mime_headers.header_pairs(text) == mime_headers.parse_headers(text)._headers, repr(text[:200])
 
 
 # --- dates: email.utils.parsedate_to_datetime (then UTC) is the reference --------------------
@@ -69,7 +72,7 @@ def _reference_date(value):
     if not value:
         return None
     try:
-        dt = email.utils.parsedate_to_datetime(fields.fold(value))
+        dt = email.utils.parsedate_to_datetime(mime_headers.fold(value))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if dt.tzinfo is None:
@@ -93,7 +96,7 @@ DATE_EDGES = ["Wed, 16 Oct 2013 14:15:35 +0900", "16 oct 2013 14:15:35 -0000",
 
 @pytest.mark.parametrize("value", DATE_EDGES)
 def test_parse_date_matches_email_utils_on_edge_cases(value):
-    got, want = fields.parse_date(value), _reference_date(value)
+    got, want = dates.parse_date(value), _reference_date(value)
     assert got == want
     assert got is None or got.tzinfo is timezone.utc
 
@@ -106,7 +109,7 @@ def test_parse_date_matches_email_utils_on_mutated_dates():
         for _ in range(rnd.randint(0, 3)):
             chars.insert(rnd.randrange(len(chars) + 1), rnd.choice(bits))
         value = "".join(chars)
-        assert fields.parse_date(value) == _reference_date(value), value
+        assert dates.parse_date(value) == _reference_date(value), value
 
 
 # --- DSN field lines: the former line-by-line loop is the reference --------------------------
@@ -133,33 +136,43 @@ def _reference_fields(text):
 def test_parse_fields_matches_the_line_loop():
     edges = ["", "\n", "a", "A: b", "\n A: b", " x", "A:b\n c\n\nd: e\n \x85\n", "A: b\n\u3000\n c"]
     for text in edges + _texts() + _mutants(400, seed=3):
-        assert fields.parse_fields(text) == _reference_fields(text), repr(text[:200])
+        assert mime_headers.parse_fields(text) == _reference_fields(text), repr(text[:200])
 
 
 def test_fold_matches_the_whitespace_regex():
     for text in ["", " a \t b\n", "\u3000x\x85y\x1c", "a  b", "\u00a0"]:
-        assert fields.fold(text) == re.sub(r"\s+", " ", text).strip()
+        assert mime_headers.fold(text) == re.sub(r"\s+", " ", text).strip()
 
 
 # --- the returned message: one scan per field (raw_header) is the reference -----------------
+
+def _raw_header(msg: email.message.Message, name: str) -> str | None:
+    """First `name` header as raw text (8-bit UTF-8 kept): the one-field-per-scan reference
+    original_from_pairs() replaced."""
+    key = name.lower()
+    for k, v in getattr(msg, "_headers", None) or msg.items():
+        if k.lower() == key:
+            return unsurrogate(v) if isinstance(v, str) else str(v)
+    return None
+
 
 def _reference_original(headers):
     tags = {}
     for name, value in headers._headers:
         key = name.lower()
-        if key in fields.TAG_HEADERS or (key.startswith("x-") and any(
+        if key in returned.TAG_HEADERS or (key.startswith("x-") and any(
                 w in key for w in ("campaign", "stream", "tenant"))):
             tags[key] = decode_header_value(value)
-    raw = fields.raw_header
-    msgid = fields.fold(str(raw(headers, "Message-ID") or "")) or None
+    raw = _raw_header
+    msgid = mime_headers.fold(str(raw(headers, "Message-ID") or "")) or None
     return OriginalMessage(
         message_id=msgid.strip("<>") if msgid else None,
-        sender=fields.address(decode_header_value(raw(headers, "From")))
-        or fields.address(str(raw(headers, "Return-Path") or "")),
+        sender=addresses.address(decode_header_value(raw(headers, "From")))
+        or addresses.address(str(raw(headers, "Return-Path") or "")),
         subject=decode_header_value(raw(headers, "Subject")) or None,
-        to=fields.address(decode_header_value(raw(headers, "To"))),
-        list_id=fields._list_id(decode_header_value(raw(headers, "List-Id"))),
-        feedback_id=fields.fold(str(raw(headers, "Feedback-ID") or "")) or None,
+        to=addresses.address(decode_header_value(raw(headers, "To"))),
+        list_id=returned._list_id(decode_header_value(raw(headers, "List-Id"))),
+        feedback_id=mime_headers.fold(str(raw(headers, "Feedback-ID") or "")) or None,
         tags=tags)
 
 
@@ -173,15 +186,15 @@ def test_original_from_pairs_matches_the_per_field_scan():
         msg = email.message.Message()
         for _ in range(rnd.randint(0, 7)):
             msg._headers.append((rnd.choice(names), rnd.choice(values) + rnd.choice(values)))
-        assert fields.original_from_headers(msg) == _reference_original(msg), msg._headers
+        assert returned.original_from_headers(msg) == _reference_original(msg), msg._headers
 
 
 def test_original_from_text_reads_the_returned_header_block():
     text = ("Received: from a\r\n\tby b\r\nFrom: =?utf-8?q?Kiji=C3=A9?= <kiji@example.org>\r\n"
             "Subject: hi\r\n there\r\nMessage-ID: <m1@example.org>\r\nX-Campaign-Id: c7\r\n"
             "Date: Wed, 16 Oct 2013 14:15:35 +0900\r\n\r\nTo: not-a-header@example.org\r\n")
-    original = fields.original_from_text(text)
-    assert original == _reference_original(fields.parse_headers(text))
+    original = returned.original_from_text(text)
+    assert original == _reference_original(mime_headers.parse_headers(text))
     assert (original.sender, original.subject, original.message_id, original.to) == (
         "kiji@example.org", "hi there", "m1@example.org", None)
     assert original.tags == {"x-campaign-id": "c7"}
@@ -190,9 +203,9 @@ def test_original_from_text_reads_the_returned_header_block():
 def test_message_text_is_memoised_per_part():
     part = email.message_from_string("Content-Type: message/delivery-status\n\n"
                                      "Reporting-MTA: dns; a\n\nFinal-Recipient: rfc822; b@c\n")
-    first = fields.message_text(part)
+    first = transfer.message_text(part)
     assert "Final-Recipient: rfc822; b@c" in first
-    assert fields.message_text(part) is first
+    assert transfer.message_text(part) is first
     assert unsurrogate(first) == first
 
 
@@ -222,8 +235,8 @@ def test_content_charset_matches_the_stdlib():
 
 
 def test_dialect_header_lookups_match_the_stdlib():
-    from pipeline.core import parse_email
-    from pipeline.dsn.dialects._mail import (
+    from pipeline.mime.parse import parse_email
+    from pipeline.dsn.dialects.kit.views import (
         has_header_prefix,
         received_lines,
         received_text,
@@ -254,7 +267,7 @@ def test_dialect_header_lookups_match_the_stdlib():
 @settings(max_examples=3000, deadline=None)
 @given(st.text(alphabet="245.1039 a", max_size=16))
 def test_status_and_reply_code_regexes_match_their_plain_forms(text):
-    from pipeline.dsn.fields import ENHANCED_STATUS, REPLY_CODE
+    from pipeline.mime.codes import ENHANCED_STATUS, REPLY_CODE
 
     plain = {ENHANCED_STATUS: re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)"),
              REPLY_CODE: re.compile(r"(?<![\d.])([245]\d\d)(?![\d.])")}
@@ -268,7 +281,7 @@ def test_status_and_reply_code_regexes_match_their_plain_forms(text):
 def test_address_regex_matches_its_plain_form(text):
     # the token-boundary look-behind and the greedy domain run change no match or group
     plain = re.compile(r"<?([^\s<>\"(),;:]+@[^\s<>\"(),;:]+?)>?(?=[\s>,;:)\"]|$)")
-    a, b = fields._ADDRESS.search(text), plain.search(text)
+    a, b = addresses._ADDRESS.search(text), plain.search(text)
     assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups()))
 
 
@@ -277,12 +290,12 @@ def test_original_from_text_matches_all_header_pairs():
     for text in _texts() + _mutants(400, seed=6):
         for start in (0, text.find("\n\n") + 2):
             block = text[start:]
-            want = fields.original_from_pairs(fields.header_pairs(block))
-            got = fields.original_from_text(block)
+            want = returned.original_from_pairs(mime_headers.header_pairs(block))
+            got = returned.original_from_text(block)
             assert got == want and list(got.tags.items()) == list(want.tags.items())
 
 
-# --- dialect text shortcuts (dialects/_mail.py): the decoded text is the reference ------------
+# --- dialect text shortcuts (dialects/kit/views.py): the decoded text is the reference ------------
 
 _LEAF_VARIANTS = [  # (Content-Type, Content-Transfer-Encoding or None, body bytes)
     ("text/plain", None, b"This is an automatically generated message from SendGrid.\n"),
@@ -313,8 +326,8 @@ def _variant_messages() -> list[bytes]:
 
 
 def test_full_text_has_matches_the_full_text():
-    from pipeline.core import parse_email
-    from pipeline.dsn.dialects._mail import full_text_has
+    from pipeline.mime.parse import parse_email
+    from pipeline.dsn.dialects.kit.views import full_text_has
     from pipeline.mime.view import MailView
 
     phrases = ["This is an automatically generated message from SendGrid.", "Final-Recipient:",
@@ -331,9 +344,9 @@ def test_full_text_has_matches_the_full_text():
 
 
 def test_plain_ascii_text_matches_decoded_text():
-    from pipeline.core import parse_email
-    from pipeline.dsn.dialects._mail import plain_ascii_text
-    from pipeline.dsn.dialects._provider_kit import _CHARSET_ALIASES, _FALLBACK_CHARSETS
+    from pipeline.mime.parse import parse_email
+    from pipeline.dsn.dialects.kit.views import plain_ascii_text
+    from pipeline.dsn.dialects.kit.providers import _CHARSET_ALIASES, _FALLBACK_CHARSETS
     from pipeline.mime.view import MailView, decoded_text
 
     datas = _variant_messages() + [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
@@ -353,9 +366,7 @@ def test_plain_ascii_text_matches_decoded_text():
 
 def test_phrase_tables_are_read_lowered_once_with_the_same_answers():
     from pipeline.dsn.dialects import lhost_exim, lhost_qmail, lhost_yahoo
-    from pipeline.dsn.dialects._lhost_software import first_phrase
-    from pipeline.dsn.dialects._mail import lowered_table
-    from pipeline.dsn.dialects._provider_kit import phrase_reason
+    from pipeline.dsn.dialects.kit import first_phrase, lowered_table
 
     def reference(text, table):
         low = text.lower()
@@ -375,4 +386,16 @@ def test_phrase_tables_are_read_lowered_once_with_the_same_answers():
                             for _ in range(rnd.randint(0, 3)))
             text = text.upper() if rnd.random() < 0.3 else text
             assert first_phrase(text, table) == reference(text, table)
-            assert phrase_reason(text, table) == reference(text, table)
+
+
+@given(st.text(alphabet="ab@.;: <>\t\n\"(),rfc822smtpx-unixdns", max_size=24),
+       st.sampled_from(["", "rfc822; ", "smtp;", " x-foo ; ", "dns;", "RFC822;"]))
+@settings(max_examples=400, deadline=None)
+def test_address_needs_no_type_strip(text, prefix):
+    """address() searches the value as given: a DSN type prefix (no "@", ends at the ";"
+    delimiter) never changes the first address found."""
+    from pipeline.dsn.fields import strip_type
+
+    value = prefix + text
+    found = addresses._ADDRESS.search(strip_type(value)) if value else None
+    assert addresses.address(value) == (found.group(1).strip(".") if found else None)

@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.core import parse_email, process_bytes
 from pipeline.dsn import fields, rfc3464
+from pipeline.mime import addresses, codes
 from pipeline.mime.view import MailView
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bounces"
@@ -89,14 +90,14 @@ def test_not_a_dsn_returns_none():
     ("error 12550 at 10.5.1.1", None, None),
 ])
 def test_status_and_reply_code_in_text(text, status, reply):
-    assert fields.status_in(text) == status
-    assert fields.reply_code_in(text) == reply
+    assert codes.status_in(text) == status
+    assert codes.reply_code_in(text) == reply
 
 
 def test_address_helpers():
-    assert fields.address("rfc822; <Foo@Example.COM>") == "Foo@Example.COM"
-    assert fields.normalise_address("rfc822; <Foo@Example.COM>") == "foo@example.com"
-    assert fields.address("undisclosed") is None
+    assert addresses.address("rfc822; <Foo@Example.COM>") == "Foo@Example.COM"
+    assert addresses.normalise_address("rfc822; <Foo@Example.COM>") == "foo@example.com"
+    assert addresses.address("undisclosed") is None
     assert fields.strip_type("smtp; 550 nope") == "550 nope"
 
 

@@ -1,7 +1,7 @@
 """File sources: how files, mbox, maildir and JSON Lines become raw inputs."""
 from __future__ import annotations
 
-from connectors.files import iter_raw_messages
+from connectors.sources.files import iter_raw_messages
 from pipeline.sniff import sniff
 
 MSG = b"From: a@example.org\nSubject: %d\n\nbody %d\n"
@@ -67,3 +67,25 @@ def test_cr_only_and_crlf_mbox_files_are_split_too(tmp_path):
         assert [r.source.member for r in raws] == ["1", "2"]
         assert raws[0].payload == one + nl + b"From quoted"
         assert raws[1].payload == two
+
+
+def test_sources_and_publishers_keep_their_contracts(tmp_path):
+    """Each registered pull source and each publisher satisfies the connectors/sources
+    contract (a new one that drops a method fails here)."""
+    import importlib
+
+    from connectors.sources import SOURCES, PullSource, RawPublisher
+    from connectors.sources.kafka_publisher import KafkaPublisher
+    from connectors.sources.spool_publisher import SpoolPublisher
+    from pipeline.settings import Settings
+
+    (tmp_path / "a.eml").write_bytes(b"Subject: hi\n\nbody\n")
+    for name, target in SOURCES.items():
+        module, _, cls = target.partition(":")
+        source = getattr(importlib.import_module(module), cls)([tmp_path])
+        assert isinstance(source, PullSource) and source.name == name
+        [raw] = list(source.read())
+        assert raw.payload == b"Subject: hi\n\nbody\n"
+        source.ack(raw)
+    assert isinstance(SpoolPublisher(tmp_path / "spool"), RawPublisher)
+    assert isinstance(KafkaPublisher(Settings().kafka), RawPublisher)

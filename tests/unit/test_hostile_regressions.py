@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.core import parse_email, process, process_bytes
+from pipeline.core import process, process_bytes
 from pipeline.dmarc import parse_report
 from pipeline.dmarc import reference, unwrap
 from pipeline.dmarc.failure import parse_date as failure_date
-from pipeline.dsn.fields import decode_transfer
+from pipeline.mime.transfer import decode_transfer
 from pipeline.errors import DEAD_LETTER_PAYLOAD_CAP, LimitExceeded, ParseError, dead_letter
 from pipeline.mime.fastparse import parse_bytes
-from pipeline.mime.view import MailView, decode_charset, decode_header_value, part_text
+from pipeline.mime.charsets import decode_charset
+from pipeline.mime.headers import decode_header_value
+from pipeline.mime.parse import parse_email
+from pipeline.mime.view import MailView, part_text
 from pipeline.settings import Limits, Settings
 from schemas.models import RawMessage, RawSource
 from tests.fuzz.mutators import bomb, deep_mime, deep_rfc822, many_parts
@@ -212,7 +215,7 @@ def test_cr_only_mail_parses_like_the_stdlib() -> None:
 
 
 def test_x1_raw_read_never_calls_the_quadratic_as_string(monkeypatch) -> None:
-    from pipeline.dsn.dialects._lhost_software import raw_text
+    from pipeline.dsn.dialects.kit.software import raw_text
 
     msg = parse_email(TWO_RECIPIENTS)
 

@@ -65,3 +65,23 @@ def test_empty_lake_has_typed_empty_views(tmp_path):
         assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
     cols = dict(con.execute("DESCRIBE events").fetchall()[i][:2] for i in range(3))
     assert cols["event_id"] == "VARCHAR" and cols["raw_index"] == "INTEGER"
+
+
+def test_lake_rows_per_file_sets_how_much_ingest_buffers_per_file(tmp_path):
+    """`lake.rows_per_file` (once a setting nothing read) cuts ingest's files."""
+    from connectors.ingest import ingest
+    from pipeline.examples import EXAMPLES_DIR
+    from pipeline.settings import LakeSettings, Settings
+
+    def files_and_events(rows_per_file: int, lake):
+        summary = ingest([EXAMPLES_DIR], lake, settings=Settings(
+            lake=LakeSettings(path=lake, rows_per_file=rows_per_file)))
+        files = sorted(lake.glob("events/dt=*/*.parquet"))
+        return len(files), sum(pq.read_metadata(f).num_rows for f in files), summary
+
+    few, events_few, summary = files_and_events(1, tmp_path / "small")
+    many, events_many, _ = files_and_events(100_000, tmp_path / "big")
+    assert events_few == events_many == sum(summary.events_by_category.values()) > 3
+    dates = {f.parent.name for f in (tmp_path / "big").glob("events/dt=*/*.parquet")}
+    assert many == len(dates)          # one buffer: one file per partition date
+    assert few > many                  # a file per input's rows once the buffer holds one row

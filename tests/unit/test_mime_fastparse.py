@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.core import parse_email
+from pipeline.mime.parse import parse_email
 from pipeline.mime import fastparse
 from pipeline.mime.message import CachedMessage
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import email
 
-from pipeline.core import parse_email
-from pipeline.dsn.fields import original_from_headers, parse_headers
+from pipeline.mime.parse import parse_email
+from pipeline.mime.headers import parse_headers
+from pipeline.mime.returned import original_from_headers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -11,8 +11,8 @@ nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EXPECTED = {  # notebook -> (charts it draws, a text its outputs must contain)
-    "deliverability_overview.ipynb": (3, "v_bounce_trend"),
-    "dmarc_compliance.ipynb": (3, "ready for reject"),
+    "deliverability_overview.ipynb": (3, "High bounce rate at olddomain.example"),
+    "dmarc_compliance.ipynb": (3, "ready_for_reject"),
     "suppression_audit.ipynb": (1, "hard_bounce.immediate"),
 }
 
@@ -22,9 +22,9 @@ def test_the_three_notebooks_are_there():
 
 
 def _outputs_text(book) -> str:
+    """What the notebook SHOWED (its outputs only: a needle in a cell's source proves nothing)."""
     parts = []
     for cell in book.cells:
-        parts.append(cell.source)
         for out in cell.get("outputs", []):
             parts.append(out.get("text", ""))
             for value in out.get("data", {}).values():
@@ -52,4 +52,4 @@ def test_notebook_runs_headless(name, tmp_path):
     assert len(tables) >= 3
     assert (tmp_path / "lake" / "events").is_dir()  # the demo lake went where we said
     text = _outputs_text(book)
-    assert needle in text.replace("_", " ") or needle in text
+    assert needle in text

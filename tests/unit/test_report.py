@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from connectors.views import open_lake
-from pipeline.cli import main
-from pipeline.report.findings import all_findings
-from pipeline.report.html import render_report
+from connectors.cli import main
+from connectors.report.findings import all_findings
+from connectors.report.html import render_report
 
 _spec = importlib.util.spec_from_file_location("views_lake", Path(__file__).with_name("test_views.py"))
 views_lake = importlib.util.module_from_spec(_spec)
@@ -156,7 +156,7 @@ def test_empty_lake_report_says_so_instead_of_failing(tmp_path):
 
 
 def test_demo_lake_tells_its_story(tmp_path):
-    from pipeline.report.demo import build_demo_lake
+    from connectors.report.demo import build_demo_lake
 
     counts = build_demo_lake(tmp_path, events=6000, days=21)
     assert counts["synthetic.events"] == 6000
@@ -182,7 +182,7 @@ def test_demo_lake_tells_its_story(tmp_path):
 
 
 def test_notebook_table_renders_rates_lists_and_counts():
-    from pipeline.report.nb import Table
+    from connectors.report.nb import Table
 
     t = Table([{"domain": "a.example", "reporters": ["google.com", "Yahoo"], "messages": 1234,
                 "pass_rate": 0.5, "complaint_rate": 0.00125, "change": 0.0123, "note": None}])
@@ -198,7 +198,7 @@ def test_notebook_table_renders_rates_lists_and_counts():
 def test_synthetic_lake_is_seeded_partitioned_and_valid_against_the_contract(tmp_path):
     import pyarrow.dataset as ds
 
-    from pipeline.report.synth import SynthSpec, write_synthetic_lake
+    from connectors.report.synth import SynthSpec, write_synthetic_lake
     from schemas.models import MailEvent, SuppressionEvent
 
     spec = SynthSpec(events=3000, days=3, seed=11)

@@ -357,7 +357,7 @@ def test_complaint_rate_7d_rolls_over_the_streams_days(con):
 
 
 def test_views_are_there_in_bouncepipe_query(tmp_path, capsys):
-    from pipeline.cli import main
+    from connectors.cli import main
 
     build_known_lake(tmp_path)
     sql = "SELECT tenant, stream, status FROM v_complaint_status WHERE stream = 'promo'"

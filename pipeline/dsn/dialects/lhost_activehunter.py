@@ -9,14 +9,14 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import EMAIL, body_text, build, fold
+from .kit import EMAIL, body_text, build, fold
 
 NAME = "lhost-activehunter"
 START = "  ----- The following addresses had permanent fatal errors -----"
 TRANSCRIPT = "----- Transcript of session follows -----"
 
 
-@dialect(NAME, order=170)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "_Active!Hunter_" not in str(mail.get("Content-Type") or "") and \
             not mail.subject.startswith("FAILURE NOTICE :"):

@@ -6,12 +6,12 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._lhost_software import dsn_report
+from .kit import dsn_report
 
 NAME = "lhost-amavis"
 
 
-@dialect(NAME, order=342)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.from_.lstrip('"').startswith("Content-filter at "):
         return None

@@ -17,17 +17,17 @@ import json
 import re
 
 from ...mime.view import MailView
-from ..fields import TAG_HEADERS
+from ...mime.returned import TAG_HEADERS
 from ..model import OriginalMessage, RecipientReport
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._provider_kit import (
-    ds_recipients,
+from .kit import (
     address,
+    ds_recipients,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
     plain_text,
+    provider_original,
     reply_code_in,
     report,
     specific_status,
@@ -79,7 +79,7 @@ def _refine(rcpt: RecipientReport) -> RecipientReport:
         rcpt.status = wrapped.group(2)
     elif rcpt.reply_code is None:
         rcpt.reply_code = reply_code_in(diag)
-    reason = phrase_reason(diag, MESSAGES_OF)
+    reason = first_phrase(diag, MESSAGES_OF)
     if reason:
         rcpt.reason, rcpt.reason_rule = reason, f"amazonses.{reason}"
     return rcpt
@@ -170,7 +170,7 @@ def _from_json(payload: dict) -> list[RecipientReport]:
     return out
 
 
-@dialect(NAME, order=112)
+@dialect(NAME)
 def inquire(mail: MailView):
     msg = mail.msg
     # = any(mail.get(h) for h in SES_HEADERS), without a generator: on every bounce
@@ -179,7 +179,7 @@ def inquire(mail: MailView):
         return None
     try:
         if mail.get("x-amz-sns-message-id") and not msg.is_multipart():
-            payload = _json_payload(plain_text(msg))
+            payload = _json_payload(plain_text(mail))
             if payload is None:
                 return None
             return report(NAME, PROVIDER, _from_json(payload), _json_original(payload),
@@ -191,7 +191,7 @@ def inquire(mail: MailView):
         if not ds:
             return None
         recipients = ds_recipients(ds)
-        return report(NAME, PROVIDER, [_refine(r) for r in recipients], original_of(msg),
+        return report(NAME, PROVIDER, [_refine(r) for r in recipients], provider_original(mail),
                       mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises; the next one may cope
         return None

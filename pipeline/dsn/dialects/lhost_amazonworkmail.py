@@ -12,7 +12,7 @@ import re
 
 from ...mime.view import MailView
 from . import dialect
-from ._provider_kit import ds_recipients, original_of, phrase_reason, report, specific_status
+from .kit import ds_recipients, first_phrase, provider_original, report, specific_status
 
 NAME = "lhost-amazonworkmail"
 PROVIDER = "amazonworkmail"
@@ -24,9 +24,8 @@ MESSAGES_OF = {"expired": ["Message expired: unable to deliver"]}
 _WRAPPED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^>]*>")
 
 
-@dialect(NAME, order=110)
+@dialect(NAME)
 def inquire(mail: MailView):
-    msg = mail.msg
     if "amazon workmail" not in mail.header("X-Mailer").lower():
         return None
     if not (mail.get("X-SES-Outgoing") or mail.get("X-AWS-Outgoing")):
@@ -42,9 +41,9 @@ def inquire(mail: MailView):
             wrapped = _WRAPPED_REPLY.search(r.diagnostic or "")
             if wrapped:
                 r.reply_code, r.status = int(wrapped.group(1)), wrapped.group(2)
-            reason = phrase_reason(r.diagnostic, MESSAGES_OF)
+            reason = first_phrase(r.diagnostic, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"amazonworkmail.{reason}"
-        return report(NAME, PROVIDER, recipients, original_of(msg), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

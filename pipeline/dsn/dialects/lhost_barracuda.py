@@ -7,13 +7,12 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._mail import has_header_prefix
-from ._lhost_software import dsn_report
+from .kit import dsn_report, has_header_prefix
 
 NAME = "lhost-barracuda"
 
 
-@dialect(NAME, order=338)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.subject.startswith("**Message you sent blocked")
             or has_header_prefix(mail, "x-barracuda")):

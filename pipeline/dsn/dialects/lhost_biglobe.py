@@ -15,7 +15,7 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._provider_kit import address, all_text, fold, original_of, phrase_reason, report, split_at
+from .kit import address, first_phrase, fold, provider_original, provider_text, report, split_at
 
 NAME = "lhost-biglobe"
 PROVIDER = "biglobe"
@@ -30,16 +30,15 @@ MESSAGES_OF = {                                            # Biglobe.pm $message
 _RECIPIENT = re.compile(r"^([^ ]+@[^ ]+)$")
 
 
-@dialect(NAME, order=164)
+@dialect(NAME)
 def inquire(mail: MailView):
     sender = mail.from_.lower()
     if "postmaster@" not in sender or not any(f"@{d}.ne.jp" in sender for d in DOMAINS):
         return None
     if not mail.subject.startswith("Returned mail:"):
         return None
-    msg = mail.msg
     try:
-        body, tail = split_at(all_text(msg), BOUNDARIES)
+        body, tail = split_at(provider_text(mail), BOUNDARIES)
         start = body.find(MESSAGE_START)
         if start < 0:
             return None
@@ -58,9 +57,9 @@ def inquire(mail: MailView):
                 diags[-1].append(line)
         for r, own in zip(recipients, diags):
             r.diagnostic = fold(" ".join(own)) or None
-            reason = phrase_reason(r.diagnostic, MESSAGES_OF)
+            reason = first_phrase(r.diagnostic, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"biglobe.{reason}"
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

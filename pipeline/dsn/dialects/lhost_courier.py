@@ -7,13 +7,13 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._lhost_software import dsn_report
+from .kit import dsn_report
 
 NAME = "lhost-courier"
 SUBJECTS = ("NOTICE: mail delivery status.", "WARNING: delayed mail.")
 
 
-@dialect(NAME, order=330)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if mail.subject not in SUBJECTS and not mail.header("Message-ID").startswith("<courier."):
         return None

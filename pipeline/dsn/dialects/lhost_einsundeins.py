@@ -19,12 +19,12 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._provider_kit import (
+from .kit import (
     address,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
     plain_text,
+    provider_original,
     reply_code_in,
     report,
     split_at,
@@ -43,16 +43,15 @@ _RECIPIENT = re.compile(r"^\s*([^\s]+@[^\s]+?):?\s*$")
 _REMOTE = re.compile(r"host:\s+(\S+)\s.*?reason:\s*(.+)$")
 
 
-@dialect(NAME, order=134)
+@dialect(NAME)
 def inquire(mail: MailView):
     if SUBJECT not in mail.subject or not mail.from_.startswith('"Mail Delivery System"') and \
             "kundenserver.de" not in mail.from_.lower():
         return None
-    msg = mail.msg
     if mail.get("X-GMX-Antispam"):
         return None          # GMX uses the same subject; lhost-gmx reads those
     try:
-        body, tail = split_at(plain_text(msg), BOUNDARIES)
+        body, tail = split_at(plain_text(mail), BOUNDARIES)
         start = body.find(MESSAGE_START)
         if start < 0:
             return None
@@ -78,9 +77,9 @@ def inquire(mail: MailView):
                 r.diagnostic = text or None
             r.status = status_in(r.diagnostic)
             r.reply_code = reply_code_in(r.diagnostic) if remote else None
-            reason = phrase_reason(text, MESSAGES_OF)
+            reason = first_phrase(text, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"einsundeins.{reason}"
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

@@ -12,8 +12,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import received_text
-from ._lhost_software import EMAIL, body_text, build, fold
+from .kit import EMAIL, body_text, build, fold, received_text
 
 NAME = "lhost-exchange2003"
 START = "Your message"
@@ -46,7 +45,7 @@ def _is_exchange2003(mail: MailView) -> bool:
     return " with Internet Mail Service (" in received_text(mail)   # any line holds it
 
 
-@dialect(NAME, order=280)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_exchange2003(mail):
         return None

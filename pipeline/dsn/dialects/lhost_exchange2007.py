@@ -14,16 +14,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import (
-    EMAIL,
-    body_text,
-    build,
-    dsn_recipients,
-    fold,
-    reply_code_in,
-    split_at,
-    status_in,
-)
+from .kit import EMAIL, body_text, build, dsn_recipients, fold, reply_code_in, split_at, status_in
 
 NAME = "lhost-exchange2007"
 SUBJECTS = ("Undeliverable", "Non_remis_", "Non remis ", "Non recapitabile", "Olevererbart")
@@ -64,7 +55,7 @@ def _is_exchange2007(mail: MailView, text: str) -> bool:
     return votes >= 2
 
 
-@dialect(NAME, order=285)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (any(s in mail.subject for s in SUBJECTS) or any(s in mail.from_ for s in SENDERS)
             or mail.get("Content-Language") is not None):

@@ -13,9 +13,10 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import (
+from .kit import (
     EMAIL,
     all_text,
+    block_report as _block_report,
     build,
     command_in,
     dsn_blocks,
@@ -23,9 +24,8 @@ from ._lhost_software import (
     fold,
     split_at,
     status_in,
+    view_memo,
 )
-from ._lhost_software import block_report as _block_report
-from ._mail import view_memo
 
 NAME = "lhost-exim"
 SUBJECTS = ("Delivery Status Notification", "Mail delivery failed", "Mail failure",
@@ -181,7 +181,7 @@ def _reason(r: RecipientReport) -> None:
         r.reason, r.reason_rule = "mailererror", "exim.mailererror"
 
 
-@dialect(NAME, order=200)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     is_exim, third = _is_exim(mail)
     if not is_exim:

@@ -21,13 +21,13 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import received_text
-from ._provider_kit import (
+from .kit import (
     address,
-    all_text,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
+    provider_original,
+    provider_text,
+    received_text,
     reply_code_in,
     report,
     split_at,
@@ -66,16 +66,15 @@ def _matches(mail: MailView) -> int:
     return score
 
 
-@dialect(NAME, order=160)
+@dialect(NAME)
 def inquire(mail: MailView):
     if "ezweb" not in mail.from_.lower() and "au.com" not in mail.from_.lower() and \
             mail.subject != SUBJECT:
         return None
     if _matches(mail) < 2:
         return None
-    msg = mail.msg
     try:
-        body, tail = split_at(all_text(msg), BOUNDARIES)
+        body, tail = split_at(provider_text(mail), BOUNDARIES)
         records: list[dict] = [{"diag": [], "alt": []}]
         reading = False
         for line in body.split("\n"):
@@ -94,7 +93,7 @@ def inquire(mail: MailView):
             command = _COMMAND.search(line)
             if command:
                 records[-1]["command"] = command.group(1).upper()
-            elif phrase_reason(line, REFAILURES):
+            elif first_phrase(line, REFAILURES):
                 records[-1]["diag"].append(line.strip())
             else:
                 records[-1]["alt"].append(line.strip())
@@ -113,7 +112,7 @@ def inquire(mail: MailView):
             elif r.command == "RCPT":
                 r.reason, r.reason_rule = "userunknown", "ezweb.rejected-at-rcpt"
             else:
-                reason = phrase_reason(diag, REFAILURES)
+                reason = first_phrase(diag, REFAILURES)
                 reason = None if reason == "onhold" else reason
                 if reason is None and r.command is None and not any(
                         d in r.recipient for d in CARRIER_DOMAINS):
@@ -121,6 +120,6 @@ def inquire(mail: MailView):
                 if reason:
                     r.reason, r.reason_rule = reason, f"ezweb.{reason}"
             recipients.append(r)
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

@@ -12,7 +12,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import body_text, build, first_phrase, split_at
+from .kit import body_text, build, first_phrase, split_at
 
 NAME = "lhost-fml"
 RETURNED_MARKERS = ("Original mail as follows:",)
@@ -34,7 +34,7 @@ ERROR_TITLE: dict[str, tuple[str, ...]] = {
 _ANGLE = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
 
 
-@dialect(NAME, order=310)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.header("X-MLServer") or mail.from_.find("-admin@") < 1:
         return None

@@ -20,12 +20,12 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._provider_kit import (
+from .kit import (
     address,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
     plain_text,
+    provider_original,
     reply_code_in,
     report,
     split_at,
@@ -77,16 +77,15 @@ def _recipient(line: str) -> str | None:
     return address(line.strip())
 
 
-@dialect(NAME, order=122)
+@dialect(NAME)
 def inquire(mail: MailView):
     if FROM_MARK not in mail.from_.lower() or SUBJECT_MARK not in mail.subject:
         return None
-    msg = mail.msg
     try:
         if any(p.get_content_type() in ("message/delivery-status", "message/rfc822")
                for p in mail.parts[1:]):
             return None      # a structured Google DSN: RFC 3464 + rhost rules handle it
-        body, tail = split_at(plain_text(msg), BOUNDARIES)
+        body, tail = split_at(plain_text(mail), BOUNDARIES)
         start = body.find(MESSAGE_START)
         if start < 0:
             return None
@@ -120,13 +119,13 @@ def inquire(mail: MailView):
                 r.command, reason = STATE_TABLE[state.group(1)]
                 rule = f"gmail.state-{state.group(1)}"
             else:
-                reason = phrase_reason(text, MESSAGES_OF)
+                reason = first_phrase(text, MESSAGES_OF)
                 rule = f"gmail.{reason}"
             # Like Sisimai: a specific enhanced code in the remote reply outranks the table,
             # except where the state says the session itself was refused (state 13: EHLO).
             specific = bool(r.status and ".0" not in r.status[1:])
             if reason and (not specific or rule in STATUS_PROOF_RULES):
                 r.reason, r.reason_rule = reason, rule
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

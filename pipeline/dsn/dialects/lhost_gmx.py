@@ -18,12 +18,12 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._provider_kit import (
+from .kit import (
     address,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
     plain_text,
+    provider_original,
     reply_code_in,
     report,
     split_at,
@@ -39,13 +39,12 @@ MESSAGES_OF = {"expired": ["delivery retry timeout exceeded"]}   # GMX.pm $messa
 _COMMAND = re.compile(r"^SMTP error .*?\b(RCPT|MAIL|DATA|EHLO|HELO)\b", re.I)
 
 
-@dialect(NAME, order=128)
+@dialect(NAME)
 def inquire(mail: MailView):
-    msg = mail.msg
     if not mail.get("X-GMX-Antispam"):
         return None
     try:
-        body, tail = split_at(plain_text(msg), BOUNDARIES)
+        body, tail = split_at(plain_text(mail), BOUNDARIES)
         start = body.find(MESSAGE_START)
         if start < 0:
             return None
@@ -76,9 +75,9 @@ def inquire(mail: MailView):
             r.diagnostic = text or None
             r.status = status_in(text)
             r.reply_code = reply_code_in(text)
-            reason = phrase_reason(text, MESSAGES_OF)
+            reason = first_phrase(text, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"gmx.{reason}"
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

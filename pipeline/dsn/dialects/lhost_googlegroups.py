@@ -13,7 +13,7 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._provider_kit import address, fold, original_of, plain_text, report, split_at
+from .kit import address, fold, plain_text, provider_original, report, split_at
 
 NAME = "lhost-googlegroups"
 PROVIDER = "google"
@@ -28,16 +28,15 @@ _BULLET = re.compile(r"^ ?\* ?", re.M)
 BULLETS_FOR_REJECTED = 4
 
 
-@dialect(NAME, order=120)
+@dialect(NAME)
 def inquire(mail: MailView):
-    msg = mail.msg
     if FROM_MARK not in mail.from_.lower() or SUBJECT_MARK not in mail.subject:
         return None
     failed = mail.header("X-Failed-Recipients")
     if not failed or not mail.get("X-Google-Smtp-Source"):
         return None
     try:
-        body, tail = split_at(plain_text(msg), BOUNDARIES)
+        body, tail = split_at(plain_text(mail), BOUNDARIES)
         if GROUPS_MARK not in body:
             return None
         reason = "rejected" if len(_BULLET.findall(body)) == BULLETS_FOR_REJECTED else "onhold"
@@ -50,6 +49,6 @@ def inquire(mail: MailView):
                 recipients.append(RecipientReport(
                     recipient=rcpt, action="failed", diagnostic=diagnostic, reason=reason,
                     reason_rule=f"googlegroups.{reason}"))
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

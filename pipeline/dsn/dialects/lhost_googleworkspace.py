@@ -19,7 +19,7 @@ from ...mime.view import MailView
 from ..model import RecipientReport
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._provider_kit import address, fold, original_of, phrase_reason, plain_text, report
+from .kit import address, first_phrase, fold, plain_text, provider_original, report
 
 NAME = "lhost-googleworkspace"
 PROVIDER = "google"
@@ -38,13 +38,12 @@ MESSAGES_OF = {
 _DSN_FIELDS = re.compile(r"^(?:Final-Recipient|Diagnostic-Code):", re.I | re.M)
 
 
-@dialect(NAME, order=121)
+@dialect(NAME)
 def inquire(mail: MailView):
-    msg = mail.msg
     if FROM_MARK not in mail.from_.lower() or SUBJECT_MARK not in mail.subject:
         return None
     try:
-        text = plain_text(msg)
+        text = plain_text(mail)
         start = text.find(MESSAGE_START)
         if start < 0 or _DSN_FIELDS.search(dsn_text(mail) or mail.full_text):
             return None
@@ -55,10 +54,10 @@ def inquire(mail: MailView):
             if pos >= 0:
                 response = body[pos + len(marker):].strip()
                 break
-        original = original_of(msg)
+        original = provider_original(mail)
         rcpts = [a for a in (address(x) for x in mail.header("X-Failed-Recipients").split(","))
                  if a] or [a for a in [original.to] if a]
-        reason = phrase_reason(body, MESSAGES_OF)
+        reason = first_phrase(body, MESSAGES_OF)
         recipients = [RecipientReport(recipient=r, action="failed", diagnostic=body or None,
                                       extra={"response": response} if response else {},
                                       reason=reason,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import EMAIL, body_text, build, first_phrase, fold, split_at
+from .kit import EMAIL, body_text, build, first_phrase, fold, split_at
 
 NAME = "lhost-imailserver"
 RETURNED_MARKERS = ("Original message follows.",)
@@ -25,7 +25,7 @@ MESSAGES_OF: dict[str, tuple[str, ...]] = {
 }
 
 
-@dialect(NAME, order=300)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.subject.startswith("Undeliverable Mail")
             or mail.header("X-Mailer").startswith("<SMTP32 v")):

@@ -12,14 +12,14 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._mail import received_text
-from ._provider_kit import (
+from .kit import (
     address,
-    all_text,
+    first_phrase,
     fold,
-    original_of,
     parse_date,
-    phrase_reason,
+    provider_original,
+    provider_text,
+    received_text,
     report,
     split_at,
 )
@@ -47,13 +47,12 @@ def _matches(mail: MailView) -> bool:
     return "ezweb.ne.jp (" in received or ".au.com (" in received
 
 
-@dialect(NAME, order=162)
+@dialect(NAME)
 def inquire(mail: MailView):
     if not _matches(mail):
         return None
-    msg = mail.msg
     try:
-        body, tail = split_at(all_text(msg), BOUNDARIES)
+        body, tail = split_at(provider_text(mail), BOUNDARIES)
         start = min((p for p in (body.find(m) for m in MESSAGE_MARKS) if p >= 0), default=-1)
         if start < 0:
             return None
@@ -77,9 +76,9 @@ def inquire(mail: MailView):
             if spam_ng:
                 r.reason, r.reason_rule = "filtered", "kddi.x-spasign-ng"
                 continue
-            reason = phrase_reason(r.diagnostic, MESSAGES_OF)
+            reason = first_phrase(r.diagnostic, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"kddi.{reason}"
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

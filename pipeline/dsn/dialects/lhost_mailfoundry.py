@@ -9,15 +9,14 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import received_text
-from ._lhost_software import address, body_text, build, fold
+from .kit import address, body_text, build, fold, received_text
 
 NAME = "lhost-mailfoundry"
 START = "Unable to deliver message to: <"
 ERROR = "Delivery failed for the following reason:"
 
 
-@dialect(NAME, order=295)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "(MAILFOUNDRY)" not in received_text(mail) and \
             mail.subject != "Message delivery has failed":

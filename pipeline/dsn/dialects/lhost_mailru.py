@@ -18,12 +18,12 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._provider_kit import (
+from .kit import (
     address,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
     plain_text,
+    provider_original,
     reply_code_in,
     report,
     split_at,
@@ -68,13 +68,12 @@ def _matches(mail: MailView) -> bool:
     return score >= 2 and "mail.ru" in sender
 
 
-@dialect(NAME, order=126)
+@dialect(NAME)
 def inquire(mail: MailView):
     if "mail.ru" not in mail.from_.lower() or not _matches(mail):
         return None
-    msg = mail.msg
     try:
-        body, tail = split_at(plain_text(msg), BOUNDARIES)
+        body, tail = split_at(plain_text(mail), BOUNDARIES)
         start = body.find(MESSAGE_START)
         if start < 0:
             return None
@@ -108,9 +107,9 @@ def inquire(mail: MailView):
             if command:
                 r.command = "DATA" if "end of" in command.group(0) else command.group(1).upper()
                 reason = COMMAND_REASONS.get(r.command)
-            reason = reason or phrase_reason(text, MESSAGES_OF)
+            reason = reason or first_phrase(text, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"mailru.{reason}"
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

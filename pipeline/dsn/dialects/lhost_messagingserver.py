@@ -7,12 +7,12 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._lhost_software import dsn_report
+from .kit import dsn_report
 
 NAME = "lhost-messagingserver"
 
 
-@dialect(NAME, order=334)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.subject.startswith("Delivery Notification: ")
             or "Boundary_(ID_" in str(mail.get("Content-Type") or "")):

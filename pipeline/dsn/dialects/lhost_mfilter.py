@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import EMAIL, body_text, build, command_in, fold, split_at
+from .kit import EMAIL, body_text, build, command_in, fold, split_at
 
 NAME = "lhost-mfilter"
 RETURNED_MARKERS = ("-------original message", "-------original mail info")
@@ -17,7 +17,7 @@ SERVER_MESSAGE = "-------server message"
 SMTP_COMMAND = "-------SMTP command"
 
 
-@dialect(NAME, order=180)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if mail.header("X-Mailer") != "m-FILTER":
         return None

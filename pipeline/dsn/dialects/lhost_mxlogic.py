@@ -15,7 +15,7 @@ from . import lhost_exim
 NAME = "lhost-mxlogic"
 
 
-@dialect(NAME, order=190)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not lhost_exim.mxlogic_marked(mail):
         return None

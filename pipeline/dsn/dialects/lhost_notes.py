@@ -10,14 +10,14 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import EMAIL, body_text, build, fold, split_at
+from .kit import EMAIL, body_text, build, fold, split_at
 
 NAME = "lhost-notes"
 START = "------- Failure Reasons"
 RETURNED_MARKERS = ("------- Returned Message --------",)
 
 
-@dialect(NAME, order=320)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.subject.startswith("Undeliverable message"):
         return None

@@ -13,8 +13,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import received_text
-from ._lhost_software import body_text, build, dsn_recipients, first_phrase, split_at
+from .kit import body_text, build, dsn_recipients, first_phrase, received_text, split_at
 
 NAME = "lhost-opensmtpd"
 START = "    This is the MAILER-DAEMON, please DO NOT REPLY to this"
@@ -43,7 +42,7 @@ def _is_opensmtpd(mail: MailView) -> bool:
     return votes == 2 or " (OpenSMTPD) with " in received_text(mail)   # in any line
 
 
-@dialect(NAME, order=260)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_opensmtpd(mail):
         return None

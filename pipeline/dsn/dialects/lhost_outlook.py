@@ -10,11 +10,11 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._mail import received_text
-from ._provider_kit import (
+from .kit import (
     ds_recipients,
-    original_of,
-    phrase_reason,
+    first_phrase,
+    provider_original,
+    received_text,
     report,
     specific_status,
 )
@@ -48,7 +48,7 @@ def _looks_like_outlook(mail: MailView) -> bool:
     return score >= 2
 
 
-@dialect(NAME, order=130)
+@dialect(NAME)
 def inquire(mail: MailView):
     if "postmaster@" not in mail.from_.lower() or not _looks_like_outlook(mail):
         return None
@@ -64,9 +64,9 @@ def inquire(mail: MailView):
             r.status = specific_status(r.status, r.diagnostic)
             if not r.diagnostic and NO_CONNECT[:40] in text:
                 r.diagnostic = NO_CONNECT
-            reason = phrase_reason(r.diagnostic, MESSAGES_OF)
+            reason = first_phrase(r.diagnostic, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"outlook.{reason}"
-        return report(NAME, PROVIDER, recipients, original_of(mail.msg), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

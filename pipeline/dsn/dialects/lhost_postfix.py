@@ -13,10 +13,11 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import (
+from .kit import (
     EMAIL,
     address,
     all_text,
+    block_report as _block_report,
     body_text,
     build,
     command_in,
@@ -26,7 +27,6 @@ from ._lhost_software import (
     reply_code_in,
     status_in,
 )
-from ._lhost_software import block_report as _block_report
 
 NAME = "lhost-postfix"
 SUBJECT = "Undelivered Mail Returned to Sender"
@@ -40,11 +40,15 @@ _TRANSCRIPT_IN = re.compile(r"^\s*In:\s*(RCPT TO:\s*<?([^>\s]+)>?|[A-Z]+.*)$", r
 _TRANSCRIPT_OUT = re.compile(r"^\s*Out:\s*([245]\d\d)[ -](.*)$")
 
 
-def _notice(text: str) -> tuple[str | None, str, bool]:
-    """(recipient, error text, delivery report unavailable) from the notification text."""
+def _notices(text: str) -> tuple[dict[str, str], bool]:
+    """({recipient: its error text}, delivery report unavailable) from the notification
+    text: one "<rcpt>: error" paragraph per recipient, in order. Each recipient's own text
+    only: a multi-recipient bounce gives each its own status (one recipient's 5.1.1 is not
+    its neighbour's)."""
     m = _START.search(text)
     if not m:
-        return None, "", False
+        return {}, False
+    found: dict[str, str] = {}
     recipient: str | None = None
     diag: list[str] = []
     unavailable = False
@@ -52,6 +56,11 @@ def _notice(text: str) -> tuple[str | None, str, bool]:
     # one lower() of the whole rest instead of one per line: the ASCII phrase is in some
     # line's lower() only if it is in the whole text's lower()
     maybe_unavailable = "delivery report unavailable" in rest.lower()
+
+    def keep() -> None:
+        if recipient is not None:
+            found.setdefault(recipient, fold(" ".join(diag)))
+
     for line in rest.split("\n"):
         if maybe_unavailable and "delivery report unavailable" in line.lower():
             # bounce_notify_util.c
@@ -61,17 +70,31 @@ def _notice(text: str) -> tuple[str | None, str, bool]:
             break
         n = _NOTICE.match(line)
         if n and "@" in n.group(1):
-            if recipient is not None:
-                break          # one notice is enough: the DSN fields give the others
-            recipient = n.group(1)
-            diag = [n.group(3)]
+            keep()
+            recipient, diag = n.group(1), [n.group(3)]
             continue
-        if diag and (line.startswith("    ") or "(in reply to " in line
-                     or "command)" in line):
+        if recipient is None or not diag:
+            continue
+        if line.startswith("    ") or "(in reply to " in line or "command)" in line:
             diag.append(line.strip())     # the wrapped reply, indented or not
-        elif diag and not line.strip():
-            break
-    return recipient, fold(" ".join(diag)), unavailable
+        elif not line.strip():
+            keep()
+            recipient, diag = None, []
+    keep()
+    return found, unavailable
+
+
+def _own_notice(r: RecipientReport, notices: dict[str, str], alone: bool) -> str:
+    """The notice paragraph of recipient `r` (by its address, case-insensitively); with a
+    single recipient and a single notice, that notice (an alias the notice names by its
+    expansion)."""
+    wanted = (address(r.recipient) or r.recipient or "").lower()
+    for rcpt, text in notices.items():
+        if rcpt.lower() == wanted:
+            return text
+    if alone and len(notices) == 1:
+        return next(iter(notices.values()))
+    return ""
 
 
 def _smtpd_transcript(text: str) -> list[RecipientReport]:
@@ -120,7 +143,7 @@ def _merge(r: RecipientReport, notice: str, commands: list[str]) -> None:
         r.command = "HELO"
 
 
-@dialect(NAME, order=220)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     subject = mail.subject
     if mail.header("X-AOL-IP"):
@@ -132,16 +155,18 @@ def inquire(mail: MailView) -> BounceReport | None:
     text = all_text(mail)
     message, blocks = dsn_blocks(text)
     recipients = [r for r in (_block_report(b, message) for b in blocks) if r is not None]
-    notice_rcpt, notice, unavailable = _notice(body_text(mail) or text)
-    commands = [fold(c).split(" ")[0].upper() for c in _IN_REPLY.findall(notice)]
+    notices, unavailable = _notices(body_text(mail) or text)
     if not recipients:
-        if notice_rcpt:
-            recipients = [RecipientReport(recipient=notice_rcpt)]
+        if notices:
+            recipients = [RecipientReport(recipient=rcpt) for rcpt in notices]
         elif unavailable:
             to = original_of(mail).to
             if to:
                 recipients = [RecipientReport(recipient=to)]
+    alone = len(recipients) == 1
     for r in recipients:
+        notice = _own_notice(r, notices, alone)
+        commands = [fold(c).split(" ")[0].upper() for c in _IN_REPLY.findall(notice)]
         _merge(r, notice, commands)
         if "@" not in r.recipient:
             r.recipient = address(r.recipient) or (EMAIL.search(notice or "") or [""])[0]

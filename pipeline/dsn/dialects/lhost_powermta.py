@@ -10,9 +10,8 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._lhost_software import DSN_TYPES, build, dsn_blocks, fold
-from ._lhost_software import block_report as _block_report
-from ..fields import message_text
+from .kit import DSN_TYPES, block_report as _block_report, build, dsn_blocks, fold
+from ...mime.transfer import message_text
 
 NAME = "lhost-powermta"
 _STATUS_COMMENT = re.compile(r"\(([^()]+)\)")
@@ -25,7 +24,7 @@ CATEGORIES: dict[str, str] = {
 }
 
 
-@dialect(NAME, order=270)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     parts = mail.parts_of_type(*DSN_TYPES)
     if not parts:

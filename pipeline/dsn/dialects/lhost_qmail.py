@@ -13,8 +13,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._mail import received_text
-from ._lhost_software import body_text, build, command_in, first_phrase, fold, split_at
+from .kit import body_text, build, command_in, first_phrase, fold, received_text, split_at
 
 NAME = "lhost-qmail"
 SUBJECTS = ("failure notice", "Failure Notice")
@@ -109,7 +108,7 @@ def _reason(r: RecipientReport, remote_said: str) -> None:
             return
 
 
-@dialect(NAME, order=240)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_qmail(mail):
         return None

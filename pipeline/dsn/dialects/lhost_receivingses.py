@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._provider_kit import ds_recipients, original_of, report, specific_status
+from .kit import ds_recipients, provider_original, report, specific_status
 
 NAME = "lhost-receivingses"
 PROVIDER = "amazonses"
@@ -23,9 +23,8 @@ INBOUND_MTA = "inbound-smtp."
 # exist" to filtered; go-sisimai's expected results say userunknown, so no override here.)
 
 
-@dialect(NAME, order=111)
+@dialect(NAME)
 def inquire(mail: MailView):
-    msg = mail.msg
     if not mail.get("X-SES-Outgoing") or mail.content_type != "multipart/report":
         return None
     try:
@@ -35,6 +34,6 @@ def inquire(mail: MailView):
         recipients = ds_recipients(ds)
         for r in recipients:
             r.status = specific_status(r.status, r.diagnostic)
-        return report(NAME, PROVIDER, recipients, original_of(msg), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

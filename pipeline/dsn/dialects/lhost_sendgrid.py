@@ -13,8 +13,7 @@ from datetime import datetime, timezone
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._mail import full_text_has
-from ._provider_kit import ds_recipients, original_of, report, specific_status
+from .kit import ds_recipients, full_text_has, provider_original, report, specific_status
 
 NAME = "lhost-sendgrid"
 PROVIDER = "sendgrid"
@@ -25,9 +24,8 @@ _SENDGRID_DATE = re.compile(r"Arrival-Date:\s*(\d{4})-(\d\d)-(\d\d) (\d\d)-(\d\d
 _COMMAND = re.compile(r"\bin (RCPT TO|MAIL FROM|DATA|EHLO|HELO)\b", re.I)
 
 
-@dialect(NAME, order=140)
+@dialect(NAME)
 def inquire(mail: MailView):
-    msg = mail.msg
     if "sendgrid.net" not in str(mail.get("Return-Path") or "").lower() and not \
             mail.from_.lower().startswith("mailer-daemon"):
         return None
@@ -51,6 +49,6 @@ def inquire(mail: MailView):
             command = _COMMAND.search(text)
             if command:
                 r.command = command.group(1).split(" ")[0].upper()
-        return report(NAME, PROVIDER, recipients, original_of(msg), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

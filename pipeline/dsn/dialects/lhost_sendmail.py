@@ -13,9 +13,10 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import (
+from .kit import (
     address,
     all_text,
+    block_report as _block_report,
     build,
     command_in,
     dsn_blocks,
@@ -24,7 +25,6 @@ from ._lhost_software import (
     status_in,
     unquote,
 )
-from ._lhost_software import block_report as _block_report
 
 NAME = "lhost-sendmail"
 TRANSCRIPT = "----- Transcript of session follows -----"
@@ -88,7 +88,7 @@ def _reply_matching(text: str, status: str | None) -> int | None:
     return codes[0] if codes else None
 
 
-@dialect(NAME, order=230)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_sendmail(mail):
         return None

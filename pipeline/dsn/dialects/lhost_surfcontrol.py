@@ -6,12 +6,12 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._lhost_software import dsn_report
+from .kit import dsn_report
 
 NAME = "lhost-surfcontrol"
 
 
-@dialect(NAME, order=340)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if mail.get("X-SEF-Processed") is None and \
             mail.header("X-Mailer") != "SurfControl E-mail Filter":

@@ -1,8 +1,17 @@
-"""Trend Micro InterScan MSS bounces: From "InterScan MSS" / boundary "InterScan_NT_MIME_Boundary".
+"""Trend Micro InterScan Messaging Security Suite (now "Trend Vision One Email and
+Collaboration Security") bounces.
 
-Format facts from go-sisimai `lhost/via-trendmicro.go` / `via-interscanmss.go` (BSD-2-Clause):
-"Sent <<< RCPT TO:<rcpt>" names the recipient and command, "Received >>> 550 ..." carries
-the remote reply; a line "rcpt: error" is the unreachable-host form.
+Format facts from go-sisimai `lhost/via-trendmicro.go` / `via-interscanmss.go` and Sisimai
+`Lhost/InterScanMSS.pm` (BSD-2-Clause). Recognised by a From display name starting
+`"InterScan`, "InterScan" in the Content-Type (boundary "InterScan_NT_MIME_Boundary"), or
+" InterScan " in the body. The notice has, per recipient, an SMTP transcript
+
+    Sent <<< RCPT TO:<kijitora@example.co.jp>
+    Received >>> 550 5.1.1 <kijitora@example.co.jp>... user unknown
+
+(the "Sent" / "Received" words are localised in non-English installations: the arrows are
+the markers) or "Unable to deliver message to <kijitora@neko.example.jp>" (Sisimai:
+userunknown). The returned message follows a message/rfc822 part.
 """
 from __future__ import annotations
 
@@ -11,35 +20,44 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import body_text, build, command_in
+from .kit import all_text, build, command_in, split_at
 
 NAME = "lhost-trendmicro"
-_SENT = re.compile(r"^Sent <<< ((?:RCPT TO|MAIL FROM|DATA|[A-Z]+))\s*:?\s*"
-                   r"<?([^<>\s@]+@[^<>\s]+)?")
-_RECEIVED = re.compile(r"^Received >>> (.*)$")
-_UNREACHED = re.compile(r"^<?([^<>\s:@]+@[^<>\s:]+)>?:\s*(.+)$")
+RETURNED_MARKERS = ("Content-Type: message/rfc822",)
+_LAST_ANGLE_ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>[^<>]*$")
+UNABLE = "Unable to deliver "
 
 
-@dialect(NAME, order=290)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
-    if "InterScan" not in mail.from_ and \
-            "InterScan_NT_MIME_Boundary" not in str(mail.get("Content-Type") or ""):
-        return None
+    if not (mail.header("From").lstrip().startswith('"InterScan')
+            or "InterScan" in mail.header("Content-Type")):
+        text = all_text(mail)
+        if " InterScan " not in text:
+            return None
+    else:
+        text = all_text(mail)
+    head, tail = split_at(text, RETURNED_MARKERS)
     recipients: list[RecipientReport] = []
-    command = None
-    for line in body_text(mail).split("\n"):
-        m = _SENT.match(line)
-        if m:
-            command = command_in(m.group(1))
-            if m.group(2):
-                recipients.append(RecipientReport(recipient=m.group(2), diagnostic="",
-                                                  command=command))
+    current: RecipientReport | None = None
+    for line in head.split("\n"):
+        line = line.strip()
+        if not line:
             continue
-        m = _RECEIVED.match(line)
-        if m and recipients and not recipients[-1].diagnostic:
-            recipients[-1].diagnostic = m.group(1)
+        sent, received = line.find(" <<< "), line.find(" >>> ")
+        found = _LAST_ANGLE_ADDRESS.search(line) if "@" in line else None
+        if found and (sent > 0 or received > 0 or UNABLE in line):
+            address = found.group(1)
+            if current is None or address.lower() not in current.recipient.lower():
+                current = RecipientReport(recipient=address, diagnostic="")
+                recipients.append(current)
+            if UNABLE in line:
+                current.diagnostic = line
+                current.reason, current.reason_rule = "userunknown", "trendmicro.unable"
+        if current is None:
             continue
-        m = _UNREACHED.match(line)
-        if m and not line.startswith(("Sent", "Received")):
-            recipients.append(RecipientReport(recipient=m.group(1), diagnostic=m.group(2)))
-    return build(NAME, "trendmicro", mail, recipients)
+        if sent > 0:
+            current.command = command_in(line[sent + 5:]) or current.command
+        elif received > 0:
+            current.diagnostic = line[received + 5:]
+    return build(NAME, "trendmicro", mail, recipients, tail)

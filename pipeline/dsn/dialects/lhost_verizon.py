@@ -20,12 +20,12 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import OriginalMessage, RecipientReport
 from . import dialect
-from ._provider_kit import (
+from .kit import (
     address,
-    all_text,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
+    provider_original,
+    provider_text,
     reply_code_in,
     report,
     status_in,
@@ -87,23 +87,22 @@ def _vzwpix(text: str) -> tuple[list[RecipientReport], OriginalMessage]:
     return recipients, OriginalMessage(sender=sender, subject=subject)
 
 
-@dialect(NAME, order=136)
+@dialect(NAME)
 def inquire(mail: MailView):
     sender = mail.from_.lower()
     vtext = "post_master@vtext.com" in sender
     if not vtext and not ("sysadmin@" in sender and ".vzwpix.com" in sender):
         return None
-    msg = mail.msg
     try:
-        text = all_text(msg)
+        text = provider_text(mail)
         recipients, pasted = _vtext(text) if vtext else _vzwpix(text)
         for r in recipients:
             r.status = status_in(r.diagnostic)
             r.reply_code = reply_code_in((r.diagnostic or "")[:4])
-            reason = phrase_reason(r.diagnostic, MESSAGES_OF)
+            reason = first_phrase(r.diagnostic, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"verizon.{reason}"
-        original = original_of(msg)
+        original = provider_original(mail)
         if not (original.sender or original.subject):
             original = pasted
         return report(NAME, PROVIDER, recipients, original, mail.header("Date"))

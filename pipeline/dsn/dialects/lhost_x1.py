@@ -10,14 +10,14 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import body_text, build, raw_text
+from .kit import body_text, build, raw_text
 
 NAME = "lhost-x1"
 START = "The following addresses had delivery errors---"
 _LINE = re.compile(r"^([^\s\[\]@]+@[^\s\[\]]+)\s+\[(.*)\]\s*$")
 
 
-@dialect(NAME, order=370)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.from_.startswith("Mail Deliver System")
             or mail.from_.startswith('"Mail Deliver System"')):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import body_text, build, split_at
+from .kit import body_text, build, split_at
 
 NAME = "lhost-x2"
 SUBJECTS = ("Delivery failure", "failure delivery", "failed delivery")
@@ -17,7 +17,7 @@ START = "Unable to deliver message to the following address"
 RETURNED_MARKERS = ("--- Original message follows.",)
 
 
-@dialect(NAME, order=390)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "MAILER-DAEMON@" not in mail.from_ and not mail.subject.startswith(SUBJECTS):
         return None

@@ -9,13 +9,13 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from ._lhost_software import EMAIL, all_text, build, command_in, status_in
+from .kit import EMAIL, all_text, build, command_in, status_in
 
 NAME = "lhost-x3"
 START = "      This is an automatically generated Delivery Status Notification."
 
 
-@dialect(NAME, order=380)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.from_.startswith("Mail Delivery System")
             and mail.subject.startswith("Delivery status notification")):

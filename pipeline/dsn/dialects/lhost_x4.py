@@ -8,13 +8,13 @@ from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
 from . import lhost_qmail
-from ._lhost_software import body_text
+from .kit import body_text
 
 NAME = "lhost-x4"
 START = "Your mail message to the following address(es) could not be delivered."
 
 
-@dialect(NAME, order=238)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not lhost_qmail._is_qmail(mail) or START not in body_text(mail):
         return None

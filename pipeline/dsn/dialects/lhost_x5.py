@@ -7,13 +7,13 @@ from __future__ import annotations
 from ...mime.view import MailView
 from ..model import BounceReport
 from . import dialect
-from ._lhost_software import dsn_report
+from .kit import dsn_report
 
 NAME = "lhost-x5"
 ENCODED_FROM = "TWFpbCBEZWxpdmVyeSBTdWJzeXN0ZW0"
 
 
-@dialect(NAME, order=385)
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if ENCODED_FROM not in str(mail.get("From") or ""):
         return None

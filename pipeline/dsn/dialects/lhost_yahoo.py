@@ -16,12 +16,12 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._provider_kit import (
+from .kit import (
     address,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
     plain_text,
+    provider_original,
     reply_code_in,
     report,
     split_at,
@@ -45,15 +45,14 @@ _COMMAND_TAG = re.compile(r"\[(RCPT_TO|MAIL_FROM|DATA|EHLO|HELO|BODY)\]")
 _RECIPIENT_LINE = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:\s*$")
 
 
-@dialect(NAME, order=124)
+@dialect(NAME)
 def inquire(mail: MailView):
-    msg = mail.msg
     sender = mail.from_.lower()
     if not mail.get("X-YMailISG") and not (
             "mailer-daemon@yahoo" in sender and mail.subject == "Failure Notice"):
         return None
     try:
-        body, tail = split_at(plain_text(msg), BOUNDARIES)
+        body, tail = split_at(plain_text(mail), BOUNDARIES)
         start = body.find(MESSAGE_START)
         if start < 0:
             return None
@@ -78,9 +77,9 @@ def inquire(mail: MailView):
             r.reply_code = reply_code_in(diag)
             if r.command is None and address(diag):
                 r.command = "RCPT"
-            reason = phrase_reason(diag, MESSAGES_OF)
+            reason = first_phrase(diag, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"yahoo.{reason}"
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

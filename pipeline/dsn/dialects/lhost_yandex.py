@@ -11,7 +11,7 @@ import re
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
 from . import dialect
-from ._provider_kit import ds_recipients, original_of, report, specific_status
+from .kit import ds_recipients, provider_original, report, specific_status
 
 NAME = "lhost-yandex"
 PROVIDER = "yandex"
@@ -21,7 +21,7 @@ MESSAGE_START = "This is the mail system at host yandex.ru."
 _COMMAND = re.compile(r"in reply to (RCPT TO|MAIL FROM|DATA|end of DATA|EHLO|HELO)", re.I)
 
 
-@dialect(NAME, order=150)
+@dialect(NAME)
 def inquire(mail: MailView):
     if "mailer-daemon@yandex." not in mail.from_.lower() and not mail.get("X-Yandex-Uniq"):
         return None
@@ -39,6 +39,6 @@ def inquire(mail: MailView):
             if command:
                 word = command.group(1).upper()
                 r.command = "DATA" if "DATA" in word else word.split(" ")[0]
-        return report(NAME, PROVIDER, recipients, original_of(mail.msg), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

@@ -16,12 +16,12 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from . import dialect
-from ._provider_kit import (
+from .kit import (
     address,
+    first_phrase,
     fold,
-    original_of,
-    phrase_reason,
     plain_text,
+    provider_original,
     reply_code_in,
     report,
     status_in,
@@ -39,13 +39,12 @@ _STATUS_LINE = re.compile(r"^\[Status: .*?<([^<>\s]+@[^<>\s]+)>.*\]$")
 _ERROR_CODES = re.compile(r"ERROR_CODE :([^,]*)")
 
 
-@dialect(NAME, order=132)
+@dialect(NAME)
 def inquire(mail: MailView):
-    msg = mail.msg
     if not mail.get("X-ZohoMail"):
         return None
     try:
-        text = plain_text(msg)
+        text = plain_text(mail)
         cut = _BOUNDARY.search(text)
         body, tail = (text[:cut.start()], text[cut.start():]) if cut else (text, "")
         start = body.find(MESSAGE_START)
@@ -68,10 +67,10 @@ def inquire(mail: MailView):
             r = RecipientReport(recipient=rcpt, action="failed", diagnostic=detail,
                                 status=status_in(message), reply_code=reply)
             r.extra["message"] = message.lstrip(", ")
-            reason = phrase_reason(detail, MESSAGES_OF)
+            reason = first_phrase(detail, MESSAGES_OF)
             if reason:
                 r.reason, r.reason_rule = reason, f"zoho.{reason}"
             recipients.append(r)
-        return report(NAME, PROVIDER, recipients, original_of(msg, tail), mail.header("Date"))
+        return report(NAME, PROVIDER, recipients, provider_original(mail, tail), mail.header("Date"))
     except Exception:  # noqa: BLE001 - a dialect never raises
         return None

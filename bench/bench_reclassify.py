@@ -1,0 +1,87 @@
+"""`bouncepipe reclassify` end to end through the CLI, as users run it, over an archive of N raw
+bounces (default 100,000), with one job and with two; archive size per 1,000 bounces; peak RSS.
+
+    .venv/bin/python bench/bench_reclassify.py [--bounces 100000] [--keep]
+
+The archive is built once (bench/out/reclassify-lake, reused unless its size differs) by
+`bouncepipe ingest` over copies of every corpus bounce (BOUNCEPIPE_CORPUS or ../shared/corpus),
+each made unique by one added header line (`X-Bench-Copy: N`), so every input has its own
+sha256 and the engine does its full work on each. Then `bouncepipe reclassify --dry-run` (no
+writes: the same run every time) with --jobs 1 and --jobs 2; each is timed from process start
+to exit and its peak RSS read from the kernel (rusage of the child).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out"
+BIN = Path(sys.executable).with_name("bouncepipe")
+
+
+def corpus_bounces() -> list[bytes]:
+    base = Path(os.environ.get("BOUNCEPIPE_CORPUS") or REPO.parent / "shared" / "corpus")
+    return [p.read_bytes() for p in sorted((base / "bounces" / "emails").rglob("*.eml"))]
+
+
+def build(lake: Path, count: int) -> None:
+    marker = lake / f".bounces-{count}"
+    if marker.exists():
+        return
+    shutil.rmtree(lake, ignore_errors=True)
+    src = OUT / "reclassify-inputs"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    originals = corpus_bounces()
+    for n in range(count):
+        payload = originals[n % len(originals)]
+        (src / f"{n:07d}.eml").write_bytes(b"X-Bench-Copy: %d\n" % n + payload)
+    t0 = time.monotonic()
+    subprocess.run([str(BIN), "ingest", str(src), "--lake", str(lake), "--no-progress"],
+                   check=True, stdout=subprocess.DEVNULL)
+    print(f"built the archive: {count:,} bounces ingested in {time.monotonic() - t0:.1f}s")
+    shutil.rmtree(src)
+    marker.touch()
+
+
+def run(lake: Path, jobs: int) -> tuple[float, float, str]:
+    t0 = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run([str(BIN), "reclassify", "--lake", str(lake), "--dry-run", "--jobs",
+                           str(jobs), "--out", "-"], check=True, capture_output=True, text=True)
+    took = time.monotonic() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return took, max(peak, before) / 1024, done.stdout
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bounces", type=int, default=100_000)
+    ap.add_argument("--keep", action="store_true", help="keep the lake in bench/out")
+    args = ap.parse_args()
+    lake = OUT / "reclassify-lake"
+    build(lake, args.bounces)
+    on_disk = sum(p.stat().st_size for p in (lake / "raw_archive").rglob("*.parquet"))
+    print(f"archive: {on_disk / 1e6:.1f} MB on disk for {args.bounces:,} bounces = "
+          f"{on_disk / args.bounces * 1000 / 1e6:.2f} MB per 1,000 bounces")
+    import json
+    for jobs in (1, 2):
+        took, peak_mb, out = run(lake, jobs)
+        inputs = json.loads(out)["inputs"]
+        print(f"reclassify --jobs {jobs}: {inputs:,} inputs in {took:.1f}s = "
+              f"{inputs / took:,.0f} msg/s end to end (start-up included); peak RSS of the "
+              f"largest process so far {peak_mb:.0f} MiB")
+    if not args.keep:
+        shutil.rmtree(lake)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

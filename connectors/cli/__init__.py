@@ -1,0 +1,70 @@
+"""`bouncepipe` command line. Each subcommand is a module in this package with
+`register(subparsers)`; add yours to COMMANDS (one line)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# the commands that work through many inputs: start-up is frozen out of the cyclic GC's way
+WARM_UP = frozenset({"classify", "ingest", "reclassify", "demo", "worker", "up"})
+
+COMMANDS = (
+    "classify",
+    "ingest",
+    "reclassify",
+    "archive",
+    "query",
+    "demo",
+    "report",
+    "topics",
+    "worker",
+    "sink",
+    "publish",
+    "up",
+    "unsuppress",
+    "crm",
+    "serve",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bouncepipe",
+        description="Bounces, complaints, DMARC/TLS reports and ESP webhooks -> "
+        "suppression decisions and a Parquet lake.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `bouncepipe` console script (argv None: the process's own arguments); also
+    callable in-process with a list of arguments."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if argv is None and args.command in WARM_UP:
+        # the process is this command: freeze its start-up (never for an in-process caller,
+        # whose own objects would be frozen too)
+        from pipeline.core import warm_up
+
+        warm_up()
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `bouncepipe classify ... | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""`bouncepipe worker` — the streaming classifier and suppression stages (one process; start
+more to scale out: Kafka consumer groups split the partitions).
+
+raw topics -> pipeline.core.process -> events / dmarc_rows / deadletter, and events ->
+suppression policy -> the compacted suppressions topic. Offsets are committed only after a
+batch's outputs are acknowledged (at-least-once; ids are deterministic)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+
+def add_kafka_args(p: argparse.ArgumentParser) -> None:
+    """Options every Kafka command shares (defaults come from BOUNCEPIPE_KAFKA__* settings)."""
+    p.add_argument("--bootstrap", help="bootstrap servers (default: settings kafka.bootstrap)")
+    p.add_argument("--topic-prefix", help="prefix every topic name (tests, multi-tenant clusters)")
+
+
+def settings_from_args(args: argparse.Namespace):
+    from connectors.kafka import with_overrides
+    from pipeline.settings import Settings
+
+    return with_overrides(Settings(), bootstrap=getattr(args, "bootstrap", None),
+                          topic_prefix=getattr(args, "topic_prefix", None))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="run the streaming classifier + suppression stages",
+                       description=__doc__)
+    add_kafka_args(p)
+    p.add_argument("--group-prefix", help="consumer group prefix (default: kafka.client_id)")
+    p.add_argument("--policy", metavar="FILE", help="suppression policy YAML/JSON "
+                   "(default: settings suppression.policy_file, else built-in)")
+    p.add_argument("--only", choices=("classify", "suppress"), help="run one stage only")
+    p.add_argument("--max-records", type=int, default=2000,
+                   help="raw records per classify batch (one commit per batch)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from connectors.streaming.app import classify_loop, run_loops, suppress_loop
+    from pipeline.suppression import SuppressionPolicy, load_policy
+
+    settings = settings_from_args(args)
+    policy = SuppressionPolicy.from_file(args.policy) if args.policy else load_policy(settings)
+    loops = []
+    if args.only in (None, "classify"):
+        loops.append(classify_loop(settings, prefix=args.group_prefix,
+                                   max_records=args.max_records))
+    if args.only in (None, "suppress"):
+        loops.append(suppress_loop(settings, policy=policy, prefix=args.group_prefix))
+    asyncio.run(run_loops(loops))
+    return 0

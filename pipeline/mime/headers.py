@@ -1,0 +1,110 @@
+"""Header blocks as text: folding, RFC 2047 decoding, `Name: value` field blocks
+(delivery-status, feedback-report) and the header block at the start of a text.
+
+Everything here takes text and returns plain values; nothing raises on bad input.
+"""
+from __future__ import annotations
+
+import email.header
+import email.message
+import email.parser
+import re
+
+from .charsets import decode_charset
+from .transfer import unsurrogate
+
+_WS = re.compile(r"\s+")
+
+
+def fold(text: str | None) -> str:
+    """Collapse whitespace (folded continuation lines included) to single spaces."""
+    # str.split() splits on exactly the characters `\s` matches (str.isspace): the same
+    # result as _WS.sub(" ", text).strip(), several times faster on short values
+    if not text:
+        return ""
+    if isinstance(text, str):
+        return " ".join(text.split())
+    return _WS.sub(" ", text).strip()  # not text: fail as before (TypeError)
+
+
+def decode_header_value(value: object) -> str:
+    """RFC 2047-decode a header value; undecodable bytes become U+FFFD, never an exception."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        value = str(value)
+    text = unsurrogate(str(value))
+    if "=?" not in text:
+        # split/join folds exactly what `\s+` folds (both use str.isspace), ~5x faster
+        return " ".join(text.split())
+    try:
+        chunks = email.header.decode_header(text)
+    except Exception:  # noqa: BLE001 - malformed encoded-words: keep the raw text
+        return " ".join(text.split())
+    out = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, bytes):
+            out.append(decode_charset(chunk, charset or "ascii", "latin-1"))
+        else:
+            out.append(chunk)
+    return " ".join("".join(out).split())
+
+
+_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
+
+
+def parse_fields(text: str) -> list[tuple[str, str]]:
+    """`Name: value` lines -> [(lower-case name, value)], continuation lines folded in.
+    Blank lines are returned as ("", "") separators."""
+    out: list[tuple[str, str]] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if not line or line.isspace():   # blank: nothing left after strip()
+            out.append(("", ""))
+            continue
+        first = line[0]
+        if first == " " or first == "\t":
+            # a continuation adds to the last field (even across ignored lines); after a
+            # blank line, or before any field, it is dropped
+            if out and out[-1][0]:
+                name, value = out[-1]
+                out[-1] = (name, f"{value} {line.strip()}")
+            continue
+        if ":" in line:   # cheap test first: most prose lines have no colon
+            m = _FIELD.match(line)
+            if m:
+                out.append((m.group(1).lower(), m.group(2).strip()))
+    return out
+
+
+# A line end then an empty line, under any newline convention (LF, CRLF, CR-only).
+_BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
+
+
+def parse_headers(text: str) -> email.message.Message:
+    """Only the header block of `text` as a Message (the body is cut off before the
+    stdlib's line-by-line feed parser sees it): the returned message's headers without the
+    cost of reading, let alone MIME-parsing, its body."""
+    end = _BLANK_LINE.search(text)  # the header block ends at the first empty line
+    return email.parser.Parser().parsestr(text[:end.end()] if end else text, headersonly=True)
+
+
+# The header block at the start of a text, one item per findall match, each starting at a line
+# start: a field (name, the rest of its first line, the continuation lines right after it), a
+# "From " line or a stray continuation line (skipped, as the stdlib skips them; so is a line
+# starting with ":", a field with an empty name), and at the first line that is none of these
+# (the end of the block as email.feedparser.headerRE sees it), the whole rest of the text in
+# one match (DOTALL `.+` jumps to the end at once): one regex pass, the block never re-scanned.
+# Line ends are CRLF, CR or LF, as the feed parser splits them.
+_BLOCK_ITEM = re.compile(
+    r"([\041-\071\073-\176]*):([^\r\n]*(?:\r\n?|\n)?)((?:[\t ][^\r\n]*(?:\r\n?|\n)?)*)"
+    r"|(?:From |[\t ])[^\r\n]*(?:\r\n?|\n)?"
+    r"|(?s:.+)")
+
+
+def header_pairs(text: str) -> list[tuple[str, str]]:
+    """[(name, raw value)] of the header block at the start of `text`: exactly what
+    `parse_headers(text)._headers` holds (compat32: value = the first line after the colon,
+    left-stripped of blanks, plus its continuation lines, trailing CR/LF removed), read with
+    one regex instead of the stdlib's line-by-line FeedParser and a Message object."""
+    return [(name, (first.lstrip(" \t") + rest).rstrip("\r\n"))
+            for name, first, rest in _BLOCK_ITEM.findall(text) if name]
