@@ -21,7 +21,7 @@ from .mime.view import MailView
 from .outcome import Outcome
 from .settings import Limits, Settings, default_settings
 from .sniff import sniff
-from .timebudget import check_time
+from .deadline import check_time
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,7 @@
 """A wall-time budget per input (limits.max_seconds_per_input), for the streaming worker.
 
-Budgets are cooperative: the core's loops call `check_time()` at points that come round
-often (each handler turn, each bounce dialect, each MIME part parsed, every 1,024 report
-records, every lazy row handed out). Nothing here uses signals: the worker runs the core in
-an executor thread, where SIGALRM cannot reach.
+Budgets are cooperative: the core's loops call `pipeline.deadline.check_time()` at points
+that come round often; this module sets the deadlines around the core.
 
 `budgeted_stream` is `process_stream` under the budget: a chunk of inputs runs as a batch
 with the budget of all of them; if the batch runs over, the inputs it has not answered yet
@@ -15,53 +13,15 @@ dead-letter an input whose rows raise).
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import Iterable, Iterator
 
 from schemas.models import RawMessage
 
-from .errors import LimitExceeded
+from .core import process, process_stream
+from .deadline import Active, BatchOverBudget, TimeBudgetExceeded, check_time  # noqa: F401
 from .outcome import Outcome
 from .settings import Settings, default_settings
-
-_state = threading.local()
-
-
-class TimeBudgetExceeded(LimitExceeded):
-    """One input took longer than limits.max_seconds_per_input."""
-
-
-class _BatchOverBudget(BaseException):
-    """A batch ran over its budget: not any one input's fault, so no per-input guard may
-    catch it (they catch Exception); budgeted_stream redoes the batch one input at a time."""
-
-
-def check_time() -> None:
-    """Raise when the running input (or batch) is past its deadline; free otherwise."""
-    deadline = getattr(_state, "deadline", None)
-    if deadline is not None and time.monotonic() > deadline:
-        if _state.batch:
-            raise _BatchOverBudget()
-        raise TimeBudgetExceeded(
-            f"input took more than its {_state.seconds:g} s budget "
-            "(limits.max_seconds_per_input); stopped, not finished")
-
-
-class _Active:
-    """Sets the thread's deadline for a `with` block, restoring the one before."""
-
-    def __init__(self, deadline: float | None, seconds: float, batch: bool):
-        self.deadline, self.seconds, self.batch = deadline, seconds, batch
-
-    def __enter__(self) -> None:
-        self.saved = (getattr(_state, "deadline", None), getattr(_state, "seconds", 0.0),
-                      getattr(_state, "batch", False))
-        _state.deadline, _state.seconds, _state.batch = self.deadline, self.seconds, self.batch
-
-    def __exit__(self, *exc) -> None:
-        _state.deadline, _state.seconds, _state.batch = self.saved
-
 
 def process_within(raw: RawMessage, settings: Settings | None = None) -> Outcome:
     """`process(raw)` under the budget (rows included, see `budgeted_stream`)."""
@@ -73,8 +33,6 @@ def budgeted_stream(raws: Iterable[RawMessage], settings: Settings | None = None
                     batch_size: int = 100) -> Iterator[tuple[RawMessage, Outcome]]:
     """(raw, Outcome) for each input, in order, as `process_stream` gives them, each input
     within settings.limits.max_seconds_per_input of work."""
-    from .core import process, process_stream
-
     settings = settings or default_settings()
     seconds = settings.limits.max_seconds_per_input
     inputs = iter(raws)
@@ -85,15 +43,15 @@ def budgeted_stream(raws: Iterable[RawMessage], settings: Settings | None = None
         try:
             while answered < len(chunk):
                 started = time.monotonic()
-                with _Active(started + allowance, seconds, batch=True):
+                with Active(started + allowance, seconds, batch=True):
                     raw, outcome = next(answers)
                 allowance -= time.monotonic() - started
                 answered += 1
                 yield raw, _rows_within(outcome, seconds)
-        except _BatchOverBudget:
+        except BatchOverBudget:
             answers.close()
             for raw in chunk[answered:]:
-                with _Active(time.monotonic() + seconds, seconds, batch=False):
+                with Active(time.monotonic() + seconds, seconds, batch=False):
                     outcome = process(raw, settings)
                 yield raw, _rows_within(outcome, seconds)
 
@@ -112,7 +70,7 @@ def _timed(rows: Iterable, seconds: float) -> Iterator:
     while True:
         if deadline is None:
             deadline = time.monotonic() + seconds
-        with _Active(deadline, seconds, batch=False):
+        with Active(deadline, seconds, batch=False):
             try:
                 row = next(iterator)
             except StopIteration:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from lxml import etree
 
 from pipeline.errors import LimitExceeded, ParseError, UnsafeInput
-from pipeline.timebudget import check_time
+from pipeline.deadline import check_time
 from schemas.dmarc import aggregate_report_key, aggregate_row_id
 
 PARSER = "dmarc.aggregate.stream"

@@ -22,7 +22,7 @@ from schemas.vocab import SourceKind
 from ..classify import classify
 from ..errors import ParseError
 from ..mime.view import MailView
-from ..timebudget import check_time
+from ..deadline import check_time
 from . import fallback, rfc3464
 from .dialects import dialects
 from .events import ReportFields, facts_for

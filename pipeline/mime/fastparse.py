@@ -28,7 +28,7 @@ import email.policy
 import re
 
 from ..errors import LimitExceeded
-from ..timebudget import check_time
+from ..deadline import check_time
 from .message import (
     CONTENT_TYPE_MEMO,
     HEAD_MEMO,

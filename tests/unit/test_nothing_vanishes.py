@@ -116,7 +116,7 @@ def test_an_input_over_its_budget_is_a_limits_dead_letter() -> None:
 
 
 def test_lazy_rows_carry_their_inputs_budget(monkeypatch) -> None:
-    import pipeline.timebudget as timebudget
+    import pipeline.deadline as timebudget
 
     _, outcome = next(budgeted_stream(raws_of(report(3000))))
     clock = iter(range(0, 10_000_000, 1000))   # every look at the clock: 1,000 s later
