@@ -216,7 +216,7 @@ def zip_members(source, budget: Budget) -> Iterator[Member]:
             f"{budget.limits.max_decompressed_bytes} (limits.max_decompressed_bytes)",
             raw_sha256=sha, parser="dmarc")
     for info in infos:
-        if info.is_dir():
+        if info.filename.endswith("/"):   # is_dir() raises IndexError on an empty name
             continue
         yield Member(info.filename, _member_opener(source, info, budget))
 

@@ -345,3 +345,10 @@ def test_fastparse_scans_linearly_in_delivery_status_blocks(monkeypatch,
 
     small, large = (scanned_by_fastparse(monkeypatch, dsn(n)) for n in (1000, 4000))
     assert large <= 4.4 * small, (small, large)
+
+
+def test_zip_member_with_an_empty_name_reads() -> None:
+    buf = io.BytesIO()   # fuzz finding: ZipInfo.is_dir() raised IndexError on it
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo(""), report(2))
+    assert len(list(parse_report(buf.getvalue()).aggregate)) == 2
