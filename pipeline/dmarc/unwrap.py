@@ -225,9 +225,11 @@ def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits:
                 yield from held
                 held = None
     except etree.XMLSyntaxError as exc:
-        if "huge" in str(exc).lower():  # libxml2's 10 MB cap on one text node / name
-            raise LimitExceeded(f"XML holds a text node over libxml2's 10 MB limit: {exc}",
-                                parser=aggregate.PARSER) from exc
+        message = str(exc).lower()
+        if "huge" in message:  # libxml2's caps: 10 MB per text node / name, 256 levels deep
+            what = ("XML nests elements deeper than libxml2's 256-level limit"
+                    if "depth" in message else "XML holds a text node over libxml2's 10 MB limit")
+            raise LimitExceeded(f"{what}: {exc}", parser=aggregate.PARSER) from exc
         if held is None:
             raise ParseError(f"XML stops being well-formed after {HOLD_ROWS}+ records: {exc}",
                              parser=aggregate.PARSER) from exc

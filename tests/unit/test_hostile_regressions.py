@@ -352,3 +352,12 @@ def test_zip_member_with_an_empty_name_reads() -> None:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(zipfile.ZipInfo(""), report(2))
     assert len(list(parse_report(buf.getvalue()).aggregate)) == 2
+
+
+def test_deep_xml_is_refused_as_too_deep() -> None:
+    depth = 10_000
+    payload = (b'<?xml version="1.0"?><feedback><report_metadata>' + b"<a>" * depth
+               + b"</a>" * depth + b"</report_metadata></feedback>")
+    letter = dead_letter_of(payload)
+    assert letter.error_type == "LimitExceeded"
+    assert letter.reason.startswith("XML nests elements deeper than libxml2's 256-level limit")
