@@ -1,14 +1,17 @@
 """Linear time: the core over inputs of 1, 2, 4 and 8 MB of each shape that used to be
 quadratic (or could be), with the time ratio of each doubling.
 
-    python bench/bench_linear.py [--sizes 1 2 4 8] [--repeat 3] [--max-ratio 2.6]
+    python bench/bench_linear.py [--sizes 1 2 4 8] [--repeat 3] [--slack 1.6]
 
 Shapes: CR-only and LF delivery-status bounces with many recipient blocks, a bounce with
 one huge folded header (the X1 dialect reads the message raw), an X1 bounce with a huge
 unfolded header, a plain-text body bounce, a DMARC aggregate report, a TLS report. Caps
 that would refuse these sizes (parts, recipients, records) are lifted: the point is the
-work per byte, not the refusal. Each size is timed `--repeat` times (best kept). A doubling
-whose time ratio exceeds --max-ratio fails (exit 1). Results: bench/out/linear.json.
+work per byte, not the refusal. Each size is timed `--repeat` times (best kept). A shape
+fails (exit 1) when t(largest) / t(smallest) exceeds the size ratio times --slack (8x the
+size: linear allows 12.8x at the default slack, quadratic would be 64x); the per-doubling
+ratios are printed too, but one doubling alone is at the mercy of the garbage collector's
+thresholds and the shared machine. Results: bench/out/linear.json.
 """
 from __future__ import annotations
 
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4, 8], help="MB")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--max-ratio", type=float, default=2.6)
+    parser.add_argument("--slack", type=float, default=1.6)
     parser.add_argument("--shape", action="append", help="only these shapes")
     args = parser.parse_args(argv)
     warm_up()
@@ -128,14 +131,17 @@ def main(argv: list[str] | None = None) -> int:
             times.append(best)
             notes.append(what)
         ratios = [b / a if a > 0 else 0.0 for a, b in zip(times, times[1:])]
-        ok = all(r <= args.max_ratio for r in ratios)
+        overall = times[-1] / times[0] if times[0] > 0 else 0.0
+        ok = overall <= args.slack * args.sizes[-1] / args.sizes[0]
         if not ok:
             failed.append(name)
         results[name] = {"sizes_mb": args.sizes, "seconds": [round(t, 4) for t in times],
-                         "ratios": [round(r, 2) for r in ratios], "ok": ok,
+                         "ratios": [round(r, 2) for r in ratios],
+                         "overall": round(overall, 2), "ok": ok,
                          "output": notes[-1]}
         print(f"{name:24s} " + "  ".join(f"{s}MB {t:7.3f}s" for s, t in zip(args.sizes, times))
               + "   ratios " + " ".join(f"{r:.2f}" for r in ratios)
+              + f"   overall {overall:.1f}x"
               + ("" if ok else "  <-- not linear") + f"   ({notes[-1]})", flush=True)
     out = REPO / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
