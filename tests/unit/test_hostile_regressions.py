@@ -361,3 +361,23 @@ def test_deep_xml_is_refused_as_too_deep() -> None:
     letter = dead_letter_of(payload)
     assert letter.error_type == "LimitExceeded"
     assert letter.reason.startswith("XML nests elements deeper than libxml2's 256-level limit")
+
+
+def test_fallback_reads_only_the_start_of_a_huge_subject(monkeypatch) -> None:
+    """Fuzz finding after the generic fallback landed: its ~100-way subject pattern ran over
+    a 1.3 MB Subject (0.3-3 s). The sign patterns read the first _SIGN_CHARS characters."""
+    from pipeline.dsn import fallback
+
+    seen: list[int] = []
+    pattern = fallback._BOUNCE_SUBJECT
+
+    class Recording:
+        def search(self, text):
+            seen.append(len(text))
+            return pattern.search(text)
+
+    monkeypatch.setattr(fallback, "_BOUNCE_SUBJECT", Recording())
+    subject = ", ".join(f"u{i}@example.com" for i in range(80_000))
+    payload = (f"From: MAILER-DAEMON@mx.example\nSubject: {subject}\n\nhello\n").encode()
+    process_bytes(payload)
+    assert seen and max(seen) <= fallback._SIGN_CHARS
