@@ -103,6 +103,11 @@ def _job(args: tuple[int, int, float, float, float]) -> dict:
             found.append(("slow", f"{seconds:.2f} s"))
         if growth > rss_mb:
             found.append(("rss", f"+{growth:.0f} MB peak RSS"))
+        if not done % 5000:   # progress a killed run still leaves behind
+            OUT.mkdir(parents=True, exist_ok=True)
+            (OUT / f"progress-{job}.json").write_text(json.dumps(
+                {"inputs": done, "busy_seconds": round(busy, 1), "counts": counts,
+                 "slowest": {"seconds": round(worst[0], 3), "mutator": worst[1]}}))
         for kind, detail in found:
             counts[kind] += 1
             by_mutator[f"{kind}:{name}"] = by_mutator.get(f"{kind}:{name}", 0) + 1
