@@ -27,6 +27,13 @@ from connectors.report.synth import SynthSpec, write_synthetic_lake  # noqa: E40
 
 HEADLINE_VIEWS = (
     "v_headline",
+    "v_delivery_daily",
+    "v_slice_daily",
+    "v_pool_daily",
+    "v_provider_daily",
+    "v_provider_status",
+    "v_bounce_diagnostics",
+    "v_incidents",
     "v_bounce_rate_daily",
     "v_bounce_reason_mix",
     "v_bounce_trend",
@@ -37,12 +44,15 @@ HEADLINE_VIEWS = (
     "v_dmarc_sources",
     "v_dmarc_new_sources",
     "v_dmarc_readiness",
+    "v_dmarc_source_readiness",
     "v_tls_failures",
     "v_suppression_state",
     "v_suppression_audit",
 )
 # How the audit is used: one address (or key) at a time. {address} = the first suppressed one.
 EXTRA_QUERIES = {
+    "one tenant's slices, 7 days": "SELECT * FROM v_slice_daily WHERE tenant = 'globex' "
+                                   "AND day > (SELECT max(day) FROM v_slice_daily) - 7",
     "audit of one address": "SELECT * FROM v_suppression_audit WHERE address = '{address}'",
     "evidence of one address": "SELECT * FROM v_suppression_evidence WHERE address = '{address}'",
 }

@@ -53,11 +53,11 @@ def _partition_dates(arrow_table: pa.Table, date_field: str) -> pa.Array:
     return pc.fill_null(dates, "unknown")
 
 
-def _atomic_write(arrow_table: pa.Table, path: Path) -> None:
+def _atomic_write(arrow_table: pa.Table, path: Path, row_group_rows: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        pq.write_table(arrow_table, tmp, compression="zstd")
+        pq.write_table(arrow_table, tmp, compression="zstd", row_group_size=row_group_rows)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -93,7 +93,7 @@ class LakeWriter:
         for dt in sorted(pc.unique(dates).to_pylist()):
             part = arrow_table.filter(pc.equal(dates, dt))
             path = self.table_dir(table) / f"dt={dt}" / f"{file_stem}.parquet"
-            _atomic_write(part, path)
+            _atomic_write(part, path, spec.row_group_rows)
             written.append(path)
         return written
 

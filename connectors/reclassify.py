@@ -46,7 +46,8 @@ from .archive import read_archive, received_between
 from .duck import CURRENT_EVENTS_SQL, connect
 from .lake import LakeWriter
 
-CHUNK = 1000          # inputs compared per look-up of their current events
+CHUNK = 1000          # inputs per classification task (what one worker process gets)
+COMPARE_CHUNK = 5_000  # inputs compared per look-up of their current events (one events scan)
 EXAMPLES = 5          # examples kept per kind of change in the diff
 RECLASSIFIED = "reclassified"
 _COMPARED = ("category", "reason", "recipient")
@@ -169,12 +170,30 @@ def _classified(raws: Iterable[RawMessage], jobs: int
 
 
 # -- comparing ------------------------------------------------------------------------------
+_CHUNK_EVENTS_SQL = """
+WITH ev AS (
+    SELECT raw_sha256, event_id, category, reason, recipient, rule, classifier_version, parser
+    FROM {events} WHERE raw_sha256 IN (SELECT s FROM _chunk_shas)),
+rev AS (
+    SELECT * FROM {revisions} WHERE event_id IN (SELECT event_id FROM ev)
+    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY revised_at DESC, revision_id DESC) = 1)
+SELECT ev.raw_sha256, ev.event_id, coalesce(rev.category, ev.category),
+       CASE WHEN rev.event_id IS NULL THEN ev.reason ELSE rev.reason END,
+       CASE WHEN rev.event_id IS NULL THEN ev.recipient ELSE rev.recipient END,
+       coalesce(rev.rule, ev.rule), coalesce(rev.classifier_version, ev.classifier_version),
+       ev.parser
+FROM ev LEFT JOIN rev USING (event_id)
+WHERE NOT coalesce(rev.withdrawn, false)
+"""
+
+
 def _current_events(con, shas: list[str]) -> dict[str, dict[str, dict]]:
-    """raw sha256 -> event id -> the event as it stands now (compared columns + rule)."""
+    """raw sha256 -> event id -> the event as it stands now (compared columns + rule): the
+    v_events_current definition, narrowed to these inputs' events before the revision join
+    (the whole view per chunk was most of a run's time)."""
     con.register("_chunk_shas", pa.table({"s": pa.array(shas, pa.string())}))
-    rows = con.execute(
-        "SELECT raw_sha256, event_id, category, reason, recipient, rule, classifier_version, "
-        "parser FROM _current_events WHERE raw_sha256 IN (SELECT s FROM _chunk_shas)").fetchall()
+    rows = con.execute(_CHUNK_EVENTS_SQL.format(events="events",
+                                                revisions="event_revisions")).fetchall()
     out: dict[str, dict[str, dict]] = {}
     for sha, event_id, category, reason, recipient, rule, version, parser in rows:
         out.setdefault(sha, {})[event_id] = {
@@ -316,12 +335,22 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
         dead = {row[0] for row in con.execute(
             "SELECT DISTINCT raw_sha256 FROM dead_letters").fetchall()}
         raws = _inputs(lake, con, shas, since, until)
-        for chunk, answers in _classified(raws, jobs):
-            before = _current_events(con, [r.sha256 for r in chunk])
-            for raw, (events, unreadable) in zip(chunk, answers):
+        pending: list = []
+
+        def compare_pending() -> None:
+            before = _current_events(con, [raw.sha256 for raw, _ in pending])
+            for raw, (events, unreadable) in pending:
                 diff.inputs += 1
                 _compare(raw, events, unreadable, before.get(raw.sha256, {}),
                          raw.sha256 in dead, run_id, now, diff, changes)
+            pending.clear()
+
+        for chunk, answers in _classified(raws, jobs):
+            pending.extend(zip(chunk, answers))
+            if len(pending) >= COMPARE_CHUNK:
+                compare_pending()
+        if pending:
+            compare_pending()
         if not dry_run and publisher is None:
             stem = f"reclassify-{run_id[:20]}"
             writer.land("event_revisions", changes.revisions, file_stem=stem)

@@ -121,7 +121,8 @@ RECLASSIFICATIONS = pa.schema([
 def _register() -> None:
     from .tables import LakeTable, register_table  # tables imports this module at its end
 
-    register_table(LakeTable("raw_archive", RawArchiveRow, RAW_ARCHIVE, "sha256", "archived_at"))
+    register_table(LakeTable("raw_archive", RawArchiveRow, RAW_ARCHIVE, "sha256", "archived_at",
+                             row_group_rows=500))
     register_table(LakeTable("raw_sightings", RawSighting, RAW_SIGHTINGS, "sighting_id",
                              "seen_at"))
     register_table(LakeTable("event_revisions", EventRevision, EVENT_REVISIONS, "revision_id",

@@ -20,6 +20,9 @@ class LakeTable:
     schema: pa.Schema
     key: str            # primary key column: landing is idempotent on it
     date_field: str     # UTC timestamp column whose date names the Hive partition dt=YYYY-MM-DD
+    # Rows per Parquet row group, for tables of large binary values (raw payloads): a reader
+    # holds a whole row group's column in memory, so small groups keep its memory flat.
+    row_group_rows: int | None = None
 
 
 TABLES: dict[str, LakeTable] = {}
@@ -32,9 +35,11 @@ def register_table(table: LakeTable) -> LakeTable:
 
 register_table(LakeTable("events", MailEvent, arrow.EVENTS, "event_id", "occurred_at"))
 register_table(LakeTable("suppressions", SuppressionEvent, arrow.SUPPRESSIONS, "suppression_id", "decided_at"))
-register_table(LakeTable("dead_letters", NotParsed, arrow.DEAD_LETTERS, "dead_letter_id", "received_at"))
+register_table(LakeTable("dead_letters", NotParsed, arrow.DEAD_LETTERS, "dead_letter_id", "received_at",
+                         row_group_rows=500))
 
 # DMARC / TLS-RPT tables register themselves from schemas/dmarc.py (imported here so that
 # importing `schemas.tables` always yields every table).
 from . import dmarc as _dmarc  # noqa: E402,F401
+from . import observations as _observations  # noqa: E402,F401
 from . import archive as _archive  # noqa: E402,F401  (raw archive, revisions: reclassify)

@@ -18,6 +18,7 @@ COMMANDS = (
     "query",
     "demo",
     "report",
+    "views",
     "topics",
     "worker",
     "sink",

@@ -1,6 +1,7 @@
 """`bouncepipe query --lake DIR [--format table|csv|json|jsonl] SQL` — DuckDB over the lake,
 with a view per table (events, suppressions, dmarc_aggregate, dmarc_failure, tls_reports,
-dead_letters) and the analytics views."""
+dead_letters, mx_cache, ip_identity, postmaster_traffic, snds_data) and the analytics views;
+--since / --until / --tenant / --stream narrow every view to a slice."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("sql", metavar="SQL")
     p.add_argument("--lake", required=True, metavar="DIR")
     p.add_argument("--format", choices=("table", "csv", "json", "jsonl"), default="table")
+    p.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    p.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    p.add_argument("--tenant")
+    p.add_argument("--stream")
     p.set_defaults(func=run, _error=p.error)
 
 
@@ -52,9 +57,10 @@ def print_table(columns: list[str], rows: list[tuple], out=None) -> None:
 def run(args: argparse.Namespace) -> int:
     import duckdb
 
-    from connectors.duck import connect
+    from connectors.duck import Slice, connect
 
-    con = connect(args.lake)
+    part = Slice(args.since, args.until, args.tenant, args.stream)
+    con = connect(args.lake, part=part if part.label else None)
     try:
         cursor = con.execute(args.sql)
     except duckdb.Error as exc:

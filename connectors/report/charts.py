@@ -11,10 +11,13 @@ import io
 import re
 from collections import defaultdict
 
+import math
+
 import matplotlib
+import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # no pyplot: no backend, no global figure list (headless)
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 # Thresholds drawn on the complaint chart (the same numbers as the bp_complaint_* macros).
 COMPLAINT_WARN, COMPLAINT_OVER = 0.001, 0.003
@@ -74,16 +77,56 @@ def _series(data: list[dict], key: str, x: str, y: str) -> dict[str, tuple[list,
     return dict(out)
 
 
-def _rate_lines(data, series: str, value: str, title: str, decimals: int):
+def day_axis(ax: Axes, days) -> None:
+    """The x axis spans exactly the data's days (half a day of margin each side): one day of
+    data gets one day of axis, not matplotlib's default of several years around it."""
+    days = sorted(set(days))
+    # (date - timedelta(hours=12) is the same date: work in matplotlib's day numbers)
+    ax.set_xlim(mdates.date2num(days[0]) - 0.5, mdates.date2num(days[-1]) + 0.5)
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=10)
+    if (days[-1] - days[0]).days < 7:
+        locator = mdates.DayLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+
+
+def rate_axis(ax: Axes, values, *, floor: float | None = 0.0, reference: float = 0.0) -> None:
+    """A y axis for a rate in 0..1: never above 100 % (no 102 % padding), never below 0, tight
+    enough to read (floor=None: start just under the lowest value, for pass rates near 100 %),
+    with as many decimals as the tick step needs (a 97.5 % tick reads 97.5 %, not 98 %)."""
+    vals = [v for v in values if v is not None]
+    top_data = max(vals + [reference]) if vals else 1.0
+    top = min(1.0, top_data * 1.15) if top_data > 0 else 0.01
+    bottom = 0.0 if floor is not None else max(0.0, min(vals or [0.0]) - 0.1 * (top_data - min(vals or [0.0]) or 0.01))
+    if floor is None and top_data >= 0.98:
+        top = 1.0
+    ax.set_ylim(bottom, top)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=tick_decimals(ax.yaxis, bottom, top)))
+
+
+def tick_decimals(axis, low: float, high: float) -> int:
+    """The fewest decimals (of a percentage) that print every tick the axis will draw exactly."""
+    ticks = [t for t in axis.get_major_locator().tick_values(low, high) if low - 1e-12 <= t <= high + 1e-12]
+    for decimals in range(0, 4):
+        if all(abs(round(t * 100, decimals) - t * 100) < 1e-9 for t in ticks):
+            return decimals
+    return 3
+
+
+def _rate_lines(data, series: str, value: str, title: str, *, floor: float | None = 0.0,
+                reference: float = 0.0):
     """One line per `series` value of a daily rate, legend on the right: the shape shared by
     the bounce, complaint and DMARC pass-rate charts (callers add their own reference lines)."""
     fig, ax = _fig()
     for i, (name, (xs, ys)) in enumerate(sorted(_series(data, series, "day", value).items())):
         ax.plot(xs, ys, marker="o", markersize=2.5, linewidth=1.4, label=name, color=PALETTE[i % 10])
     ax.set_title(title)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+    rate_axis(ax, [r[value] for r in data], floor=floor, reference=reference)
+    day_axis(ax, [r["day"] for r in data])
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.autofmt_xdate()
     return fig, ax
 
 
@@ -101,7 +144,7 @@ def bounce_rate_chart(con, top: int = 6) -> Figure | None:
     if not data:
         return None
     fig, _ = _rate_lines(data, "recipient_domain", "bounce_rate",
-                         "Bounce rate per day, by recipient domain (bounces / (delivered + bounces))", 1)
+                         "Bounce rate per day, by recipient domain (bounces / (delivered + bounces))")
     return fig
 
 
@@ -150,7 +193,8 @@ def complaint_rate_chart(con) -> Figure | None:
     if not data:
         return None
     fig, ax = _rate_lines(data, "stream", "complaint_rate",
-                          "Complaint rate, rolling 7 days, by tenant / stream (complaints / delivered)", 2)
+                          "Complaint rate, rolling 7 days, by tenant / stream (complaints / delivered to ARF providers)",
+                          reference=COMPLAINT_OVER)
     ax.axhline(COMPLAINT_WARN, color=STATUS_COLORS["warn"], linestyle="--", linewidth=1)
     ax.axhline(COMPLAINT_OVER, color=STATUS_COLORS["over"], linestyle="--", linewidth=1)
     xmin = min(r["day"] for r in data)
@@ -158,7 +202,6 @@ def complaint_rate_chart(con) -> Figure | None:
                 xytext=(2, 3), color=STATUS_COLORS["warn"], fontsize=8)
     ax.annotate("0.30 %: never reach", (xmin, COMPLAINT_OVER), textcoords="offset points",
                 xytext=(2, 3), color=STATUS_COLORS["over"], fontsize=8)
-    ax.set_ylim(bottom=0)
     return fig
 
 
@@ -174,7 +217,7 @@ def dmarc_volume_chart(con) -> Figure | None:
     names = [r["domain"] for r in data]
     left = [0] * len(data)
     for key, label, color in (("pass_messages", "pass (aligned SPF or DKIM)", "#2e7d32"),
-                              ("known_fail_messages", "fail, known source", "#ef6c00"),
+                              ("known_fail_messages", "fail, legitimate source", "#ef6c00"),
                               ("unknown_messages", "fail, unknown source", "#c62828")):
         widths = [r[key] for r in data]
         ax.barh(names, widths, left=left, label=label, color=color)
@@ -193,7 +236,8 @@ def dmarc_pass_rate_chart(con) -> Figure | None:
                 [CHART_DAYS])
     if not data:
         return None
-    fig, _ = _rate_lines(data, "domain", "pass_rate", "DMARC pass rate per day, by header-from domain", 0)
+    fig, _ = _rate_lines(data, "domain", "pass_rate", "DMARC pass rate per day, by header-from domain",
+                         floor=None)
     return fig
 
 
@@ -214,8 +258,9 @@ def tls_failures_chart(con) -> Figure | None:
         ax.bar(days, heights, bottom=bottom, label=kind, color=PALETTE[(i + 3) % 10])
         bottom = [a + b for a, b in zip(bottom, heights)]
     ax.set_title("SMTP TLS failures per day (failed sessions reported, by policy domain and result)")
+    ax.set_ylabel("failed sessions")
+    day_axis(ax, days)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.autofmt_xdate()
     return fig
 
 
@@ -237,12 +282,49 @@ def suppressions_chart(con) -> Figure | None:
         ax.bar(days, heights, bottom=bottom, label=rule, color=PALETTE[i % 10])
         bottom = [a + b for a, b in zip(bottom, heights)]
     ax.set_title("Decisions in force per key, by day decided and policy rule")
+    ax.set_ylabel("keys")
+    day_axis(ax, days)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.autofmt_xdate()
+    return fig
+
+
+@_styled
+def provider_rates_chart(con) -> Figure | None:
+    """Per mailbox provider over the last 7 days: bounce, deferral and complaint rate side by
+    side, each with the provider's own 'over' level as a tick mark."""
+    data = rows(con, "SELECT * FROM v_provider_status WHERE delivered + bounces + deferrals > 0 "
+                     "ORDER BY delivered DESC, provider")
+    if not data:
+        return None
+    metrics = (("bounce_rate", "bounce_over", "bounce rate"),
+               ("deferral_rate", "deferral_over", "deferral rate"),
+               ("complaint_rate", "complaint_over", "complaint rate"))
+    fig, axes = Figure(figsize=(9.0, 2.9), layout="constrained"), None
+    axes = fig.subplots(1, 3, sharey=False)
+    names = [r["provider"] for r in data]
+    for ax, (key, over, label) in zip(axes, metrics):
+        values = [r[key] or 0.0 for r in data]
+        ax.barh(names, values, color=[PALETTE[i % 10] for i in range(len(names))])
+        for i, r in enumerate(data):
+            if r[over] is not None:
+                ax.plot([r[over]] * 2, [i - 0.4, i + 0.4], color=STATUS_COLORS["over"], linewidth=1.5)
+            if key == "complaint_rate" and r[key] is None:
+                ax.annotate("no ARF", (0, i), xytext=(3, -3), textcoords="offset points", fontsize=7,
+                            color="#757575")
+        ax.set_title(label, fontsize=9)
+        top = max(values + [r[over] or 0 for r in data]) * 1.15 or 0.01
+        ax.set_xlim(0, min(1.0, top))
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=tick_decimals(ax.xaxis, 0, min(1.0, top))))
+        ax.grid(axis="y", visible=False)
+        ax.invert_yaxis()
+    fig.suptitle("Mailbox providers, last 7 days (red mark: the provider's 'over' level)",
+                 fontweight="bold", fontsize=11)
     return fig
 
 
 CHARTS = {
+    "provider_rates": provider_rates_chart,
     "bounce_rate": bounce_rate_chart,
     "reason_mix": reason_mix_chart,
     "complaint_rate": complaint_rate_chart,

@@ -1,6 +1,7 @@
 """A demo lake for the notebooks and `bouncepipe report --demo`: the bundled example inputs
 ingested through the real pipeline, plus seeded synthetic volume (connectors.report.synth) whose
-period ends on the examples' last event day, so the charts have a shape.
+period ends on the examples' last event day, so the charts have a shape; DMARC source IPs are
+identified offline (ASN, country, service name).
 """
 from __future__ import annotations
 
@@ -40,4 +41,8 @@ def build_demo_lake(root: str | os.PathLike[str], *, examples: bool = True,
         end = _last_event_day(root) or DEFAULT_END
     spec = SynthSpec(events=events, days=days, seed=seed, start=end - timedelta(days=days - 1))
     counts.update({f"synthetic.{k}": v for k, v in write_synthetic_lake(root, spec).items()})
+    # who the DMARC sources are, from parsedmarc's offline data (no DNS in a demo)
+    from connectors.views.lookups import identify_sources
+
+    counts["ip_identity"] = identify_sources(root)
     return counts

@@ -21,9 +21,9 @@ def pct(rate: float | None, decimals: int = 2) -> str:
 def complaint_findings(con) -> list[tuple[str, str]]:
     data = rows(con, f"""
         WITH last AS (SELECT max(day) AS d FROM v_complaint_rate)
-        SELECT tenant, stream, sum(delivered) AS delivered, sum(complaints) AS complaints,
-               bp_rate(sum(complaints), sum(delivered)) AS rate,
-               bp_complaint_status(bp_rate(sum(complaints), sum(delivered))) AS status,
+        SELECT tenant, stream, sum(delivered_arf) AS delivered, sum(complaints) AS complaints,
+               bp_rate(sum(complaints), sum(delivered_arf)) AS rate,
+               bp_complaint_status(bp_rate(sum(complaints), sum(delivered_arf))) AS status,
                count(*) FILTER (WHERE status = 'over') AS days_over
         FROM v_complaint_rate, last WHERE day > last.d - {RECENT_DAYS}
         GROUP BY ALL ORDER BY rate DESC NULLS LAST""")
@@ -33,7 +33,8 @@ def complaint_findings(con) -> list[tuple[str, str]]:
             limit = "at or over 0.30 %" if r["status"] == "over" else "above 0.10 %"
             out.append((r["status"], f"Complaints: {r['tenant']} / {r['stream']} at {pct(r['rate'])} "
                         f"over the last {RECENT_DAYS} days ({r['complaints']:,} complaints / "
-                        f"{r['delivered']:,} delivered), {limit}; {r['days_over']} day(s) over 0.30 %."))
+                        f"{r['delivered']:,} delivered to providers that send complaints), {limit}; "
+                        f"{r['days_over']} day(s) over 0.30 %."))
     if data and not out:
         out.append(("ok", f"Complaints: every stream stayed below 0.10 % over the last {RECENT_DAYS} days."))
     return out
@@ -82,9 +83,13 @@ def dmarc_findings(con) -> list[tuple[str, str]]:
         if r["verdict"] == "insufficient_data":
             continue
         sev = "warn" if r["verdict"] == "not_ready" else "ok"
-        out.append((sev, f"DMARC {r['domain']} (p={r['current_policy']}): {r['verdict'].replace('_', ' ')}; "
-                    f"known sources pass {pct(r['known_pass_rate'], 1)}; a stricter policy would act on "
-                    f"{r['affected_messages']:,} messages ({r['legit_at_risk']:,} from known sources): "
+        policy = r["current_policy"] + (f", pct={r['policy_pct']}" if (r["policy_pct"] or 100) < 100 else "")
+        out.append((sev, f"DMARC {r['domain']} (p={policy}): {r['verdict'].replace('_', ' ')}; "
+                    f"legitimate sources pass {pct(r['known_pass_rate'], 1)}"
+                    + (f" ({r['failing_sources']} source(s) below {pct(0.98, 0)}, worst {r['worst_source_ip']} at "
+                       f"{pct(r['worst_source_pass_rate'], 1)})" if r["failing_sources"] else "")
+                    + f"; a stricter policy would act on {r['affected_messages']:,} messages in the last 30 days "
+                    f"({r['legit_at_risk']:,} from legitimate sources): "
                     f"{r['next_step']}."))
     return out
 
@@ -101,7 +106,29 @@ def tls_findings(con) -> list[tuple[str, str]]:
              f"{r['first_day']} and {r['last_day']} (mostly {r['top_result']}).") for r in data]
 
 
+def provider_findings(con) -> list[tuple[str, str]]:
+    """Providers at warn / over on their own thresholds (last 7 days, with volume)."""
+    out = []
+    for r in rows(con, "SELECT * FROM v_provider_status ORDER BY delivered DESC, provider"):
+        for metric, label, decimals in (("bounce", "bounce rate", 2), ("deferral", "deferral rate", 2),
+                                        ("complaint", "complaint rate", 3)):
+            status = r[f"{metric}_status"]
+            if status in ("warn", "over"):
+                out.append((status, f"{r['provider']}: {label} {pct(r[f'{metric}_rate'], decimals)} over the "
+                            f"last {RECENT_DAYS} days, {'at or over' if status == 'over' else 'above'} "
+                            f"{pct(r[f'{metric}_{status}'], decimals)} ({r['provider']}'s "
+                            f"{'limit' if status == 'over' else 'warning level'})."))
+    return out
+
+
+def incident_findings(con) -> list[tuple[str, str]]:
+    return [(r["level"], f"Ongoing since {r['first_day']}: {r['subject']} {r['metric'].replace('_', ' ')} at "
+             f"{r['level']} for {r['days']} day(s), peak {pct(r['peak_rate'], 3 if 'complaint' in r['metric'] else 2)}.")
+            for r in rows(con, "SELECT * FROM v_incidents WHERE state = 'ongoing' ORDER BY level DESC, days DESC")]
+
+
 def all_findings(con) -> list[tuple[str, str]]:
-    found = complaint_findings(con) + bounce_findings(con) + dmarc_findings(con) + tls_findings(con)
+    found = (complaint_findings(con) + bounce_findings(con) + provider_findings(con)
+             + incident_findings(con) + dmarc_findings(con) + tls_findings(con))
     order = {"over": 0, "warn": 1, "ok": 2}
     return sorted(found, key=lambda f: order[f[0]])

@@ -43,6 +43,7 @@ nav a{margin-right:12px;color:#1565c0;text-decoration:none}
 BADGE_COLORS = dict(STATUS_COLORS, worse="#c62828", better="#2e7d32", flat="#757575",
                     no_data="#9e9e9e", ready_for_reject="#2e7d32", ready_for_quarantine="#558b2f",
                     at_reject="#1565c0", not_ready="#c62828", insufficient_data="#9e9e9e",
+                    low_volume="#9e9e9e", ongoing="#c62828", resolved="#9e9e9e",
                     permanent="#6a1b9a", active="#1565c0", expired="#9e9e9e")
 
 Formatter = Callable[[object], str]
@@ -117,15 +118,20 @@ def cards(h: dict) -> str:
     return '<div class="cards">' + "".join([
         card(num(h["delivered"]), "messages delivered"),
         card(pct(h["bounce_rate"]), f"bounce rate ({num(h['bounces'])} bounces)", bounce_status),
-        card(pct(h["complaint_rate"], 3), f"complaint rate ({num(h['complaints'])} complaints)",
-             h["complaint_status"] if h["complaint_status"] != "no_volume" else ""),
+        card(pct(h["complaint_rate_7d"], 3),
+             f"complaint rate, last 7 days ({num(h['complaints_7d'])} complaints / "
+             f"{num(h['delivered_7d'])} delivered to providers that send complaints)",
+             h["complaint_status_7d"] if h["complaint_status_7d"] != "no_volume" else ""),
         card(f"{h['streams_over']} / {h['streams_warn']}", "streams over 0.30 % / at warn (last 7 days)", streams),
-        card(num(h["active_suppressions"]), "addresses suppressed now"),
+        card(num(h["active_suppressions"]),
+             f"addresses suppressed now ({num(h['active_suppression_keys'])} suppression keys)"),
         card(pct(h["dmarc_pass_rate"], 1), f"DMARC pass rate ({num(h['dmarc_messages'])} msgs)", dmarc_status),
         card(f"{h['dmarc_domains_ready']} / {h['dmarc_domains']}", "domains ready for a stricter DMARC policy"),
         card(num(h["dmarc_unknown_sources"]), "unknown sources sending as us",
              "warn" if h["dmarc_unknown_sources"] else "ok"),
-        card(pct(h["tls_failure_rate"]), f"TLS failure rate ({num(h['tls_failed_sessions'])} sessions)", tls_status),
+        card(pct(h["tls_failure_rate"]),
+             f"TLS failure rate ({num(h['tls_failed_sessions'])} failed of "
+             f"{num(h['tls_failed_sessions'] + h['tls_successful_sessions'])} sessions)", tls_status),
         card(num(h["dead_letters"]), "inputs not understood (dead letters)",
              "warn" if h["dead_letters"] else "ok"),
     ]) + "</div>"
@@ -134,6 +140,34 @@ def cards(h: dict) -> str:
 def _sections(con) -> list[tuple[str, str, str]]:
     """(anchor, title, html) per section."""
     q = lambda sql: rows(con, sql)  # noqa: E731
+    level = lambda v: badge(v) if v not in (None, "no_volume") else badge("no_data") if v else ""  # noqa: E731
+    providers = (
+        chart(con, "provider_rates")
+        + '<p class="note">Per mailbox provider over the lake\'s last 7 days. Complaint rate = complaints '
+        'from that provider / mail delivered to it (Gmail and Apple send no ARF: Gmail\'s is the Postmaster '
+        'Tools spam rate when imported). Deferral rate = delayed attempts / (delivered + bounced + deferred); '
+        'throttled = deferrals and soft bounces for rate limits. Thresholds are each provider\'s own '
+        '(connectors/views/data/provider_thresholds.csv, with sources).</p>'
+        + table(q("SELECT * FROM v_provider_status ORDER BY delivered DESC, provider"), [
+            ("provider", "provider"), ("delivered", "delivered"), ("bounce_rate", "bounce rate", rate()),
+            ("bounce_status", "", level), ("deferrals", "deferrals"), ("deferral_rate", "deferral rate", rate()),
+            ("deferral_status", "", level), ("throttling_rate", "throttled", rate()),
+            ("complaints", "complaints"), ("complaint_rate", "complaint rate", rate(3)),
+            ("complaint_source", "from"), ("complaint_warn", "warn at", rate(2)),
+            ("complaint_over", "over at", rate(2)), ("complaint_status", "", level)])
+        + "<h3>Incidents (runs of days at warn / over)</h3>"
+        + table(q("SELECT * FROM v_incidents ORDER BY state = 'resolved', last_day DESC, peak_rate DESC LIMIT 20"), [
+            ("metric", "metric"), ("subject", "who"), ("first_day", "from"), ("last_day", "to"),
+            ("days", "days"), ("peak_rate", "peak", rate(3)), ("level", "level", badge),
+            ("state", "state", badge)], empty="No incidents.")
+        + "<h3>Top bounce codes and diagnostics per provider (whole period)</h3>"
+        + table(q("""SELECT provider, status, deferred, diagnostic, list_sort(list_distinct(list(remote_mta)))[1:3] AS remote_mtas,
+                            sum(events) AS events
+                     FROM v_bounce_diagnostics GROUP BY provider, status, deferred, diagnostic
+                     ORDER BY events DESC, provider, status LIMIT 15"""), [
+            ("provider", "provider"), ("status", "code"), ("deferred", "deferral", lambda v: "yes" if v else ""),
+            ("diagnostic", "diagnostic (normalised)"), ("remote_mtas", "remote MTAs", listing),
+            ("events", "events")], empty="No bounces."))
     bounces = (
         chart(con, "bounce_rate") + chart(con, "reason_mix")
         + "<h3>Trend per recipient domain (last 7 days vs the 7 before)</h3>"
@@ -143,29 +177,37 @@ def _sections(con) -> list[tuple[str, str, str]]:
             ("change", "change", lambda v: "" if v is None else f"{v * 100:+.2f} pp"), ("trend", "trend", badge)]))
     complaints = (
         chart(con, "complaint_rate")
-        + '<p class="note">Gmail: keep the spam rate below 0.10 % and never reach 0.30 %. Status per '
-          'stream over the whole period; peak = worst single day.</p>'
+        + '<p class="note">Rate = complaints / mail delivered to providers that send complaint (ARF) '
+          'reports: Gmail and Apple send none, so their share of the mail is left out of the denominator '
+          '(Gmail\'s own spam rate: the provider section, from Postmaster Tools). Lines: Gmail\'s 0.10 % / 0.30 %, '
+          'which Yahoo uses too. Status per stream over the whole period; peak = worst single day.</p>'
         + table(q("SELECT * FROM v_complaint_status ORDER BY complaint_rate DESC NULLS LAST"), [
-            ("tenant", "tenant"), ("stream", "stream"), ("delivered", "delivered"), ("complaints", "complaints"),
+            ("tenant", "tenant"), ("stream", "stream"), ("delivered", "delivered"),
+            ("delivered_arf", "to ARF providers"), ("complaints", "complaints"),
             ("complaint_rate", "rate", rate(3)), ("status", "status", badge),
             ("peak_daily_rate", "peak day rate", rate(3)), ("peak_day", "peak day"),
             ("days_warn", "days warn"), ("days_over", "days over")]))
     dmarc = (
         chart(con, "dmarc_volume") + chart(con, "dmarc_pass_rate")
         + "<h3>Ready for quarantine / reject?</h3>"
-        + '<p class="note">Known source = an IP with at least one aligned pass for the domain. The verdict '
-          'uses the pass rate of known sources: failing mail from unknown sources is what a stricter policy '
-          'should stop. Affected = failing messages receivers still delivered.</p>'
+        + '<p class="note">Over the last 30 days of reports. Legitimate source = an IP with an aligned pass '
+          'for the domain, or an authenticated named sending service (parsedmarc\'s map). Each legitimate source '
+          'with 50+ messages must pass too. p= is the policy in force (sp for subdomains; pct shown when < 100). '
+          'Affected = failing messages the next stricter policy would act on.</p>'
         + table(q("SELECT * FROM v_dmarc_readiness ORDER BY messages DESC"), [
-            ("domain", "domain"), ("current_policy", "p="), ("report_days", "days"), ("messages", "messages"),
-            ("pass_rate", "pass rate", rate(1)), ("known_pass_rate", "known-source pass", rate(1)),
-            ("affected_messages", "affected"), ("legit_at_risk", "of which known"),
+            ("domain", "domain"), ("current_policy", "p="), ("policy_pct", "pct"), ("report_days", "days"), ("messages", "messages"),
+            ("pass_rate", "pass rate", rate(1)), ("known_pass_rate", "legitimate-source pass", rate(1)),
+            ("failing_sources", "failing sources"), ("worst_source_ip", "worst source"),
+            ("affected_messages", "affected"), ("legit_at_risk", "of which legitimate"),
             ("verdict", "verdict", badge), ("next_step", "next step")])
         + "<h3>Sources failing DMARC (top 15 by failing messages)</h3>"
         + table(q("SELECT * FROM v_dmarc_sources WHERE fail_messages > 0 ORDER BY fail_messages DESC, source_ip LIMIT 15"), [
             ("domain", "domain"), ("source_ip", "source IP"), ("reporters", "reported by", listing),
             ("messages", "messages"), ("fail_messages", "failing"), ("pass_rate", "pass rate", rate(1)),
-            ("known", "known", lambda v: "yes" if v else "<b>no</b>"), ("first_seen", "first seen"),
+            ("known", "known", lambda v: "yes" if v else "<b>no</b>"),
+            ("service_name", "service"), ("reverse_dns", "reverse DNS"), ("as_name", "AS"),
+            ("country", "country"), ("dkim_ids", "DKIM d=/s=", listing), ("spf_domains", "SPF", listing),
+            ("first_seen", "first seen"),
             ("last_seen", "last seen")])
         + "<h3>Failure reports (ruf), latest 10 source/days</h3>"
         + table(q("SELECT * FROM v_dmarc_failures ORDER BY day DESC, reports DESC, source_ip LIMIT 10"), [
@@ -204,7 +246,8 @@ def _sections(con) -> list[tuple[str, str, str]]:
     dead = table(q("SELECT * FROM v_dead_letters_daily ORDER BY day DESC, dead_letters DESC LIMIT 20"), [
         ("day", "day"), ("stage", "stage"), ("error_type", "error"), ("dead_letters", "inputs"),
         ("retryable", "retryable"), ("payload_bytes", "bytes")], empty="No dead letters.")
-    return [("bounces", "Which domains bounce, and why", bounces),
+    return [("providers", "Mailbox providers: bounce, deferral and complaint rates", providers),
+            ("bounces", "Which domains bounce, and why", bounces),
             ("complaints", "Complaint rates against Gmail's limits", complaints),
             ("dmarc", "DMARC: who sends as our domains, and are we ready to enforce", dmarc),
             ("tls", "SMTP TLS reports", tls),
@@ -212,8 +255,15 @@ def _sections(con) -> list[tuple[str, str, str]]:
             ("dead", "Inputs that could not be read", dead)]
 
 
+# Views exported as CSV beside the report (linked from it): what analysts take to a spreadsheet.
+CSV_EXPORTS = ("v_slice_daily", "v_provider_status", "v_provider_daily", "v_incidents",
+               "v_complaint_status", "v_bounce_trend", "v_dmarc_readiness", "v_dmarc_sources",
+               "v_dmarc_source_readiness")
+
+
 def render_report(con, *, title: str = "bouncepipe deliverability report",
-                  generated_at: datetime | None = None, source: str = "") -> str:
+                  generated_at: datetime | None = None, source: str = "", scope: str = "",
+                  csv_dir: str | None = None) -> str:
     generated_at = generated_at or datetime.now(timezone.utc)
     (h,) = rows(con, "SELECT * FROM v_headline")
     period = (f"{h['first_day']} to {h['last_day']}" if isinstance(h["first_day"], date)
@@ -226,7 +276,9 @@ def render_report(con, *, title: str = "bouncepipe deliverability report",
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>",
         f"<h1>{esc(title)}</h1>",
         f"<p class='sub'>Period {esc(period)} (UTC) &middot; lake {esc(source)} &middot; generated "
-        f"{generated_at.strftime('%Y-%m-%d %H:%M')} UTC</p>",
+        f"{generated_at.strftime('%Y-%m-%d %H:%M')} UTC"
+        + (f" &middot; <b>slice: {esc(scope)}</b> (tenant and stream narrow the events; the dates "
+           "narrow every table)" if scope else "") + "</p>",
         cards(h),
         "<h2 id='attention'>Needs attention</h2><ul class='find'>",
         "".join(f"<li class='{sev}'>{esc(text)}</li>" for sev, text in findings)
@@ -237,6 +289,10 @@ def render_report(con, *, title: str = "bouncepipe deliverability report",
         parts.append(f"<h2 id='{anchor}'>{esc(heading)}</h2>{body}")
     from connectors.views import VIEWS
 
+    if csv_dir is not None:
+        parts.append("<h2>Export</h2><p class='note'>CSV of each view (this slice): "
+                     + " &middot; ".join(f"<a href='{esc(csv_dir)}/{v}.csv'>{v}</a>" for v in CSV_EXPORTS)
+                     + "</p>")
     parts.append("<h2>Reproduce</h2><p class='note'>Every number comes from a DuckDB view: "
                  "<code>bouncepipe query --lake DIR \"SELECT * FROM v_complaint_status\"</code>. "
                  f"Views: {esc(', '.join(VIEWS))} (columns: connectors/views/__init__.py).</p>"
@@ -245,16 +301,25 @@ def render_report(con, *, title: str = "bouncepipe deliverability report",
 
 
 def write_report(lake: str | os.PathLike[str], out: str | os.PathLike[str], *,
-                 title: str = "bouncepipe deliverability report") -> Path:
+                 title: str = "bouncepipe deliverability report", part=None,
+                 csv: bool = True) -> Path:
+    """Write the report to `out`; with csv, the CSV_EXPORTS views to `{out stem}_csv/`."""
     from connectors.views import open_lake
 
-    con = open_lake(lake)
-    try:
-        text = render_report(con, title=title, source=str(lake))
-    finally:
-        con.close()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    csv_dir = out.with_name(f"{out.stem}_csv")
+    con = open_lake(lake, part)
+    try:
+        if csv:
+            csv_dir.mkdir(exist_ok=True)
+            for view in CSV_EXPORTS:
+                target = str(csv_dir / f"{view}.csv").replace("'", "''")
+                con.execute(f"COPY (SELECT * FROM {view}) TO '{target}' (HEADER, DELIMITER ',')")
+        text = render_report(con, title=title, source=str(lake), scope=part.label if part else "",
+                             csv_dir=csv_dir.name if csv else None)
+    finally:
+        con.close()
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)

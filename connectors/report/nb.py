@@ -13,17 +13,25 @@ from .findings import pct
 
 
 def lake_connection(lake: str | os.PathLike[str] | None = None, *, demo_events: int = 200_000,
-                    demo_dir: str | os.PathLike[str] | None = None):
+                    demo_dir: str | os.PathLike[str] | None = None, since: str | None = None,
+                    until: str | None = None, tenant: str | None = None,
+                    stream: str | None = None):
     """(connection, lake path): `lake` as given, or a fresh demo lake in `demo_dir` (a new
-    temporary directory when None)."""
+    temporary directory when None). since / until ('YYYY-MM-DD', UTC days, inclusive), tenant
+    and stream narrow every view (connectors.duck.Slice), like `bouncepipe report --since ...`."""
+    from datetime import date
+
+    from connectors.duck import Slice
     from connectors.views import open_lake
 
+    part = Slice(date.fromisoformat(since) if since else None,
+                 date.fromisoformat(until) if until else None, tenant, stream)
     if lake is None:
         from .demo import build_demo_lake
 
         lake = demo_dir or tempfile.mkdtemp(prefix="bouncepipe-demo-")
         build_demo_lake(lake, events=demo_events)
-    return open_lake(lake), str(lake)
+    return open_lake(lake, part if part.label else None), str(lake)
 
 
 def _format(key: str):

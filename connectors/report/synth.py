@@ -46,6 +46,23 @@ STREAMS = (
     ("globex", "newsletter", 0.15, 0.0006, 0.0045),
     ("initech", "transactional", 0.15, 0.0001, 0.0001),
 )
+# Sending pools and IPs per stream (KumoMTA-style egress_pool / egress_source tags).
+STREAM_POOL = ("acme-transactional", "acme-bulk", "globex-bulk", "globex-bulk", "shared")
+POOL_IPS = {"acme-transactional": ("198.51.100.10",), "acme-bulk": ("198.51.100.20", "198.51.100.21"),
+            "globex-bulk": ("198.51.100.30", "198.51.100.31"), "shared": ("198.51.100.40",)}
+# The receiving MX per recipient domain (the dead domain has none: host unknown).
+REMOTE_MTA = ("gmail-smtp-in.l.google.com", "mta6.am0.yahoodns.net",
+              "outlook-com.olc.protection.outlook.com", "hotmail-com.olc.protection.outlook.com",
+              "mx01.mail.icloud.com", "mx00.gmx.net", "mx1.corp.example.net", "")
+# Diagnostic wording per reason (the address is appended, as receivers do).
+DIAGNOSTIC = {"userunknown": "Recipient address rejected: User unknown in virtual mailbox table",
+              "hostunknown": "Host or domain name not found. Name service error for name",
+              "notaccept": "Domain does not accept mail (null MX)", "hasmoved": "User has moved",
+              "mailboxfull": "Mailbox full: quota exceeded for", "blocked":
+              "Service unavailable, Client host blocked using Spamhaus; see https://www.spamhaus.org for",
+              "spamdetected": "Message rejected as spam by Content Filtering for",
+              "ratelimited": "Too many messages from your IP, try again later for",
+              "expired": "Delivery time expired for", "systemerror": "Temporary system problem for"}
 SENDER_DOMAINS = ("example.com", "news.example.com", "shop.example.org")
 STREAM_SENDER = np.array([0, 1, 2, 1, 0])  # which sender domain each stream uses
 
@@ -145,6 +162,28 @@ def events_for_day(spec: SynthSpec, day_index: int, n: int, first_id: int,
     domain_arr = _strings(DOMAINS, dom)
     users = rng.integers(0, max(1000, spec.events // 4), n)
     sender_dom = STREAM_SENDER[stream]
+    # campaign = stream + ISO week; pool by stream; IP by pool (alternating within a pool)
+    week = day.isocalendar()[1]
+    campaign = pc.binary_join_element_wise(_strings(tuple(st[1] for st in STREAMS), stream),
+                                           f"w{week:02d}", "-")
+    pools = sorted(set(STREAM_POOL))
+    pool_idx = np.array([pools.index(p) for p in STREAM_POOL])[stream]
+    pool_ips = [ip for p in pools for ip in POOL_IPS[p]]
+    n_ips = np.array([len(POOL_IPS[p]) for p in pools])
+    first_ip = np.concatenate([[0], np.cumsum(n_ips)[:-1]])
+    ip_idx = first_ip[pool_idx] + ids % n_ips[pool_idx]
+    keys = pa.array(["egress_pool", "egress_source"] * n, pa.string())
+    values = pa.array(np.stack([np.array(pools, dtype=object)[pool_idx],
+                                np.array(pool_ips, dtype=object)[ip_idx]], axis=1).ravel(), pa.string())
+    tags = pa.MapArray.from_arrays(pa.array(np.arange(0, 2 * n + 1, 2, dtype=np.int32)), keys, values)
+    bounced = hard | soft
+    mta = np.array(REMOTE_MTA, dtype=object)[dom]
+    reasons_u, inverse = np.unique(reason.astype(str), return_inverse=True)
+    diag_text = np.array([DIAGNOSTIC.get(r, "") for r in reasons_u], dtype=object)[inverse]
+    diag = pc.binary_join_element_wise(
+        pa.array(code.astype(str), pa.string()), pa.array(status, pa.string()),
+        pa.array(diag_text, pa.string()), _int_strings("<user", users, domain_arr), " ")
+    diag = pc.binary_join_element_wise(diag, ">", "")
     return pa.table({
         "event_id": _int_strings(f"syn{spec.seed}-", ids),
         "raw_sha256": _int_strings("synthetic-raw-", ids // 100),
@@ -166,6 +205,10 @@ def events_for_day(spec: SynthSpec, day_index: int, n: int, first_id: int,
         "reply_code": pa.array(code, pa.int32(), mask=code == 0),
         "action": pa.array(action, pa.string(), mask=action == ""),
         "stream": _strings(tuple(s[1] for s in STREAMS), stream),
+        "campaign": campaign,
+        "tags": tags,
+        "remote_mta": pa.array(mta, pa.string(), mask=~bounced | (mta == "")),
+        "diagnostic": pc.if_else(pa.array(bounced), diag, pa.nulls(n, pa.string())),
         "tenant": _strings(tuple(s[0] for s in STREAMS), stream),
         "classifier_version": pa.array(["synthetic"] * n, pa.string()),
         "rule": pa.array(np.char.add("synthetic.", np.array(cats)[category]), pa.string()),
@@ -222,10 +265,13 @@ def suppressions_for(events: pa.Table, rng: np.random.Generator) -> pa.Table:
     }), "suppressions")
 
 
+# The CRM vendor sends from a real SendGrid address (AS11377 in parsedmarc's IP database, so
+# `bouncepipe views --identify` names it) and DKIM-signs as itself, never aligned.
+CRM_VENDOR_IP, CRM_VENDOR_DKIM = "149.72.120.130", "sendgrid.net"
 # DMARC sources: (domain index, ip, pass probability, first day offset from the end or None)
 DMARC_SOURCES = (
     (0, "192.0.2.10", 0.995, None), (0, "192.0.2.11", 0.995, None),
-    (0, "198.51.100.5", 0.97, None), (0, "198.18.0.25", 0.0, 5),       # the new CRM vendor
+    (0, "198.51.100.5", 0.97, None), (0, CRM_VENDOR_IP, 0.0, 5),       # the new CRM vendor
     (1, "192.0.2.20", 0.998, None), (1, "192.0.2.21", 0.998, None),
     (2, "198.51.100.40", 0.99, None), (2, "203.0.113.200", 0.7, None),  # misconfigured 3rd party
 )
@@ -239,7 +285,7 @@ def dmarc_for_day(spec: SynthSpec, day_index: int, rng: np.random.Generator) -> 
     rows: dict[str, list] = {k: [] for k in (
         "row_id", "report_key", "org_name", "report_id", "policy_domain", "policy_p",
         "record_index", "source_ip", "message_count", "disposition", "policy_dkim",
-        "policy_spf", "dmarc_aligned", "header_from")}
+        "policy_spf", "dmarc_aligned", "header_from", "dkim_results", "spf_results")}
     volume = max(20, spec.events // spec.days // spec.dmarc_reporters)
     spoofers = [(0, f"203.0.113.{rng.integers(1, 120)}", 0.0, None) for _ in range(spec.spoofer_ips)]
     for r, reporter in enumerate(REPORTERS[:spec.dmarc_reporters]):
@@ -268,10 +314,20 @@ def dmarc_for_day(spec: SynthSpec, day_index: int, rng: np.random.Generator) -> 
                                           ("pass" if aligned and rng.random() < 0.8 else "fail"))
                 rows["dmarc_aligned"].append(aligned)
                 rows["header_from"].append(SENDER_DOMAINS[d])
+                own = SENDER_DOMAINS[d]
+                if ip == CRM_VENDOR_IP:  # authenticated as the vendor, not aligned
+                    dkim = [dict(domain=CRM_VENDOR_DKIM, selector="s1", result="pass")]
+                    spf = [dict(domain=f"em1234.{own}", result="fail")]
+                else:
+                    dkim = [dict(domain=own, selector="bp1", result=rows["policy_dkim"][-1])]
+                    spf = [dict(domain=own, result=rows["policy_spf"][-1])]
+                rows["dkim_results"].append([dict(human_result=None, **x) for x in dkim])
+                rows["spf_results"].append([dict(scope="mfrom", human_result=None, **x) for x in spf])
     n = len(rows["row_id"])
     ts = pa.timestamp("us", tz="UTC")
+    schema = TABLES["dmarc_aggregate"].schema
     table = pa.table({
-        **{k: pa.array(v) for k, v in rows.items()},
+        **{k: pa.array(v, schema.field(k).type) for k, v in rows.items()},
         "raw_sha256": pa.array([f"synthetic-dmarc-{k}" for k in rows["report_key"]]),
         "parser": pa.array(["synthetic"] * n),
         "begin_date": pa.array([begin] * n, ts),

@@ -39,3 +39,15 @@ CREATE OR REPLACE MACRO bp_dmarc_min_days() AS 7;
 -- Known-source pass rate needed for quarantine, and for reject.
 CREATE OR REPLACE MACRO bp_dmarc_quarantine_pass() AS 0.95;
 CREATE OR REPLACE MACRO bp_dmarc_reject_pass() AS 0.98;
+
+-- Two-proportion z statistic (pooled): (a/n - b/m) / sqrt(p (1 - p) (1/n + 1/m)), p = (a+b)/(n+m).
+-- NULL when either sample is empty or the pooled rate is 0 or 1 (no variance to test against).
+CREATE OR REPLACE MACRO bp_two_proportion_z(a, n, b, m) AS
+    CASE WHEN n > 0 AND m > 0 AND (a + b) > 0 AND (a + b) < (n + m)
+         THEN (CAST(a AS DOUBLE) / n - CAST(b AS DOUBLE) / m)
+              / sqrt((a + b) / (n + m)::DOUBLE * (1 - (a + b) / (n + m)::DOUBLE) * (1.0 / n + 1.0 / m)) END;
+
+-- Incidents: a day counts when the rate is at warn or over with at least this much volume.
+CREATE OR REPLACE MACRO bp_incident_min_volume() AS 100;
+CREATE OR REPLACE MACRO bp_bounce_warn() AS 0.05;
+CREATE OR REPLACE MACRO bp_bounce_over() AS 0.10;

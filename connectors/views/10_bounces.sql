@@ -42,29 +42,67 @@ SELECT day, recipient_domain, category, reason, bounces,
 FROM bounced;
 
 -- Is it getting worse: the last `window_days` days (ending on the lake's latest day) against
--- the `window_days` before them, per recipient domain.
-CREATE OR REPLACE MACRO bounce_trend(window_days) AS TABLE
+-- the `window_days` before them, per recipient domain. A change counts only when both windows
+-- have at least `min_volume` messages (else 'low_volume') and a two-proportion z-test says it
+-- is unlikely to be chance (|z| >= 1.96, about 95 % confidence), and it is at least
+-- bp_trend_step() (else 'flat').
+CREATE OR REPLACE MACRO bounce_trend(window_days, min_volume := 200) AS TABLE
 WITH daily AS (SELECT * FROM v_bounce_rate_daily),
      anchor AS (SELECT max(day) AS last_day FROM daily),
      windows AS (
         SELECT d.*,
                CASE WHEN d.day > a.last_day - window_days THEN 'recent'
                     WHEN d.day > a.last_day - 2 * window_days THEN 'prior' END AS win
-        FROM daily d, anchor a)
-SELECT recipient_domain,
-       coalesce(sum(delivered + bounces) FILTER (WHERE win = 'recent'), 0)::BIGINT AS recent_volume,
-       coalesce(sum(bounces) FILTER (WHERE win = 'recent'), 0)::BIGINT AS recent_bounces,
+        FROM daily d, anchor a),
+     agg AS (
+        SELECT recipient_domain,
+               coalesce(sum(delivered + bounces) FILTER (WHERE win = 'recent'), 0)::BIGINT AS recent_volume,
+               coalesce(sum(bounces) FILTER (WHERE win = 'recent'), 0)::BIGINT AS recent_bounces,
+               coalesce(sum(delivered + bounces) FILTER (WHERE win = 'prior'), 0)::BIGINT AS prior_volume,
+               coalesce(sum(bounces) FILTER (WHERE win = 'prior'), 0)::BIGINT AS prior_bounces
+        FROM windows WHERE win IS NOT NULL GROUP BY recipient_domain)
+SELECT recipient_domain, recent_volume, recent_bounces,
        bp_rate(recent_bounces, recent_volume) AS recent_rate,
-       coalesce(sum(delivered + bounces) FILTER (WHERE win = 'prior'), 0)::BIGINT AS prior_volume,
-       coalesce(sum(bounces) FILTER (WHERE win = 'prior'), 0)::BIGINT AS prior_bounces,
+       prior_volume, prior_bounces,
        bp_rate(prior_bounces, prior_volume) AS prior_rate,
        recent_rate - prior_rate AS change,
+       bp_two_proportion_z(recent_bounces, recent_volume, prior_bounces, prior_volume) AS z,
        CASE WHEN recent_rate IS NULL OR prior_rate IS NULL THEN 'no_data'
-            WHEN recent_rate - prior_rate >= bp_trend_step() THEN 'worse'
-            WHEN prior_rate - recent_rate >= bp_trend_step() THEN 'better'
+            WHEN recent_volume < min_volume OR prior_volume < min_volume THEN 'low_volume'
+            WHEN recent_rate - prior_rate >= bp_trend_step() AND z >= 1.96 THEN 'worse'
+            WHEN prior_rate - recent_rate >= bp_trend_step() AND z <= -1.96 THEN 'better'
             ELSE 'flat' END AS trend
-FROM windows
-WHERE win IS NOT NULL
-GROUP BY recipient_domain;
+FROM agg;
 
 CREATE OR REPLACE VIEW v_bounce_trend AS SELECT * FROM bounce_trend(7);
+
+-- Bounce diagnostics: per day, provider and recipient domain, the enhanced status code, reply
+-- code, remote MTA and the diagnostic text normalised so that the same refusal worded for
+-- different recipients groups together: lower case; the leading reply / enhanced code dropped
+-- (they have their own columns); addresses -> <addr>, IPv4 -> <ip>, long hex ids -> <id>,
+-- other digit runs -> #; runs of whitespace -> one space (only runs are matched, not every
+-- single space: 5x cheaper); 200 characters. deferred = a delayed DSN.
+CREATE OR REPLACE MACRO bp_normalise_diagnostic(t) AS
+    left(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        lower(t),
+        '^\s*[245][0-9][0-9][ -]+(#?[245]\.[0-9]{1,3}\.[0-9]{1,3}\s*)?', ''),
+        '<?[^\s<>"'';,()]+@[^\s<>"'';,()]+>?', '<addr>', 'g'),
+        '\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b', '<ip>', 'g'),
+        '\b[0-9a-f]{8,}\b', '<id>', 'g'),
+        '[0-9]+', '#', 'g'),
+        '[ \t\r\n]{2,}|[\t\r\n]', ' ', 'g')), 200);
+
+CREATE OR REPLACE VIEW v_bounce_diagnostics AS
+WITH raw AS (
+    SELECT bp_event_day(dt) AS day, coalesce(recipient_domain, '(unknown)') AS recipient_domain,
+           category, action = 'delayed' AS deferred, status, reply_code, remote_mta, diagnostic,
+           reason, count(*) AS n
+    FROM events WHERE category IN ('hard_bounce', 'soft_bounce')
+    GROUP BY ALL)
+SELECT r.day, p.provider, r.recipient_domain, r.category, coalesce(r.deferred, false) AS deferred,
+       r.reason, coalesce(r.status, '(none)') AS status, r.reply_code,
+       coalesce(lower(r.remote_mta), '(unknown)') AS remote_mta,
+       coalesce(bp_normalise_diagnostic(r.diagnostic), '(none)') AS diagnostic,
+       sum(r.n)::BIGINT AS events
+FROM raw r JOIN bp_providers((SELECT list(DISTINCT recipient_domain) FROM raw)) p USING (recipient_domain)
+GROUP BY ALL;

@@ -11,6 +11,8 @@ import re
 
 from schemas.vocab import Category
 
+from ..mime.codes import ENHANCED_STATUS, reply_code_in
+
 ALWAYS_HARD = frozenset({"userunknown", "hostunknown", "hasmoved"})
 _TEMPORARY_WORDS = re.compile(r" temporar| persistent", re.I)
 
@@ -40,8 +42,29 @@ def is_hard(reason: str, status: str | None, reply_code: int | None,
     if reason in ALWAYS_HARD:
         return True
     if reason == "notaccept":
-        return not is_temporary(status, reply_code, diagnostic)
+        code = _stated_code(status, diagnostic, reply_code)
+        return code.startswith("5") or not is_temporary(code or None, None, diagnostic)
     return False
+
+
+def _stated_code(status: str | None, diagnostic: str | None, reply_code: int | None) -> str:
+    """The code go-sisimai's smtp/failure.IsHardBounce reads from "<status> <diagnostic>"
+    (smtp/status.Find): the first specific enhanced status code; a class-only one (x.0.0) or
+    4.4.7 only when there is no other; else the reply code in the text, else the stated one.
+    So a "4.0.0" status with a "not accept" text and no other code is temporary, but a
+    specific 5.x.x code in the text makes it permanent."""
+    text = f"{status or ''} {diagnostic or ''}"
+    weak = ""
+    for m in ENHANCED_STATUS.finditer(text):
+        code = f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}"
+        if code.endswith(".0.0") or code == "4.4.7":
+            weak = weak or code
+            continue
+        return code
+    if weak:
+        return weak
+    found = reply_code_in(text) or reply_code
+    return str(found) if found else ""
 
 
 def category_for(reason: str, *, status: str | None = None, reply_code: int | None = None,

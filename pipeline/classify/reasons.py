@@ -75,7 +75,18 @@ def _userunknown(f: Facts, given: str | None, by_status: str, hits: frozenset[st
     if by_status == "userunknown":
         return not any(n in hits for n in ("norelaying", "blocked", "mailboxfull", "hasmoved",
                                            "rejected", "notaccept"))
+    if f.command is None and f.dialect in COMMANDLESS_DIALECTS:
+        # no command to go by (go-sisimai would call it filtered): a reply that reads only
+        # as "no such recipient" is that recipient's RCPT reply
+        return "userunknown" in hits and "filtered" not in hits
     return f.command == "RCPT" and "userunknown" in hits
+
+
+# Dialects whose notice gives each recipient the receiver's reply line and never the SMTP
+# command it answered: OpenSMTPD's bounce.c writes "rcpt: <reply>" for a RCPT refusal and for
+# an end-of-data one alike (mta_session.c stores the reply line only). Sisimai's guess for a
+# user-unknown text without RCPT (refused after DATA: filtered) has nothing to go on there.
+COMMANDLESS_DIALECTS = frozenset({"lhost-opensmtpd"})
 
 
 def _filtered(f: Facts, given: str | None, by_status: str, hits: frozenset[str]) -> bool:
@@ -191,7 +202,20 @@ RETRIED_BY_STATUS = frozenset({"undefined", "onhold", "systemerror", "securityer
                                "networkerror", "hostunknown", "userunknown"})
 
 
+# Dialect rules whose reason is a fact about the delivery attempts, stated next to the remote
+# server's own reply (Exim's "...: 451 4.3.0 <reply>: retry timeout exceeded"): the reply's
+# reason (phrase tables, then its status code) wins, the dialect's is the fallback.
+REPLY_FIRST_RULES = frozenset({"exim.expired.after-reply"})
+
+
 def _another(f: Facts, by_status: str) -> tuple[str, str]:
+    if f.given_rule in REPLY_FIRST_RULES:
+        hits = f.table_hits
+        for name in FALLBACK_ORDER:
+            if name in hits:
+                return name, f"phrase.{name}"
+        if by_status:
+            return by_status, f"status.{f.status}"
     if f.given_reason and f.given_reason not in ("onhold", "undefined"):
         from . import dialect_rule  # late: the package imports this module
         return f.given_reason, dialect_rule(f)

@@ -101,7 +101,14 @@ def block_fields(block: dict[str, str], message: dict[str, str]) -> dict | None:
     (recipient, action, status, diagnostic, MTAs, dates); None when it names no recipient.
     Per-recipient fields fall back to the per-message block (`message`)."""
     get = block.get
-    recipient = address(get("final-recipient")) or address(get("original-recipient"))
+    recipient = address(get("final-recipient"))
+    if not recipient or "." not in recipient.rpartition("@")[2]:
+        # no Final-Recipient, or one at an MTA-internal pseudo domain (Sun/Oracle Messaging
+        # Server's "user@ims_daemon", "user@sims-ms-daemon"): the Original-Recipient is the
+        # address the sender wrote
+        original = address(get("original-recipient"))
+        if original and (not recipient or "." in original.rpartition("@")[2]):
+            recipient = original
     if not recipient:
         return None
     raw_diag = get("diagnostic-code", "")

@@ -11,8 +11,8 @@ nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EXPECTED = {  # notebook -> (charts it draws, a text its outputs must contain)
-    "deliverability_overview.ipynb": (3, "High bounce rate at olddomain.example"),
-    "dmarc_compliance.ipynb": (3, "ready_for_reject"),
+    "deliverability_overview.ipynb": (4, "High bounce rate at olddomain.example"),
+    "dmarc_compliance.ipynb": (3, "sending_service"),
     "suppression_audit.ipynb": (1, "hard_bounce.immediate"),
 }
 

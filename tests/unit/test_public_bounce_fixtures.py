@@ -26,7 +26,7 @@ def test_flufl_bounce_samples(name):
 
 
 def test_the_flufl_set_is_all_there():
-    assert len(FLUFL_EXPECTED) == 92
+    assert len(FLUFL_EXPECTED) == 93
     assert sorted(p.name for p in FLUFL.glob("*.eml")) == sorted(FLUFL_EXPECTED)
 
 
@@ -42,3 +42,13 @@ def test_vendor_format_layouts(name):
     assert {e.parser for e in out.events} == {want["parser"]}
     if "statuses" in want:   # each recipient its own status, never a neighbour's
         assert [e.status for e in out.events] == want["statuses"]
+
+
+PHP_BH = FIXTURES / "php_bounce_handler"
+PHP_BH_EXPECTED = json.loads((PHP_BH / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(PHP_BH_EXPECTED))
+def test_php_bounce_handler_samples(name):
+    out = process_bytes((PHP_BH / name).read_bytes())
+    assert [[e.recipient, e.category, e.reason] for e in out.events] == PHP_BH_EXPECTED[name]

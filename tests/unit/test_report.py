@@ -50,7 +50,8 @@ def card(report: str, label_start: str) -> str:
 def test_findings_name_the_streams_sources_and_domains_that_need_attention(con):
     found = all_findings(con)
     assert found[0] == ("over", "Complaints: acme / promo at 0.33 % over the last 7 days (1 complaints / "
-                                "300 delivered), at or over 0.30 %; 1 day(s) over 0.30 %.")
+                                "300 delivered to providers that send complaints), at or over 0.30 %; "
+                                "1 day(s) over 0.30 %.")
     assert ("over", "TLS: example.com had 10 failed sessions between 2026-11-05 and 2026-11-05 "
                     "(mostly certificate-expired).") in found
     new = [text for _, text in found if "new failing source" in text]
@@ -58,9 +59,14 @@ def test_findings_name_the_streams_sources_and_domains_that_need_attention(con):
                    "biggest 203.0.113.9). Yours? Authorise it (SPF/DKIM) before tightening the policy; "
                    "if not, it is spoofing."]
     ready = [text for _, text in found if text.startswith("DMARC example.com")]
-    assert ready == ["DMARC example.com (p=none): ready for reject; known sources pass 98.1 %; a stricter "
-                     "policy would act on 66 messages (16 from known sources): move to p=quarantine, "
-                     "then p=reject."]
+    assert ready == ["DMARC example.com (p=none): ready for reject; legitimate sources pass 98.1 %; a "
+                     "stricter policy would act on 66 messages in the last 30 days (16 from legitimate "
+                     "sources): move to p=quarantine, then p=reject."]
+    bad = [text for _, text in found if text.startswith("DMARC bad.example")]
+    assert bad == ["DMARC bad.example (p=none): not ready; legitimate sources pass 90.0 % (1 source(s) "
+                   "below 98 %, worst 192.0.2.50 at 90.0 %); a stricter policy would act on 160 messages "
+                   "in the last 30 days (160 from legitimate sources): fix failing legitimate sources "
+                   "(worst 192.0.2.50) before tightening p=none."]
     assert ("warn", "DMARC: not enough reports yet for a verdict on 1 domain(s) (fewer than 100 "
                     "messages or 7 report days): shop.example.org.") in found
     # gmail.com bounces at 14 % but on 14 messages: below the volume a finding needs
@@ -71,13 +77,17 @@ def test_findings_name_the_streams_sources_and_domains_that_need_attention(con):
 def test_report_headline_cards_show_the_known_numbers(report):
     assert card(report, "messages delivered") == "1,815"
     assert card(report, "bounce rate") == "0.17 %"             # 3 / (1815 + 3)
-    assert card(report, "complaint rate") == "0.220 %"         # 4 / 1815
+    # last 7 days, streams with delivered mail only, over mail delivered to ARF-sending
+    # providers: 2 / (1815 - 12 to gmail.com) (beta's 2 complaints have no delivered mail to be
+    # a rate of, so they cannot turn the card red)
+    assert card(report, "complaint rate") == "0.111 %"
     assert card(report, "streams over") == "1 / 0"
     assert card(report, "addresses suppressed now") == "2"
     assert card(report, "DMARC pass rate") == "90.7 %"         # 2260 / 2491
     assert card(report, "domains ready") == "1 / 3"
     assert card(report, "unknown sources") == "1"
     assert card(report, "TLS failure rate") == "6.67 %"        # 10 / 150
+    assert "TLS failure rate (10 failed of 150 sessions)" in report
     assert card(report, "inputs not understood") == "2"
     assert "Period 2026-11-10 to 2026-11-11 (UTC)" in report
 
@@ -95,7 +105,7 @@ def test_report_lists_findings_first_then_every_section(report):
 
 
 def test_report_is_self_contained_and_well_formed(report):
-    assert report.count("<svg") == 7  # every chart has data in this lake
+    assert report.count("<svg") == 8  # every chart has data in this lake
     for external in ("<link", "<script", "src=", "@import", "http://", "https://"):
         assert external not in report.replace("http://www.w3.org/", ""), external
     assert not re.search(r"url\((?!#)", report)  # only references inside the page
@@ -167,8 +177,12 @@ def test_demo_lake_tells_its_story(tmp_path):
         assert trend["outlook.com"] == "worse"              # outlook.com starts blocking
         ready = dict(con.execute("SELECT domain, verdict FROM v_dmarc_readiness").fetchall())
         assert ready["shop.example.org"] == "not_ready"     # a misconfigured third party
-        assert con.execute("SELECT count(*) FROM v_dmarc_new_sources WHERE source_ip = '198.18.0.25'"
+        assert con.execute("SELECT count(*) FROM v_dmarc_new_sources WHERE source_ip = '149.72.120.130'"
                            ).fetchall() == [(1,)]           # the new CRM vendor
+        assert con.execute("SELECT service_name, source_class FROM v_dmarc_source_readiness "
+                           "WHERE source_ip = '149.72.120.130'").fetchall() == [
+            ("Twilio SendGrid", "sending_service")]         # named, authenticated, never aligned
+        assert counts["ip_identity"] > 8
         missing = con.execute("SELECT count(*) FILTER (WHERE evidence_missing > 0), count(*) "
                               "FROM v_suppression_audit").fetchall()[0]
         assert 0 < missing[0] < missing[1] / 20      # ~1 % cite evidence no longer in the lake
@@ -176,7 +190,7 @@ def test_demo_lake_tells_its_story(tmp_path):
         assert ruf == [(counts["synthetic.dmarc_failure"], 1)] and ruf[0][0] > 0
         examples = con.execute("SELECT count(*) FROM events WHERE source <> 'synthetic'").fetchall()[0][0]
         assert examples == counts.get("examples.events", 0) > 0
-        assert render_report(con).count("<svg") == 7
+        assert render_report(con).count("<svg") == 8
     finally:
         con.close()
 

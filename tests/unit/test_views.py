@@ -179,26 +179,33 @@ def test_bounce_reason_mix_shares(con):
 
 
 def test_bounce_trend_compares_windows_anchored_on_the_lakes_last_day(con):
-    got = {r["recipient_domain"]: r for r in rows(con, "SELECT * FROM bounce_trend(1)")}
+    got = {r["recipient_domain"]: r for r in rows(con, "SELECT * FROM bounce_trend(1, min_volume := 1)")}
     gmail = got["gmail.com"]
     assert (gmail["recent_volume"], gmail["recent_rate"], gmail["prior_volume"]) == (4, 0.0, 10)
     assert gmail["prior_rate"] == pytest.approx(0.2)
-    assert gmail["trend"] == "better"
+    # 0/4 vs 2/10: 20 points better but z = -0.2 / sqrt(1/7 * 6/7 * (1/4 + 1/10)) = -0.966: chance
+    assert gmail["z"] == pytest.approx(-0.2 / (1 / 7 * 6 / 7 * (1 / 4 + 1 / 10)) ** 0.5)
+    assert gmail["trend"] == "flat"
+    # with the default minimum volume (200 per window) 4 and 10 messages are too few to judge
+    assert one(con, "SELECT trend FROM bounce_trend(1) WHERE recipient_domain = 'gmail.com'") == {
+        "trend": "low_volume"}
     assert got["yahoo.com"]["trend"] == "no_data"  # nothing sent to yahoo.com on the last day
     # the default 7-day view has no prior window in a 2-day lake
     assert {r["trend"] for r in rows(con, "SELECT trend FROM v_bounce_trend")} == {"no_data"}
 
 
 def test_complaint_rate_daily_status_against_gmail_thresholds(con):
-    got = {(r["day"], r["tenant"], r["stream"]): (r["delivered"], r["complaints"], r["status"])
+    got = {(r["day"], r["tenant"], r["stream"]): (r["delivered"], r["delivered_arf"], r["complaints"], r["status"])
            for r in rows(con, "SELECT * FROM v_complaint_rate")}
     assert got == {
-        (D10, "acme", "news"): (1000, 1, "warn"),     # exactly 0.10 %: at the limit is warn
-        (D11, "acme", "news"): (500, 0, "ok"),
-        (D10, "acme", "promo"): (300, 1, "over"),     # 0.33 %
-        (D10, "beta", "(none)"): (0, 2, "no_volume"),
-        (D10, "(none)", "(none)"): (11, 0, "ok"),
-        (D11, "(none)", "(none)"): (4, 0, "ok"),
+        (D10, "acme", "news"): (1000, 1000, 1, "warn"),     # exactly 0.10 %: at the limit is warn
+        (D11, "acme", "news"): (500, 500, 0, "ok"),
+        (D10, "acme", "promo"): (300, 300, 1, "over"),      # 0.33 %
+        (D10, "beta", "(none)"): (0, 0, 2, "no_volume"),
+        # the rate's denominator is mail delivered to providers that send ARF: 3 to yahoo.com,
+        # not the 8 to gmail.com (Gmail sends no complaints to count against them)
+        (D10, "(none)", "(none)"): (11, 3, 0, "ok"),
+        (D11, "(none)", "(none)"): (4, 0, 0, "no_volume"),  # only gmail.com: no ARF volume
     }
 
 
@@ -258,7 +265,7 @@ def test_dmarc_readiness_verdicts_and_affected_volume(con):
         pytest.approx(0.9), "not_ready", 160)
     shop = got["shop.example.org"]
     assert (shop["current_policy"], shop["verdict"], shop["affected_messages"]) == (
-        "quarantine", "insufficient_data", 0)  # the failing 5 were already quarantined
+        "quarantine", "insufficient_data", 5)  # quarantined now, rejected by p=reject
 
 
 def test_tls_summary_counts_policy_totals_once(con):
@@ -300,7 +307,7 @@ def test_headline_numbers(con):
             h["complaints"], h["complaint_status"], h["streams_warn"], h["streams_over"]) == (
         D10, D11, 1815, 3, 2, 4, "warn", 0, 1)
     assert h["bounce_rate"] == pytest.approx(3 / 1818)
-    assert h["complaint_rate"] == pytest.approx(4 / 1815)
+    assert h["complaint_rate"] == pytest.approx(4 / (1815 - 12))  # 12 delivered to gmail.com: no ARF
     assert (h["dmarc_messages"], h["dmarc_domains"], h["dmarc_domains_ready"],
             h["dmarc_unknown_sources"]) == (876 + 1600 + 15, 3, 1, 1)
     assert (h["tls_failed_sessions"], h["active_suppressions"], h["dead_letters"]) == (10, 2, 2)
@@ -397,7 +404,7 @@ def test_each_sql_statement_is_run_on_its_own():
 
     statements = analytics_sql()
     assert all(st.count("CREATE OR REPLACE") == 1 for _, st in statements)
-    created = {re.search(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", st).group(1) for _, st in statements}
+    created = {re.search(r"CREATE OR REPLACE (?:VIEW|MACRO|TABLE) (\w+)", st).group(1) for _, st in statements}
     assert set(VIEWS) <= created and {"bp_rate", "bounce_trend", "dmarc_new_sources"} <= created
 
 

@@ -44,6 +44,15 @@ USERUNKNOWN = Table(
         "user not known", "user unknown", "utilisateur inconnu !",
         "vdeliver: invalid or unknown virtual user",
         "your envelope recipient is in my badrcptto list",
+        # go-sisimai's current list (after the corpus commit): GMX/WEB.DE's German reply
+        "weil die adresse nicht gefunden wurde oder keine e-mails empfangen kann",
+        # bouncepipe additions: AT&T "550 5.2.1 <...>... Addressee unknown"
+        # (https://smtp.codes/550), HCL Domino "User ... not listed in Domino Directory"
+        # (Sisimai Lhost/Domino.pm), Exchange Online's NDR text for 5.1.10 "The email address
+        # you entered couldn't be found" (https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/fix-error-code-5-1-10-in-exchange-online),
+        # qmail-smtpd / vpopmail "no mailbox here by that name"
+        "addressee unknown", "not listed in domino directory",
+        "email address you entered couldn't be found", "no mailbox here by that name",
     ),
     pairs=(
         ("<", "> not found"), ("<", ">... blocked by "),
@@ -87,6 +96,17 @@ MAILBOXFULL = Table(index=(
     "user has too many messages on the server", "user is over quota", "user is over the quota",
     "user over quota", "user over quota. (#5.1.1)", "was automatically rejected: quota exceeded",
     "would be over the allowed quota",
+    # bouncepipe additions: the "mailbox full" wordings (RFC 3463 X.2.2) of receivers'
+    # replies outside Sisimai's list, e.g. Gmail's "The email account that you tried to reach
+    # is over quota" (https://support.google.com/a/answer/3726730) under any host, Yandex's
+    # "Account is full" (https://yandex.com/support/mail/bounces/other.html); the text wins
+    # over a 5.1.1 / 5.2.1 code, as Sisimai's probe order makes it (mailboxfull first)
+    "over quota", "exceeded its quota", "exceeds its quota", "inbox is full", "account is full",
+    "storage is full", "out of storage space",
+    # WEB.DE / GMX "Benutzer hat das Speichervolumen ueberschritten. / User has exhausted
+    # allowed storage space." (http://www.sitepackage.de/service/dokumentation/auswertung/
+    # typische-fehlermeldungen-bei-unzustellbarkeit.html), any host in front
+    "exhausted allowed storage space", "speichervolumen ueberschritten",
 ))
 
 # Source: go-sisimai reason/why-hostunknown.go.
@@ -129,6 +149,11 @@ SUSPEND = Table(index=(
     "this account has been temporarily suspended", "this address no longer accepts mail",
     "this mailbox is disabled", "user or domain is disabled", "user suspended",
     "vdelivermail: account is locked email bounced",
+    # bouncepipe additions: Mail.Ru "Local mailbox ... is unavailable: account is disabled"
+    # (Sisimai Lhost/MailRu.pm), Postfix access-map style "Recipient address rejected:
+    # Account disabled", Yandex "Policy rejection on the target address" (the account is
+    # blocked: https://yandex.com/support/mail/bounces/yandex/policy-rejection-on-the-target-address.html)
+    "account is disabled", "account disabled", "policy rejection on the target address",
 ))
 
 # Source: go-sisimai reason/why-hasmoved.go.

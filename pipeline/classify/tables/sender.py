@@ -38,6 +38,11 @@ BLOCKED = Table(
         "was blocked by ", "we do not accept mail from dynamic ips",
         "you are not allowed to connect", "you are sending spam",
         "your ip address is listed in the rbl", "your network is temporary blacklisted",
+        # bouncepipe additions: GMX / WEB.DE "554-IP address is block listed."
+        # (https://postmaster.gmx.com/en/error-messages; older "black listed"), Cloudflare
+        # Email Routing "found on one or more DNSBLs" (go-sisimai rhost/for-cloudflare.go)
+        "ip address is block listed", "ip address is black listed",
+        "found on one or more dnsbls",
         "your server requires confirmation",
     ),
     pairs=(
@@ -110,9 +115,25 @@ AUTHFAILURE = Table(
         "spf (sender policy framework) domain authentication fail", "spf check: fail",
         "the 5322.from address doesn't meet the authentication requirements defined for the "
         "sender",
+        # bouncepipe additions: the SPF / DKIM / DMARC result words receivers write into
+        # their replies (RFC 7208 s2.6 results "fail", "softfail", "temperror", "permerror";
+        # RFC 6376 s6.1 DKIM verification; RFC 7489 s6.6 DMARC), e.g. Postfix policyd-spf
+        # "SPF fail - not authorized", Microsoft 5.7.509 "does not pass DMARC verification"
+        # (https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/non-delivery-reports-in-exchange-online)
+        "spf check failed", "spf fail", "spf softfail", "spf hardfail", "spf permerror",
+        "spf temperror", "spf temporary error", "spf validation failed", "failed spf",
+        "spf authentication failed", "dkim signature verification failed",
+        # GMX / WEB.DE "Reject due to SPF policy" (https://smtp.codes/unitedinternet/),
+        # Proofpoint "rejected per sender's SPF policy"
+        "due to spf policy", "sender's spf policy",
+        "dkim verification failed", "dkim validation failed", "dkim check failed",
+        "failed dkim", "dkim authentication failed", "does not pass dmarc",
+        "failed dmarc", "dmarc check failed", "dmarc verification failed",
     ),
     pairs=((" is not allowed to send mail.", "_401"),
-           ("is not allowed to send from <", " per it's spf record")),
+           ("is not allowed to send from <", " per it's spf record"),
+           # bouncepipe: "SPF: 192.0.2.1 is not allowed to send mail from example.com"
+           ("spf", "is not allowed to send mail from")),
 )
 
 # Source: go-sisimai reason/why-badreputation.go.
@@ -176,6 +197,9 @@ SPAMDETECTED = Table(
         "your message has been rejected because it appears to be spam",
         "your message has triggered a spam block", "your message may contain the spam contents",
         "your message failed several antispam checks",
+        # bouncepipe additions: Yandex "Message rejected under suspicion of SPAM", "Sorry,
+        # message looks like SPAM to me" (https://yandex.com/support/mail/bounces/other.html)
+        "under suspicion of spam", "message looks like spam",
     ),
     pairs=(
         ("greylisted", " please try again in"), ("mail score (", " over "),
@@ -212,8 +236,15 @@ POLICYVIOLATION = Table(
         "this message was blocked because its content presents a potential",
         "we do not accept messages containing images or other attachments",
         "you're using a mass mailer",
+        # bouncepipe additions: Mimecast "Rejected by header based Anti-Spoofing policy" /
+        # "Anti-Spoofing policy - Inbound not allowed" (https://community.mimecast.com/docs/
+        # DOC-1369, go-sisimai rhost/for-mimecast.go: policyviolation) under any host
+        "anti-spoofing policy",
     ),
-    pairs=(("you have exceeded the", "allowable number of posts without solving a captcha"),),
+    pairs=(("you have exceeded the", "allowable number of posts without solving a captcha"),
+           # Gmail "550 5.7.1 This message violates <domain> email policy" (a receiving
+           # domain's own rule: https://support.google.com/a/answer/3726730)
+           ("this message violates ", " email policy")),
 )
 
 # Source: go-sisimai reason/why-norelaying.go.
@@ -278,6 +309,13 @@ SPEEDING = Table(index=(
     "mail sent from your ip address has been temporarily rate limited",
     "please try again slower",
     "receiving mail at a rate that prevents additional messages from being delivered",
+    # bouncepipe additions: Gmail "450 4.2.1 The user you are trying to contact is receiving
+    # mail too quickly" (https://support.google.com/a/answer/3726730; Yahoo writes the same),
+    # a Postfix policy server's "Recipient address rejected: Rate limit exceeded"
+    # (https://www.postfix.org/SMTPD_POLICY_README.html): the receiver throttles this flow
+    "receiving mail too quickly", "rate limit exceeded",
+), isnot=(
+    "connection rate limit exceeded",   # toomanyconn's: too many connections, not mail
 ))
 
 # Source: go-sisimai reason/why-toomanyconn.go.

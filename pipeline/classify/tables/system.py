@@ -61,6 +61,11 @@ SYSTEMERROR = Table(
         "recipient deferred because there is no mdb", "remote server is misconfigured",
         "server configuration error", "service currently unavailable", "system config error",
         "temporary local problem", "timeout waiting for input", "transaction failed ",
+        # bouncepipe additions: Gmail "451 4.3.0 Mail server temporarily rejected message" /
+        # "... has temporarily rejected this message" (https://support.google.com/a/answer/
+        # 3726730; go-sisimai rhost/for-google.go) under any host
+        "mail server temporarily rejected message",
+        "mail server has temporarily rejected this message",
     ),
     pairs=(("unable to connect ", "daemon"),),
 )

@@ -12,11 +12,11 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from .kit import EMAIL, body_text, build, fold, received_text
+from .kit import EMAIL, all_text, build, fold, received_text
 
 NAME = "lhost-exchange2003"
 START = "Your message"
-ERROR_START = "did not reach the following recipient(s):"
+ERROR_MARK = "did not reach the following recipient"   # "(s):" or ":"
 # via-exchange2003.go `errorcodes`: MSEXCH error code -> reason ("onhold" codes are omitted:
 # they leave the decision to the generic tables).
 ERROR_CODES: dict[str, str] = {
@@ -49,20 +49,27 @@ def _is_exchange2003(mail: MailView) -> bool:
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_exchange2003(mail):
         return None
-    text = body_text(mail)
-    if ERROR_START not in text:
+    text = all_text(mail)   # the notice may be any text part (go-sisimai reads the whole body)
+    if START not in text:
         return None
     recipients: list[RecipientReport] = []
     other: list[str] = []
-    for line in text.split(ERROR_START, 1)[1].split("\n"):
-        if "@" in line and " on " in line and not line.startswith("    "):
+    reading = False
+    for line in text.split(START, 1)[1].split("\n"):
+        if not reading:
+            # recipients follow "did not reach the following recipient(s):" or, in layouts
+            # without it, the notice's "Sent:" line (go-sisimai: after To/Subject/Sent)
+            reading = ERROR_MARK in line or line.lstrip().startswith("Sent:")
+            continue
+        at, on = line.find("@"), line.find(" on ")
+        if 0 <= at < on and not line.startswith("    "):
             smtp = _SMTP_EQ.search(line)
-            found = smtp.group(1) if smtp else (EMAIL.search(line.split(" on ")[0]) or [""])[0]
+            found = smtp.group(1) if smtp else (EMAIL.search(line[:on]) or [""])[0]
             recipients.append(RecipientReport(recipient=found, diagnostic=""))
             other.append("")
         elif recipients and "MSEXCH:" in line:
             recipients[-1].diagnostic = line.strip()
-        elif recipients and line.strip():
+        elif recipients and line.strip() and ERROR_MARK not in line:
             other[-1] += " " + line.strip()
     for r, alt in zip(recipients, other):
         m = _MSEXCH.search(r.diagnostic or "")

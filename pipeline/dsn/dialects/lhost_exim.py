@@ -47,6 +47,8 @@ FROZEN = (" has been frozen", " was frozen on arrival")
 # more of its recipients after more than ..."
 WARNING_TEXT = "has not yet been delivered to one or more of its"
 COMMAND_MARKERS = ("SMTP error from remote ", "LMTP error after ")
+_AFTER_COMMAND = re.compile(r"error (?:from remote (?:mail )?server )?after ([A-Za-z][A-Za-z ]*?)"
+                            r"(?=:|<| SIZE|$)")
 # via-exim.go `messagesof`: exim's own error strings -> reason.
 MESSAGES_OF: dict[str, tuple[str, ...]] = {
     "userunknown": ("user not found",),
@@ -166,7 +168,12 @@ def _notice(text: str, third: bool) -> tuple[list[RecipientReport], str]:
 def _reason(r: RecipientReport) -> None:
     diag = r.diagnostic or ""
     if any(m in diag for m in COMMAND_MARKERS):
-        r.command = command_in(diag.split("error from remote", 1)[-1])
+        # the command exim names right after "after " (deliver.c: "SMTP error from remote mail
+        # server after RCPT TO:<...>", "after end of data", "after initial connection"); not
+        # the last command-like word of the whole text ("mta1.mail.example" holds "MAIL")
+        named = _AFTER_COMMAND.search(diag)
+        r.command = command_in(named.group(1) if named else
+                               diag.split("error from remote", 1)[-1])
     if r.command in ("EHLO", "HELO"):
         r.reason, r.reason_rule = "blocked", "exim.command.helo"
         return
@@ -176,7 +183,12 @@ def _reason(r: RecipientReport) -> None:
     if reason:
         r.reason, r.reason_rule = reason, f"exim.{reason}"
     elif any(p in diag for p in DELAYED_FOR):
-        r.reason, r.reason_rule = "expired", "exim.expired"
+        # after a remote server's reply ("... after end of data: 451 4.3.0 ...: retry timeout
+        # exceeded") the reply says why; expiry only says retrying stopped, so the classifier
+        # lets the reply's reason win (classify.reasons.REPLY_FIRST_RULES)
+        replied = "SMTP error from remote " in diag
+        r.reason = "expired"
+        r.reason_rule = "exim.expired.after-reply" if replied else "exim.expired"
     elif "pipe to |" in diag:
         r.reason, r.reason_rule = "mailererror", "exim.mailererror"
 

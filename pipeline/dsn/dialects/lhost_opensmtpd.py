@@ -32,6 +32,21 @@ MESSAGES_OF: dict[str, tuple[str, ...]] = {
                   "No MX found for destination"),
 }
 _RCPT_LINE = re.compile(r"^([^\s:@]+@[^\s:]+):\s*(.*)$")
+# A multi-line reply as smtpd/mta_session.c mta_io() keeps it: the first line whole
+# ("550-5.7.26 Unauthenticated ... domain's"), then each further line appended with no
+# separator after dropping its "550-" and an enhanced code of exactly "d.d.d " -- a longer
+# one ("5.7.26 ") stays, glued to the previous line's last word ("domain's5.7.26 DMARC").
+_MULTILINE_HEAD = re.compile(r"^\d{3}-(\d\.\d{1,3}\.\d{1,3}) ")
+
+
+def _unglued(reply: str) -> str:
+    """The reply with the enhanced code repeated at each glued line turned back into the
+    space that separated the lines, so that phrases spanning a line break match."""
+    head = _MULTILINE_HEAD.match(reply)
+    if head is None or len(head.group(1)) == 5:   # "d.d.d": mta_io dropped those itself
+        return reply
+    rest = reply[head.end():].replace(f"{head.group(1)} ", " ")
+    return reply[:head.end()] + rest
 
 
 def _is_opensmtpd(mail: MailView) -> bool:
@@ -55,7 +70,8 @@ def inquire(mail: MailView) -> BounceReport | None:
             continue
         m = _RCPT_LINE.match(line)
         if m:
-            recipients.append(RecipientReport(recipient=m.group(1), diagnostic=m.group(2)))
+            recipients.append(RecipientReport(recipient=m.group(1),
+                                              diagnostic=_unglued(m.group(2))))
     if not recipients:
         return None
     dsn = {r.recipient.lower(): r for r in dsn_recipients(mail)}

@@ -20,7 +20,7 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from .kit import all_text, build, command_in, split_at
+from .kit import all_text, build, command_in, raw_text_has, split_at
 
 NAME = "lhost-trendmicro"
 RETURNED_MARKERS = ("Content-Type: message/rfc822",)
@@ -31,13 +31,10 @@ UNABLE = "Unable to deliver "
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.header("From").lstrip().startswith('"InterScan')
-            or "InterScan" in mail.header("Content-Type")):
-        text = all_text(mail)
-        if " InterScan " not in text:
-            return None
-    else:
-        text = all_text(mail)
-    head, tail = split_at(text, RETURNED_MARKERS)
+            or "InterScan" in mail.header("Content-Type")
+            or raw_text_has(mail, " InterScan ")):
+        return None
+    head, tail = split_at(all_text(mail), RETURNED_MARKERS)
     recipients: list[RecipientReport] = []
     current: RecipientReport | None = None
     for line in head.split("\n"):

@@ -18,7 +18,7 @@ ORDER: tuple[str, ...] = (
     "lhost-amazonworkmail", "lhost-receivingses", "lhost-amazonses",
     "lhost-googlegroups", "lhost-googleworkspace", "lhost-gmail",
     "lhost-yahoo", "lhost-mailru", "lhost-gmx", "lhost-outlook", "lhost-zoho",
-    "lhost-einsundeins", "lhost-verizon", "lhost-sendgrid",
+    "lhost-einsundeins", "lhost-verizon", "lhost-sendgrid", "lhost-mimecast",
     "lhost-dragonfly", "lhost-yandex",
     # Japanese carriers
     "lhost-ezweb", "lhost-kddi", "lhost-biglobe",
@@ -28,8 +28,9 @@ ORDER: tuple[str, ...] = (
     "lhost-exim", "lhost-postfix", "lhost-sendmail", "lhost-v5sendmail", "lhost-x4",
     "lhost-qmail", "lhost-opensmtpd", "lhost-apachejames", "lhost-powermta",
     "lhost-exchange2003", "lhost-exchange2007", "lhost-trendmicro", "lhost-mailfoundry",
-    "lhost-imailserver", "lhost-fml", "lhost-notes",
+    "lhost-mailmarshal", "lhost-imailserver", "lhost-fml", "lhost-notes",
     "lhost-courier", "lhost-domino", "lhost-messagingserver", "lhost-mcafee",
+    "lhost-deutschetelekom",
     "lhost-barracuda", "lhost-surfcontrol", "lhost-amavis",
     # the loose generic layouts last
     "lhost-x1", "lhost-x6", "lhost-x3", "lhost-x5", "lhost-x2",

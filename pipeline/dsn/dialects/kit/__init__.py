@@ -8,7 +8,8 @@ How to write a dialect (one new module `lhost_<name>.py` plus fixtures):
    `@dialect(NAME)`, and NAME added to `order.ORDER` at the place it must be tried.
 3. `inquire` says no FAST: it runs on every bounce no earlier dialect claimed, so test the
    cheap markers first (`mail.sender`, `mail.subject`, `mail.get(...)`, `has_header_prefix`,
-   `received_text`, `full_text_has`) and return None before reading any body text. It must
+   `received_text`, `full_text_has`, `raw_text_has`) and return None before reading any
+   body text. It must
    answer None for an empty message, a personal email and other formats' bounces
    (tests/unit/test_dialect_registry.py runs every dialect over every other's samples).
 4. Read the text: `body_text` (first text part, plain preferred), `all_text` (every text and
@@ -67,6 +68,7 @@ from .views import (
     has_header_prefix,
     lowered_table,
     plain_ascii_text,
+    raw_text_has,
     received_lines,
     received_text,
     split_at,
@@ -82,5 +84,5 @@ __all__ = [
     "dsn_blocks", "dsn_recipients", "dsn_report", "finish", "original_of", "raw_text",
     "text_of", "unquote",
     "first_phrase", "full_text_has", "has_header_prefix", "lowered_table", "plain_ascii_text",
-    "received_lines", "received_text", "split_at", "view_memo",
+    "raw_text_has", "received_lines", "received_text", "split_at", "view_memo",
 ]

@@ -25,8 +25,19 @@ from .views import part_text_memo, view_memo
 # The look-behind makes a match start only at a token boundary: linear time on long tokens.
 EMAIL = re.compile(r"(?<![^\s<>\"'(),;:\[\]])[^\s<>\"'(),;:\[\]@]+@"
                    r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
-_COMMAND = re.compile(r"\b(HELO|EHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO|DATA|RSET|QUIT|"
-                      r"MAIL|RCPT|CONN)\b")
+# SMTP commands as MTAs write them in an error message (go-sisimai / Sisimai::SMTP::Command
+# `Detectable`, BSD-2-Clause): upper case, a bare word only between non-word characters, so
+# that prose ("receiving mail too quickly", "Mail server ...") and host or address parts
+# ("mta1012.mail.gq1.yahoo.com", "DATABASE@...") name none. Lower-case "mail from:" /
+# "rcpt to:" count before an address only, and Exim's "after end of data" is DATA.
+_COMMAND = re.compile(r"(?<![\w@.\-])(HELO|EHLO|STARTTLS|AUTH|MAIL|RCPT|"
+                      r"DATA|RSET|QUIT|XFORWARD|CONN)(?![\w@.\-])"
+                      r"|(?i:\b(mail from|rcpt to):\s*<)|(?i:\b(end of data)\b)")
+# session order: a message naming several commands failed at the latest one (Sisimai returns
+# the last one of its `Detectable` list found)
+_SESSION_ORDER = {name: rank for rank, name in enumerate(
+    ("CONN", "HELO", "EHLO", "STARTTLS", "AUTH", "XFORWARD", "MAIL", "RCPT", "DATA", "RSET",
+     "QUIT"))}
 DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers",
                    "message/global", "message/global-headers", "message/partial")
@@ -266,10 +277,12 @@ def command_in(text: str | None) -> str | None:
     """The SMTP command an error message names (`... after RCPT TO:<a@b>` -> RCPT)."""
     if not text:
         return None
-    found = _COMMAND.findall(text.upper())
-    if not found:
-        return None
-    return found[-1].split(" ")[0]
+    latest = None
+    for bare, address_form, end_of_data in _COMMAND.findall(text):
+        name = bare or address_form.split(" ")[0].upper() or (end_of_data and "DATA")
+        if latest is None or _SESSION_ORDER[name] > _SESSION_ORDER[latest]:
+            latest = name
+    return latest
 
 
 def finish(r: RecipientReport) -> RecipientReport:

@@ -139,6 +139,17 @@ def _plain_charset(part) -> str | None:
     return memo
 
 
+def raw_text_has(mail: MailView, phrase: str) -> bool:
+    """`phrase` in the undecoded text of some text/* part (go-sisimai tests the raw payload):
+    a marker test that decodes nothing on the negative path every unread bounce goes
+    through. A base64-encoded part is not looked into."""
+    for ctype, part in mail.part_types:
+        payload = part._payload
+        if ctype.startswith("text/") and isinstance(payload, str) and phrase in payload:
+            return True
+    return False
+
+
 def received_text(mail: MailView) -> str:
     """`received_lines(mail)` joined by "\\n", once per message: a phrase without a newline is
     in this text exactly when it is in one of the lines (no match can span the joins), so
