@@ -18,16 +18,17 @@ from . import envelope, registry
 from .errors import LimitExceeded, NotSupported, ParseError, dead_letter
 from .mime.parse import parse_email
 from .mime.view import MailView
-from .outcome import Outcome
-from .settings import Settings, default_settings
+from .outcome import Outcome, accounted
+from .settings import Limits, Settings, default_settings
 from .sniff import sniff
+from .deadline import check_time
 
 log = logging.getLogger(__name__)
 
 
-def _view(family: str, raw: RawMessage) -> Any:
+def _view(family: str, raw: RawMessage, limits: Limits | None = None) -> Any:
     if family == "email":
-        return parse_email(raw.payload)
+        return parse_email(raw.payload, limits)
     if family == "json":
         try:
             return orjson.loads(raw.payload)
@@ -49,6 +50,7 @@ def process(raw: RawMessage, settings: Settings | None = None) -> Outcome:
         result: Outcome | None = None
         tried: list[str] = []
         for handler in registry.handlers(family):  # type: ignore[arg-type]
+            check_time()
             if not handler.detect(raw, view):
                 continue
             tried.append(handler.name)
@@ -62,7 +64,7 @@ def process(raw: RawMessage, settings: Settings | None = None) -> Outcome:
         if result is None:
             raise _not_supported(raw, family, tried)
         result.events = envelope.apply(raw, result.events, settings)
-        return result
+        return accounted(raw, result)
     except Exception as exc:  # noqa: BLE001 - the contract: bad input never crashes a worker
         return Outcome(dead_letters=[dead_letter(raw, exc)])
     finally:
@@ -116,7 +118,8 @@ def _process_read(reads: list[_Read], settings: Settings,
     for (raw, _family, _view), outcome in zip(reads, outcomes):
         if outcome is not None and outcome.events:
             outcome.events = envelope.apply(raw, outcome.events, settings)
-    return outcomes  # type: ignore[return-value]
+    return [accounted(read[0], outcome)  # type: ignore[arg-type]
+            for read, outcome in zip(reads, outcomes)]
 
 
 def process_stream(raws: Iterable[RawMessage], settings: Settings | None = None, *,
@@ -269,13 +272,14 @@ def _read(raw: RawMessage, settings: Settings) -> tuple[str, Any]:
         raise NotSupported(
             "not a recognised input: expected an email (DSN/ARF/report), JSON webhook or "
             "MTA log record, DMARC XML, gzip or zip", raw_sha256=raw.sha256)
-    return family, _view(family, raw)
+    return family, _view(family, raw, settings.limits)
 
 
 def _offer(handler: registry.Handler, open_inputs: list[_Open], settings: Settings,
            outcomes: list[Outcome | None]) -> list[_Open]:
     """One handler's turn over the open inputs (detect, then handle); the ones still open
     after it, in order. An input whose detect or handle raises is dead-lettered."""
+    check_time()   # the worker's wall-time budget (pipeline/timebudget.py)
     takers: list[_Open] = []
     closed = False
     asked = handler.streams and handler in _first_streams(handler.family)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from connectors.kafka_records import dead_letter_headers, raw_message_from_record
-from pipeline.core import process, process_stream
+from pipeline.timebudget import budgeted_stream, process_within
 from pipeline.errors import dead_letter
 from pipeline.settings import Settings
 from schemas.models import NotParsed, RawMessage
@@ -53,7 +53,7 @@ def dead_letter_record(raw: RawMessage, record: NotParsed, topic: str) -> Out:
 
 def classify_record(record, settings: Settings, hints: dict[str, str | None]) -> list[Out]:
     raw = raw_from_record(record, hints)
-    return outputs_for(raw, process(raw, settings), settings)
+    return outputs_for(raw, process_within(raw, settings), settings)
 
 
 def classify_records(records, settings: Settings, hints: dict[str, str | None]) -> list[Out]:
@@ -62,7 +62,7 @@ def classify_records(records, settings: Settings, hints: dict[str, str | None]) 
     one)."""
     raws = [raw_from_record(record, hints) for record in records]
     out: list[Out] = []
-    for raw, outcome in process_stream(raws, settings):
+    for raw, outcome in budgeted_stream(raws, settings):   # process_stream, time-bounded
         out += outputs_for(raw, outcome, settings)
     return out
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from lxml import etree
 
 from pipeline.errors import LimitExceeded, ParseError, UnsafeInput
+from pipeline.deadline import check_time
 from schemas.dmarc import aggregate_report_key, aggregate_row_id
 
 PARSER = "dmarc.aggregate.stream"
@@ -62,11 +63,19 @@ def epoch_to_utc(value: str | None, what: str) -> datetime:
                          parser=PARSER) from exc
 
 
+# Bytes without a "<" in a DMARC report: no real report has a text node or a tag near this
+# long. libxml2 buffers a text node up to 10 MB before it refuses it (a whitespace bomb then
+# cost ~200 ms and ~55 MB); this refuses the run after 1 MiB.
+MAX_TEXT_RUN = 1024 * 1024
+
+
 class _Prefixed(io.RawIOBase):
-    """`head` followed by the rest of `tail` (after the prolog was peeked at)."""
+    """`head` followed by the rest of `tail` (after the prolog was peeked at), refusing a
+    run of more than MAX_TEXT_RUN bytes without a "<"."""
 
     def __init__(self, head: bytes, tail):
         self._head, self._tail = head, tail
+        self._run = 0
 
     def readable(self) -> bool:
         return True
@@ -78,6 +87,12 @@ class _Prefixed(io.RawIOBase):
             self._head = self._head[n:]
             return n
         data = self._tail.read(len(buffer))
+        last_tag = data.rfind(b"<")
+        self._run = self._run + len(data) if last_tag < 0 else len(data) - last_tag - 1
+        if self._run > MAX_TEXT_RUN:
+            raise LimitExceeded(f"XML has a run of more than {MAX_TEXT_RUN} bytes without a "
+                                "tag (a text node no report has: refused before buffering it)",
+                                parser=PARSER)
         buffer[: len(data)] = data
         return len(data)
 
@@ -343,6 +358,7 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
             index += 1
             el.clear(keep_tail=False)
             if not index & 1023:  # drop the emptied records read so far, in one go
+                check_time()   # the worker's per-input wall-time budget
                 parent = el.getparent()
                 del parent[:len(parent) - 1]
             continue

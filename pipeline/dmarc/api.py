@@ -104,7 +104,7 @@ def parse_report(payload: bytes | None = None, *, msg: email.message.Message | N
             if sniff(payload) == "email":
                 from pipeline.mime.parse import parse_email
 
-                return parse_report(msg=parse_email(payload), settings=settings,
+                return parse_report(msg=parse_email(payload, settings.limits), settings=settings,
                                     context=context)
             unwrapper.add_bytes(payload, "")
         found = unwrapper.found

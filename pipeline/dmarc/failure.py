@@ -20,6 +20,7 @@ from pipeline.mime.headers import decode_header_value
 from pipeline.mime.returned import headers_of, RETURNED_TYPES
 from pipeline.mime.transfer import message_text
 from pipeline.errors import ParseError
+from pipeline.mime.flatten import flat_text
 from schemas.dmarc import failure_row_id
 
 PARSER = "dmarc.failure"
@@ -51,11 +52,18 @@ def feedback_fields(part: email.message.Message) -> email.message.Message:
     return email.parser.HeaderParser().parsestr(message_text(part).lstrip("\r\n"))
 
 
-def parse_date(text: str | None) -> datetime | None:
-    """An RFC 5322-ish date in UTC; zone names (EDT, CEST, ...) understood; None if unreadable."""
+def parse_date(text: object) -> datetime | None:
+    """An RFC 5322-ish date in UTC; zone names (EDT, CEST, ...) understood; None if unreadable
+    (out-of-range years included). `text` may be a compat32 Header (8-bit header bytes)."""
     if not text:
         return None
-    text = " ".join(text.split())
+    try:
+        return _parse_date(" ".join(decode_header_value(text).split()))
+    except (ValueError, OverflowError, OSError, TypeError, IndexError):
+        return None
+
+
+def _parse_date(text: str) -> datetime | None:
     try:
         value = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -153,7 +161,7 @@ def _report(msg: email.message.Message, fields: email.message.Message, feedback_
         message_id = _first(sample, "Message-ID")
         if not redact and not headers_only:
             body = sample.get_payload()
-            sample_body = body if isinstance(body, str) else sample.as_string()
+            sample_body = body if isinstance(body, str) else flat_text(sample)
     envelope_id = _first(fields, "Original-Envelope-Id")
     reported = _first(fields, "Reported-Domain")
     row = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.message
 import io
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from pipeline.errors import BouncepipeError, LimitExceeded, ParseError
 from pipeline.settings import Limits
 
 from . import aggregate, reference
-from .safety import GZIP_MAGIC, ZIP_EMPTY_MAGIC, ZIP_MAGIC, Budget, open_gzip, read_capped, \
+from .safety import CHUNK, GZIP_MAGIC, ZIP_EMPTY_MAGIC, ZIP_MAGIC, Budget, open_gzip, read_capped, \
     zip_members
 from .tlsrpt import tls_rows
 
@@ -28,7 +29,7 @@ from .tlsrpt import tls_rows
 # Past this, a late XML error dead-letters the input (rows already streamed are discarded).
 HOLD_ROWS = 2_000
 # parsedmarc holds the whole document several times over: only small documents go to it.
-FALLBACK_MAX_BYTES = 32 * 1024 * 1024
+FALLBACK_MAX_BYTES = 4 * 1024 * 1024   # it held a 32 MB report ~20x over (+629 MB)
 MAX_NESTING = 4
 # Attachment media types that carry reports (RFC 7489 section 7.2.1.1, RFC 8460 section 5.3)
 # plus what reporters send in practice (corpus: application/octet-stream from Amazon SES).
@@ -103,7 +104,8 @@ class Unwrapper:
             self.add_stream(_replay(first, open_inflated), inner_head, f"{container}{sep}gzip",
                             member, depth + 1)
         elif kind == "zip":
-            for m in zip_members(_seekable(open_stream(), self.limits), self.budget):
+            for m in zip_members(_seekable(open_stream(), self.limits, self.budget.sha256),
+                                 self.budget):
                 first = m.open()
                 inner_head = first.peek(8192)[:8192]
                 if kind_of(inner_head) is None:
@@ -151,11 +153,24 @@ class Unwrapper:
             self.add_bytes(data, "email", filename)
 
 
-def _seekable(stream, limits: Limits):
-    """zipfile needs random access: a non-seekable stream (a zip inside gzip) is read, capped."""
+def _seekable(stream, limits: Limits, sha256: str | None = None):
+    """zipfile needs random access: a non-seekable stream (a zip inside gzip) is read into
+    memory first, under its own cap (limits.max_nested_archive_bytes, far below the
+    decompressed-bytes cap: a gzip of a 256 MB zip used to be buffered whole, twice)."""
     if getattr(stream, "seekable", lambda: False)():
         return stream
-    return read_capped(stream, limits.max_decompressed_bytes, "zip archive")
+    cap = limits.max_nested_archive_bytes
+    buffer = io.BytesIO()   # written in place: no second copy when it is handed on
+    while True:
+        data = stream.read(CHUNK)
+        if not data:
+            buffer.seek(0)
+            return buffer
+        if buffer.tell() + len(data) > cap:
+            raise LimitExceeded(
+                f"zip archive inside a compressed layer is larger than {cap} bytes "
+                "(limits.max_nested_archive_bytes)", raw_sha256=sha256, parser="dmarc")
+        buffer.write(data)
 
 
 def _replay(first: io.BufferedReader, reopen: Callable[[], io.BufferedReader]
@@ -210,9 +225,11 @@ def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits:
                 yield from held
                 held = None
     except etree.XMLSyntaxError as exc:
-        if "huge" in str(exc).lower():  # libxml2's 10 MB cap on one text node / name
-            raise LimitExceeded(f"XML holds a text node over libxml2's 10 MB limit: {exc}",
-                                parser=aggregate.PARSER) from exc
+        message = str(exc).lower()
+        if "huge" in message:  # libxml2's caps: 10 MB per text node / name, 256 levels deep
+            what = ("XML nests elements deeper than libxml2's 256-level limit"
+                    if "depth" in message else "XML holds a text node over libxml2's 10 MB limit")
+            raise LimitExceeded(f"{what}: {exc}", parser=aggregate.PARSER) from exc
         if held is None:
             raise ParseError(f"XML stops being well-formed after {HOLD_ROWS}+ records: {exc}",
                              parser=aggregate.PARSER) from exc
@@ -222,19 +239,42 @@ def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits:
         yield from held
 
 
+# A <record> start tag, any namespace prefix: what the recovering parser must account for.
+_RECORD_TAG = re.compile(rb"<(?:[\w.-]+:)?record[\s>/]")
+
+
 def _fallback(open_stream, context: dict, limits: Limits, error: Exception) -> Iterator[dict]:
+    """Rows of a report that is not well-formed XML, from a recovering parse. Bounded before
+    the work (FALLBACK_MAX_BYTES, and the <record> tags counted against the record cap), and
+    all or nothing: when the recovered rows are fewer than the <record> tags the bytes hold,
+    the input is dead-lettered with both numbers rather than landing part of the report."""
     data = read_capped(open_stream(), FALLBACK_MAX_BYTES,
-                       "malformed XML for the recovering parser", context.get("raw_sha256"))
+                       f"malformed XML ({error}) for the recovering parser",
+                       context.get("raw_sha256"))
+    expected = len(_RECORD_TAG.findall(data))
+    if expected > limits.max_report_records:
+        raise LimitExceeded(f"report has more than {limits.max_report_records} records "
+                            "(limits.max_report_records)", parser=reference.PARSER)
+    rows = _recovered_rows(data, context, limits, error)
+    if len(rows) < expected:
+        raise ParseError(
+            f"not well-formed XML ({error}); the recovering parser read {len(rows)} of its "
+            f"{expected} <record> elements: dead-lettered whole rather than landing part of "
+            "the report", parser=reference.PARSER)
+    yield from rows
+
+
+def _recovered_rows(data: bytes, context: dict, limits: Limits, error: Exception
+                    ) -> list[dict]:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
         # Not UTF-8 (parsedmarc would drop the bytes): keep them visible as U+FFFD instead.
         fixed = data.decode("utf-8", "replace").encode("utf-8")
         try:
-            yield from list(aggregate.iter_aggregate_rows(
+            return list(aggregate.iter_aggregate_rows(
                 io.BytesIO(fixed), {**context, "parser": aggregate.PARSER + "+replace"},
                 limits.max_report_records))
-            return
         except etree.XMLSyntaxError:
             pass
     try:
@@ -242,8 +282,4 @@ def _fallback(open_stream, context: dict, limits: Limits, error: Exception) -> I
     except BouncepipeError as exc:
         raise ParseError(f"not well-formed XML ({error}); {exc.reason}",
                          parser=reference.PARSER) from exc
-    rows = reference.rows_from_parsedmarc(report, context)
-    if len(rows) > limits.max_report_records:
-        raise LimitExceeded(f"report has more than {limits.max_report_records} records",
-                            parser=reference.PARSER)
-    yield from rows
+    return reference.rows_from_parsedmarc(report, context)

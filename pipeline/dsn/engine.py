@@ -22,6 +22,7 @@ from schemas.vocab import SourceKind
 from ..classify import classify
 from ..errors import ParseError
 from ..mime.view import MailView
+from ..deadline import check_time
 from . import fallback, rfc3464
 from .dialects import dialects
 from .events import ReportFields, facts_for
@@ -57,6 +58,7 @@ def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = No
             MailView.release(forwards[i].msg)   # the view <-> message cycle, as core does
         unread = [i for i in unread if found[i] is None]
     for d in dialects():
+        check_time()   # the worker's per-input wall-time budget (pipeline/timebudget.py)
         inquire, answered = d.inquire, False
         for i in unread:
             try:

@@ -1,7 +1,7 @@
 """Registers the bounce (DSN) handler: email family, order 50 (after ARF 30, auto-reply 40)."""
 from __future__ import annotations
 
-from ..errors import ParseError
+from ..errors import LimitExceeded, ParseError
 from ..mime.view import checked_view
 from ..outcome import Outcome
 from ..registry import register
@@ -19,7 +19,9 @@ def handle_many(items: list, settings) -> list[Outcome | None | Exception]:
     mails, positions = [], []
     for position, (raw, msg) in enumerate(items):
         try:
-            mails.append(checked_view(raw, msg, settings))
+            mail = checked_view(raw, msg, settings)
+            _check_failed_recipients(raw, mail, settings.limits.max_recipients_per_input)
+            mails.append(mail)
         except Exception as exc:  # noqa: BLE001 - handle() would raise it: this input only
             # kept without its traceback, which holds this frame (and so the whole batch)
             results[position] = exc.with_traceback(None)
@@ -31,6 +33,15 @@ def handle_many(items: list, settings) -> list[Outcome | None | Exception]:
             results[position] = report
             continue
         raw = items[position][0]
+        cap = settings.limits.max_recipients_per_input
+        if len(report.recipients) > cap:
+            # Dead-lettered whole, not truncated: the bytes are kept, and a replay with a
+            # higher cap lands every recipient (a truncated bounce would lose some quietly).
+            results[position] = LimitExceeded(
+                f"bounce names {len(report.recipients)} recipients, over the {cap} recipient "
+                "cap (limits.max_recipients_per_input)", raw_sha256=raw.sha256,
+                parser=f"dsn:{report.dialect}")
+            continue
         try:
             events = events_for(raw, report)
         except Exception as exc:  # noqa: BLE001
@@ -43,6 +54,17 @@ def handle_many(items: list, settings) -> list[Outcome | None | Exception]:
             continue
         results[position] = Outcome(events=events, parser=events[0].parser)
     return results
+
+
+def _check_failed_recipients(raw, mail, cap: int) -> None:
+    """Refuse before the dialects run when X-Failed-Recipients alone names more addresses
+    than the cap (a 3.9 MB header made 200,000 recipient reports, +1 GB, before any cap)."""
+    value = mail.get("X-Failed-Recipients")
+    if isinstance(value, str) and value.count("@") > cap:
+        raise LimitExceeded(
+            f"X-Failed-Recipients names {value.count('@')} addresses, over the {cap} "
+            "recipient cap (limits.max_recipients_per_input)", raw_sha256=raw.sha256,
+            parser="dsn")
 
 
 @register("dsn", family="email", order=50, detect=_always, many=handle_many)

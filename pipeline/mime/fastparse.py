@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import email
 import email.errors
+import email.message
 import email.policy
 import re
 
+from ..errors import LimitExceeded
+from ..deadline import check_time
 from .message import (
     CONTENT_TYPE_MEMO,
     HEAD_MEMO,
@@ -50,23 +53,63 @@ class _Unsupported(Exception):
     """An input quirk this parser does not reproduce: the stdlib parses it instead."""
 
 
-def parse_text(text: str) -> CachedMessage:
+def parse_text(text: str, max_parts: int = 0, max_depth: int = 0) -> CachedMessage:
     """The compat32 tree of `text` (already decoded as ASCII with surrogateescape), exactly as
-    `email.message_from_string(text, _class=CachedMessage, policy=compat32)` builds it."""
-    parser = _Parser(text)
+    `email.message_from_string(text, _class=CachedMessage, policy=compat32)` builds it.
+    More than `max_parts` messages or nesting deeper than `max_depth` (0: no cap) raise
+    LimitExceeded as soon as the parse gets there, before the rest is read."""
+    parser = _Parser(text, max_parts, max_depth)
     root = parser.message(None)
     if root.get_content_maintype() == "multipart" and not root.is_multipart():
         root.defects.append(email.errors.MultipartInvariantViolationDefect())
     return root
 
 
-def parse_bytes(payload: bytes) -> CachedMessage:
-    """`parse_text` for bytes, falling back to the stdlib for what it does not reproduce."""
+def parse_bytes(payload: bytes, max_parts: int = 0, max_depth: int = 0) -> CachedMessage:
+    """`parse_text` for bytes, falling back to the stdlib for what it does not reproduce.
+    The caps hold on both paths; a tree too deep for the stdlib's recursion is a
+    LimitExceeded too, never a RecursionError."""
     text = payload.decode("ascii", "surrogateescape")
     try:
-        return parse_text(text)
+        return parse_text(text, max_parts, max_depth)
+    except LimitExceeded:
+        raise
     except Exception:  # noqa: BLE001 - _Unsupported, or a bug here: the stdlib is the reference
-        return email.message_from_string(text, _class=CachedMessage, policy=_POLICY)
+        pass
+    try:
+        msg = email.message_from_string(text, _class=CachedMessage, policy=_POLICY)
+    except RecursionError:
+        raise LimitExceeded("MIME structure nested too deep for the parser "
+                            "(limits.max_mime_depth)", parser="email") from None
+    if max_parts or max_depth:
+        _check_tree(msg, max_parts, max_depth)
+    return msg
+
+
+def _check_tree(msg: CachedMessage, max_parts: int, max_depth: int) -> None:
+    """The caps on a tree the stdlib built (the rare fallback path), without recursion."""
+    stack, count = [(msg, 0)], 0
+    while stack:
+        part, depth = stack.pop()
+        count += 1
+        if max_parts and count > max_parts:
+            raise _too_many_parts(max_parts)
+        if max_depth and depth > max_depth:
+            raise _too_deep(max_depth)
+        payload = part._payload
+        if isinstance(payload, list):
+            stack.extend((sub, depth + 1) for sub in payload
+                         if isinstance(sub, email.message.Message))
+
+
+def _too_many_parts(cap: int) -> LimitExceeded:
+    return LimitExceeded(f"email has more than {cap} MIME parts (limits.max_mime_parts)",
+                         parser="email")
+
+
+def _too_deep(cap: int) -> LimitExceeded:
+    return LimitExceeded(f"email nests MIME parts / messages deeper than {cap} levels "
+                         "(limits.max_mime_depth)", parser="email")
 
 
 class _Parser:
@@ -74,10 +117,19 @@ class _Parser:
     that make a line look like end-of-input (enclosing boundaries; blank lines inside a
     message/delivery-status part)."""
 
-    __slots__ = ("s", "n", "bare_cr", "pos", "stops", "last")
+    __slots__ = ("s", "n", "bare_cr", "pos", "stops", "last", "max_parts", "max_depth",
+                 "parts", "depth", "found")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, max_parts: int = 0, max_depth: int = 0):
         self.s = text
+        self.max_parts, self.max_depth = max_parts, max_depth
+        self.parts = self.depth = 0
+        # pattern -> (from, at): the first occurrence at or after `from` is `at` (-1: none).
+        # Searches go forward, so one answer serves every later search that starts before
+        # it: without this, CR-only text (no LF anywhere) rescanned the rest of the message
+        # for an LF on every line, and a search for a missing "\n--" ran to the end from
+        # every delivery-status block (4 MB: 7.7 s).
+        self.found: dict[str, tuple[int, int]] = {}
         self.n = len(text)
         # Lines end in LF, CRLF or a bare CR (old Mac files, some corpus samples). Without
         # bare CRs, every line ends at the next LF: one find instead of two.
@@ -92,9 +144,18 @@ class _Parser:
     _BLANKS = {False: ("\n\n", "\n\r"), True: ("\n\n", "\n\r", "\r\r")}
 
     # -- lines -------------------------------------------------------------------------
+    def _find(self, pattern: str, q: int) -> int:
+        """`self.s.find(pattern, q)`, remembered (see `found`)."""
+        known = self.found.get(pattern)
+        if known is not None and known[0] <= q and (known[1] < 0 or q <= known[1]):
+            return known[1]
+        at = self.s.find(pattern, q)
+        self.found[pattern] = (q, at)
+        return at
+
     def _line_end(self, q: int) -> int:
         s = self.s
-        e = s.find("\n", q)
+        e = self._find("\n", q)
         if self.bare_cr:
             r = s.find("\r", q, e if e >= 0 else self.n)
             if r >= 0 and r + 1 != e:
@@ -135,8 +196,8 @@ class _Parser:
             # next candidate line: one starting with "--", or a blank line
             nxt = n
             for pattern in patterns:
-                i = s.find(pattern, q, nxt)
-                if i >= 0:
+                i = self._find(pattern, q)
+                if 0 <= i < nxt:
                     nxt = i + 1
             q = nxt
         return n
@@ -150,6 +211,10 @@ class _Parser:
 
     # -- messages ----------------------------------------------------------------------
     def _new_message(self, parent: CachedMessage | None) -> CachedMessage:
+        self.parts += 1
+        if self.max_parts and self.parts > self.max_parts:
+            raise _too_many_parts(self.max_parts)
+        check_time()
         msg = CachedMessage(_POLICY)
         if parent is not None:
             if parent.get_content_type() == "multipart/digest":
@@ -165,12 +230,17 @@ class _Parser:
         """FeedParser._parsegen: headers, then the body by content type."""
         msg = self._new_message(parent)
         ctype = self._headers(msg) or msg.get_content_type()
-        if ctype == "message/delivery-status":
-            self._delivery_status(msg)
-        elif ctype.startswith("message/"):
-            self.message(msg)
-        elif ctype.startswith("multipart/"):
-            self._multipart(msg)
+        if ctype.startswith(("message/", "multipart/")):
+            self.depth += 1
+            if self.max_depth and self.depth > self.max_depth:
+                raise _too_deep(self.max_depth)
+            if ctype == "message/delivery-status":
+                self._delivery_status(msg)
+            elif ctype.startswith("message/"):
+                self.message(msg)
+            else:
+                self._multipart(msg)
+            self.depth -= 1
         else:
             msg._payload = self._rest()
         return msg

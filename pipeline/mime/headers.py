@@ -10,6 +10,7 @@ import email.message
 import email.parser
 import re
 
+from .charsets import decode_charset
 from .transfer import unsurrogate
 
 _WS = re.compile(r"\s+")
@@ -43,10 +44,7 @@ def decode_header_value(value: object) -> str:
     out = []
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):
-            try:
-                out.append(chunk.decode(charset or "ascii", "replace"))
-            except LookupError:
-                out.append(chunk.decode("latin-1"))
+            out.append(decode_charset(chunk, charset or "ascii", "latin-1"))
         else:
             out.append(chunk)
     return " ".join("".join(out).split())

@@ -138,6 +138,19 @@ class CachedMessage(email.message.Message):
         return memo[1]
 
     # Every other way a header or the default type can change drops the memos.
+    def get_payload(self, i=None, decode=False):
+        """The stdlib's, except that a text payload with raw 8-bit bytes under a charset
+        name Python cannot decode with "replace" (NUL in the name, punycode, idna) comes
+        back as ASCII with U+FFFD, as the stdlib already does for an unknown charset name
+        (it catches only LookupError; these raised ValueError/UnicodeError)."""
+        try:
+            return super().get_payload(i, decode)
+        except (UnicodeError, ValueError, TypeError):
+            payload = self._payload
+            if decode or i is not None or not isinstance(payload, str):
+                raise
+            return payload.encode("ascii", "surrogateescape").decode("ascii", "replace")
+
     def _drop_memos(self) -> None:
         self.__dict__.pop(_MEMO, None)
         self.__dict__.pop(HEAD_MEMO, None)

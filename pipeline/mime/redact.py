@@ -11,6 +11,8 @@ import email
 import email.message
 import email.policy
 
+from .flatten import flat_text
+
 _RETURNED = ("message/rfc822", "message/global")
 _POLICY = email.policy.compat32
 
@@ -40,7 +42,8 @@ def redact_returned_bodies(payload: bytes) -> tuple[bytes, bool]:
 def _drop_body(inner: email.message.Message) -> int:
     body = inner.get_payload()
     if isinstance(body, list):
-        size = sum(len(p.as_string()) for p in body if isinstance(p, email.message.Message))
+        # flat_text, not as_string(): the stdlib's refolding is quadratic in a header's length
+        size = sum(len(flat_text(p)) for p in body if isinstance(p, email.message.Message))
         inner.set_payload(None)
     else:
         size = len(body or "")

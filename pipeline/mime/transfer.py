@@ -25,7 +25,7 @@ def unsurrogate(text: str) -> str:
 
 def decode_transfer(text: str, cte: str | None) -> str:
     """Undo a base64 / quoted-printable transfer encoding applied to a whole text part."""
-    cte = (cte or "").strip().lower()
+    cte = str(cte or "").strip().lower()   # a compat32 Header for 8-bit values
     try:
         if cte == "base64":
             data = base64.b64decode(re.sub(r"[^A-Za-z0-9+/=]", "", text) + "==", validate=False)

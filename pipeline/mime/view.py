@@ -12,6 +12,7 @@ import re
 from ..errors import LimitExceeded
 from ..lazy import lazy_property
 from .headers import decode_header_value  # noqa: F401 - part of the view's API
+from .charsets import codec_of, decode_charset
 from .message import MISSING_PARAM, header_param
 from .transfer import SURROGATES, message_text, unsurrogate
 
@@ -65,11 +66,7 @@ def part_text(part: email.message.Message) -> str:
     if payload is None:
         raw = part.get_payload()
         return unsurrogate(raw) if isinstance(raw, str) else ""
-    charset = part.get_content_charset() or "utf-8"  # CachedMessage: a direct read
-    try:
-        return payload.decode(charset, "replace")
-    except LookupError:
-        return payload.decode("utf-8", "replace")
+    return decode_charset(payload, part.get_content_charset())  # CachedMessage: a direct read
 
 
 _NEWLINES = re.compile(r"\r\n?")
@@ -101,9 +98,12 @@ def decoded_text(part: email.message.Message, *, fallbacks: tuple[str, ...] = ("
         if not charset or charset in tried:
             continue
         tried.append(charset)
+        codec = codec_of(charset)
+        if codec is None:
+            continue
         try:
-            return normalise_newlines(payload.decode(charset))
-        except (LookupError, UnicodeDecodeError):
+            return normalise_newlines(payload.decode(codec))
+        except (UnicodeError, ValueError, TypeError):
             continue
     return normalise_newlines(payload.decode("utf-8", "replace"))
 

@@ -110,7 +110,8 @@ def normalize(raw: RawMessage, view: Any, settings: Any) -> Outcome | None:
     if module is None:
         return None
     if isinstance(view, list) and not view:
-        return Outcome(parser=_builder(raw, module).parser)  # e.g. Mandrill's `[]` test ping
+        return Outcome(parser=_builder(raw, module).parser,   # e.g. Mandrill's `[]` test ping
+                       empty_reason="an empty batch (a provider's test ping): no event")
     builder = _builder(raw, module)
     out = Outcome(parser=builder.parser)
     for index, item in enumerate(items):
