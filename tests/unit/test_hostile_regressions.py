@@ -381,3 +381,19 @@ def test_fallback_reads_only_the_start_of_a_huge_subject(monkeypatch) -> None:
     payload = (f"From: MAILER-DAEMON@mx.example\nSubject: {subject}\n\nhello\n").encode()
     process_bytes(payload)
     assert seen and max(seen) <= fallback._SIGN_CHARS
+
+
+def test_a_recipient_diagnostic_is_capped_before_it_is_read():
+    """Fuzz finding (duplicated lines): a dialect that takes "the text after the address" as the
+    diagnostic handed every one of 501 recipients the rest of a 138 KB bounce, and reading the
+    SMTP command out of each made the input quadratic (4 s). A diagnostic is an SMTP reply and
+    a sentence around it: past MAX_DIAGNOSTIC_CHARS it is cut before it is read."""
+    from pipeline.dsn.dialects.kit.software import MAX_DIAGNOSTIC_CHARS, finish
+    from pipeline.dsn.model import RecipientReport
+
+    reply = "550 5.1.1 <a@example.org>: Recipient address rejected: User unknown"
+    report = finish(RecipientReport(recipient="a@example.org",
+                                    diagnostic=reply + " RCPT TO:<x@y> " * 20_000))
+    assert len(report.diagnostic) <= MAX_DIAGNOSTIC_CHARS
+    assert report.diagnostic.startswith(reply)
+    assert (report.status, report.reply_code, report.command) == ("5.1.1", 550, "RCPT")

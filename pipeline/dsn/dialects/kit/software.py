@@ -285,8 +285,18 @@ def command_in(text: str | None) -> str | None:
     return latest
 
 
+# A diagnostic is an SMTP reply (a few lines; RFC 5321 caps a line at 512 octets) and a
+# sentence or two around it. A dialect that reads "the text after the address" can be handed the
+# rest of a hostile message for every recipient: past this many characters the text is no reply,
+# and reading it per recipient made such input quadratic (a fuzz finding: 501 recipients of a
+# 138 KB bounce took 4 s).
+MAX_DIAGNOSTIC_CHARS = 4_000
+
+
 def finish(r: RecipientReport) -> RecipientReport:
     """Fold the diagnostic; take status / reply code from it where the fields lack them."""
+    if r.diagnostic and len(r.diagnostic) > MAX_DIAGNOSTIC_CHARS:
+        r.diagnostic = r.diagnostic[:MAX_DIAGNOSTIC_CHARS]
     r.diagnostic = fold(r.diagnostic) or None
     r.recipient = (r.recipient or "").strip("<>.,;: ")
     if r.reply_code is None:
