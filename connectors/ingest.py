@@ -402,6 +402,39 @@ class _ChunkFiles:
         self.open = {}
 
 
+class _Landing:
+    """What one ingest run lands through: the writer, the buffers (with the raw archive) and
+    a staging directory for report rows; `land` takes each settled input, `close` flushes,
+    removes the staging and (by default) replays the lake's events through the policy."""
+
+    def __init__(self, lake: str | os.PathLike[str], settings: Settings | None,
+                 batch_rows: int | None):
+        self.lake = lake
+        self.settings = settings or default_settings()
+        self.batch_rows = batch_rows or self.settings.lake.rows_per_file
+        self.writer = LakeWriter(lake)
+        self.summary = IngestSummary()
+        self.archive = (LakeArchive(lake, self.settings.archive)
+                        if self.settings.archive.enabled else None)
+        self.buffers = _Buffers(self.writer, self.summary, self.archive)
+        self.staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
+
+    def land(self, settled: Settled) -> None:
+        _land_input(settled, self.writer, self.buffers, self.summary, self.batch_rows)
+
+    def close(self, *, completed: bool, suppressions: bool = True) -> IngestSummary:
+        try:
+            if completed:
+                self.buffers.flush()
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        summary = self.summary
+        summary.rows_by_table["events"] = sum(summary.events_by_category.values())
+        if completed and suppressions:
+            summary.suppressions = recompute_suppressions(self.lake, self.writer, self.settings)
+        return summary
+
+
 def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str], *,
            settings: Settings | None = None, kind_hint: str | None = None,
            provider_hint: str | None = None, tenant: str | None = None,
@@ -412,27 +445,20 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
     same rows in the same files for any number."""
     from .parallel import map_ordered, work_units
 
-    settings = settings or default_settings()
-    batch_rows = batch_rows or settings.lake.rows_per_file
-    writer = LakeWriter(lake)
-    summary = IngestSummary()
-    archive = LakeArchive(lake, settings.archive) if settings.archive.enabled else None
-    buffers = _Buffers(writer, summary, archive)
-    staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
+    run = _Landing(lake, settings, batch_rows)
     hints = {"kind_hint": kind_hint, "provider_hint": provider_hint, "tenant": tenant}
-    work = partial(settle_unit, staging=staging, settings=settings, hints=hints,
-                   archive=archive)
+    work = partial(settle_unit, staging=run.staging, settings=run.settings, hints=hints,
+                   archive=run.archive)
+    completed = False
     try:
         for settled_unit in map_ordered(work, work_units(paths, files=UNIT_FILES), jobs):
             for settled in settled_unit:
-                _land_input(settled, writer, buffers, summary, batch_rows)
+                run.land(settled)
                 if on_input:
                     on_input(settled)
-        buffers.flush()
+        completed = True
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    summary.rows_by_table["events"] = sum(summary.events_by_category.values())
-    summary.suppressions = recompute_suppressions(lake, writer, settings)
+        summary = run.close(completed=completed)
     return summary
 
 
@@ -446,26 +472,18 @@ def ingest_raw(inputs: Iterable[RawMessage], lake: str | os.PathLike[str], *,
     leaves the replay of the lake's events through the policy to a later
     `recompute_suppressions` (a poller landing many small batches does it once per round;
     decisions are derived from events, never lost)."""
-    settings = settings or default_settings()
-    batch_rows = batch_rows or settings.lake.rows_per_file
-    writer = LakeWriter(lake)
-    summary = IngestSummary()
-    archive = LakeArchive(lake, settings.archive) if settings.archive.enabled else None
-    buffers = _Buffers(writer, summary, archive)
-    staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
+    run = _Landing(lake, settings, batch_rows)
+    completed = False
     try:
-        for raw, outcome in process_stream(inputs, settings):   # the core works in batches
-            _land_input(settle(raw, outcome, staging), writer, buffers, summary, batch_rows)
+        for raw, outcome in process_stream(inputs, run.settings):   # the core works in batches
+            run.land(settle(raw, outcome, run.staging))
             if on_outcome:
                 on_outcome(raw, outcome)
             if on_input:
                 on_input(raw)
-        buffers.flush()
+        completed = True
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    summary.rows_by_table["events"] = sum(summary.events_by_category.values())
-    if suppressions:
-        summary.suppressions = recompute_suppressions(lake, writer, settings)
+        summary = run.close(completed=completed, suppressions=suppressions)
     return summary
 
 
