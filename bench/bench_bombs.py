@@ -114,7 +114,10 @@ try:
         for _ in table:
             rows += 1
 except BouncepipeError as exc:
+    # all or nothing per input: every consumer (ingest, the worker) drops the rows an input
+    # yielded before its refusal and dead-letters it instead
     reasons.append(exc.reason)
+    rows = 0
 seconds = time.perf_counter() - t
 print(json.dumps({{"bytes": len(payload), "ms": round(seconds * 1000, 1),
                   "growth_mb": round(hwm_mb() - start, 1), "events": len(out.events),
