@@ -34,7 +34,7 @@ from schemas.ids import stable_id
 from schemas.models import MailEvent, NotParsed, RawMessage
 
 from .archive import LakeArchive
-from .lake import LakeWriter, table_spec, to_arrow
+from .lake import LakeWriter, durable_replace, table_spec, to_arrow
 
 @dataclass
 class IngestSummary:
@@ -391,14 +391,7 @@ class _ChunkFiles:
     def close(self) -> None:
         for out, tmp, final in self.open.values():
             out.close()
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-            dir_fd = os.open(final.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)   # the rename itself must survive a crash
-            finally:
-                os.close(dir_fd)
+            durable_replace(tmp, final)
         self.open = {}
 
 

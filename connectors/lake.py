@@ -52,19 +52,25 @@ def _partition_dates(arrow_table: pa.Table, date_field: str) -> pa.Array:
     return pc.fill_null(dates, "unknown")
 
 
+def durable_replace(tmp: Path, path: Path) -> None:
+    """Make a written temp file durable, then rename it into place (fsync the file, rename,
+    fsync the directory): after this returns, `path` survives a crash whole or not at all."""
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself must survive a crash
+    finally:
+        os.close(dir_fd)
+
+
 def _atomic_write(arrow_table: pa.Table, path: Path, row_group_rows: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         pq.write_table(arrow_table, tmp, compression="zstd", row_group_size=row_group_rows)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)  # the rename itself must survive a crash
-        finally:
-            os.close(dir_fd)
+        durable_replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
