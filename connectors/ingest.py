@@ -34,7 +34,8 @@ from schemas.ids import stable_id
 from schemas.models import MailEvent, NotParsed, RawMessage
 
 from .archive import LakeArchive
-from .lake import LakeWriter, durable_replace, table_spec, to_arrow
+from .durable import durable_replace
+from .lake import LakeWriter, table_spec, to_arrow
 
 @dataclass
 class IngestSummary:

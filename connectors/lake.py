@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
+from connectors.durable import durable_replace
 from schemas.tables import TABLES, LakeTable
 
 
@@ -50,19 +51,6 @@ def to_arrow(table: str, rows: Iterable[BaseModel | Mapping[str, Any]]) -> pa.Ta
 def _partition_dates(arrow_table: pa.Table, date_field: str) -> pa.Array:
     dates = pc.strftime(arrow_table[date_field], format="%Y-%m-%d")
     return pc.fill_null(dates, "unknown")
-
-
-def durable_replace(tmp: Path, path: Path) -> None:
-    """Make a written temp file durable, then rename it into place (fsync the file, rename,
-    fsync the directory): after this returns, `path` survives a crash whole or not at all."""
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself must survive a crash
-    finally:
-        os.close(dir_fd)
 
 
 def _atomic_write(arrow_table: pa.Table, path: Path, row_group_rows: int | None = None) -> None:

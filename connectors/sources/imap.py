@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from pipeline.settings import Settings
 from schemas.models import RawMessage, RawSource
 
-from .spool_publisher import write_durably
+from ..durable import write_durably
 
 log = logging.getLogger(__name__)
 
