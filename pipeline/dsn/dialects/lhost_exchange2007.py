@@ -44,7 +44,7 @@ NDR_CODES: dict[str, str] = {
     "RESOLVER.RST.RecipSizeLimit": "exceedlimit",
     "QUEUE.Expired": "expired",
 }
-_NDR = re.compile(r"\b((?:RESOLVER|QUEUE|SMTPSEND)\.[A-Za-z.]+?);")
+NDR_CODE = re.compile(r"\b((?:RESOLVER|QUEUE|SMTPSEND)\.[A-Za-z.]+?);")
 _HOST = re.compile(r"(?<![A-Za-z0-9.-])([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})")
 
 
@@ -89,7 +89,7 @@ def inquire(mail: MailView) -> BounceReport | None:
         recipients = dsn_recipients(mail)
     for r in recipients:
         r.diagnostic = fold(r.diagnostic) or None
-        m = _NDR.search(r.diagnostic or "")
+        m = NDR_CODE.search(r.diagnostic or "")
         if m and m.group(1) in NDR_CODES:
             r.reason = NDR_CODES[m.group(1)]
             r.reason_rule = f"exchange2007.{m.group(1)}"
