@@ -105,6 +105,15 @@ def test_vacation_is_other_and_status_map():
     ("a@example.com", "c.mimecast.com", "554 email rejected due to security policies", None,
      554, ("mimecast", "virusdetected")),
     ("a@cox.net", None, "550 rejected AUP#CXBL", "5.7.1", 550, ("cox", "blocked")),
+    ("a@example.com", "bn3pepf0000b370.namprd21.prod.outlook.com",
+     "451 4.7.652 The mail server [192.0.2.251] has exceeded the maximum number of "
+     "connections. (S3115)", "4.7.652", 451, ("microsoft", "toomanyconn")),
+    ("a@docomo.ne.jp", "mfsmax.docomo.ne.jp", "550 Unknown user a@docomo.ne.jp", "5.0.911",
+     550, ("nttdocomo", "userunknown")),
+    ("a@email.ua", None, "550 Mailbox is full, see https://mail.i.ua/err/4/", "5.0.0", 550,
+     ("iua", "mailboxfull")),
+    ("a@email.ua", None, "550 see https://mail.i.ua/err/10/", "5.0.0", 550,
+     ("iua", "filtered")),
 ])
 def test_rhost_overrides(recipient, remote, diag, status, reply, want):
     v = classify(Facts(recipient=recipient, remote_mta=remote, diagnostic=diag, status=status,

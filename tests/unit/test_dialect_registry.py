@@ -102,3 +102,20 @@ def test_no_dialect_claims_another_dialects_samples():
     assert set(claimed) == set(OVERLAPS), claimed
     for claimer, owner in OVERLAPS:   # the owner is tried first, so the overlap is harmless
         assert RANK[owner] < RANK[claimer]
+
+
+def test_dsn_fields_before_final_recipient_belong_to_that_recipient():
+    # Facebook and Symantec Email Security.cloud write Diagnostic-Code and Status before
+    # Final-Recipient; a following group is its own recipient, a group without one is
+    # per-message.
+    from pipeline.dsn.dialects.kit import dsn_blocks
+    message, blocks = dsn_blocks(
+        "Reporting-MTA: dns; mx.example.net\n\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 RCP-P2\n refused\nStatus: 5.1.1\n"
+        "Final-Recipient: rfc822; a@example.org\nAction: failed\n\n"
+        "Final-Recipient: rfc822; b@example.org\nStatus: 4.2.2\nAction: delayed\n")
+    assert message == {"reporting-mta": "dns; mx.example.net"}
+    assert blocks == [
+        {"diagnostic-code": "smtp; 550 5.1.1 RCP-P2 refused", "status": "5.1.1",
+         "final-recipient": "rfc822; a@example.org", "action": "failed"},
+        {"final-recipient": "rfc822; b@example.org", "status": "4.2.2", "action": "delayed"}]

@@ -97,7 +97,7 @@ def test_every_receiving_provider_module_is_registered():
     names = {r.name for r in rhosts()}
     assert {"google", "microsoft", "outlook", "aol", "yahooinc", "cox", "franceptt", "gsuite",
             "nttdocomo", "messagelabs", "apple", "tencent", "facebook", "godaddy", "kddi",
-            "mimecast", "spectrum"} <= names
+            "mimecast", "spectrum", "iua"} <= names
 
 
 def test_a_dsn_without_any_address_is_a_parse_error():

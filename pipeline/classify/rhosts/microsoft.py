@@ -151,6 +151,9 @@ MESSAGES: tuple[tuple[str, str, int, int, str], ...] = (
     ("systemfull", "4.3.1", 0, 0, "insufficient system resources"),
     ("toomanyconn", "5.5.3", 0, 0, "too many recipients"),
     ("toomanyconn", "4.5.3", 0, 0, "too many recipients"),
+    # "451 4.7.652 The mail server [IP] has exceeded the maximum number of connections.
+    # (S3115)" (go-sisimai rhost/for-microsoft.go, 2025 addition)
+    ("toomanyconn", "4.7.652", 0, 0, "has exceeded the maximum number of connections"),
     ("toomanyconn", "5.2.122", 0, 0, "the recipient has exceeded their limit for"),
     ("userunknown", "5.1.1", 0, 0, "resolver.adr.exrecipnotfound; not found"),
     ("userunknown", "5.1.1", 0, 0, "user unknown"),

@@ -17,8 +17,8 @@ MESSAGES = {
 
 @rhost("nttdocomo", HOSTS)
 def find(f):
-    if f.status == "5.1.1":
-        return "userunknown", "rhost.nttdocomo.status-5.1.1"
+    if f.status in ("5.1.1", "5.0.911"):
+        return "userunknown", f"rhost.nttdocomo.status-{f.status}"
     if f.status == "5.2.0":
         return "filtered", "rhost.nttdocomo.status-5.2.0"
     hit = first_phrase(f.text, MESSAGES)

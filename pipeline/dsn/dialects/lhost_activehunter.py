@@ -1,4 +1,5 @@
-"""Active!hunter (TransWARE) bounces: boundary "_Active!Hunter_", Subject "FAILURE NOTICE :".
+"""Active!hunter (TransWARE) bounces: boundary "_Active!Hunter_", Subject "FAILURE NOTICE :"
+or an X-AHMailID header (go-sisimai's only gate).
 
 Format facts from go-sisimai `lhost/via-activehunter.go` (BSD-2-Clause): "  ----- The following
 addresses had permanent fatal errors -----", ">>> rcpt <rcpt>" per recipient, then "  -----
@@ -19,7 +20,7 @@ TRANSCRIPT = "----- Transcript of session follows -----"
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "_Active!Hunter_" not in str(mail.get("Content-Type") or "") and \
-            not mail.subject.startswith("FAILURE NOTICE :"):
+            not mail.subject.startswith("FAILURE NOTICE :") and mail.get("X-AHMailID") is None:
         return None
     text = body_text(mail)
     if START not in text:

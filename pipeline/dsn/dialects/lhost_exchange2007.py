@@ -14,7 +14,8 @@ import re
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
 from . import dialect
-from .kit import EMAIL, body_text, build, dsn_recipients, fold, reply_code_in, split_at, status_in
+from .kit import (EMAIL, body_text, build, dsn_recipients, fold, raw_text_has, reply_code_in,
+                  split_at, status_in)
 
 NAME = "lhost-exchange2007"
 SUBJECTS = ("Undeliverable", "Non_remis_", "Non remis ", "Non recapitabile", "Olevererbart")
@@ -44,7 +45,8 @@ NDR_CODES: dict[str, str] = {
     "RESOLVER.RST.RecipSizeLimit": "exceedlimit",
     "QUEUE.Expired": "expired",
 }
-_NDR = re.compile(r"\b((?:RESOLVER|QUEUE|SMTPSEND)\.[A-Za-z.]+?);")
+NDR_CODE = re.compile(r"\b((?:RESOLVER|QUEUE|SMTPSEND)\.[A-Za-z.]+?);")
+_RECIPIENT_ADDRESS = re.compile(r"^Recipient Address:\s*(\S+)", re.M)
 _HOST = re.compile(r"(?<![A-Za-z0-9.-])([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})")
 
 
@@ -58,8 +60,10 @@ def _is_exchange2007(mail: MailView, text: str) -> bool:
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (any(s in mail.subject for s in SUBJECTS) or any(s in mail.from_ for s in SENDERS)
-            or mail.get("Content-Language") is not None):
-        return None                 # cheap rejection: at least one header vote is needed
+            or mail.get("Content-Language") is not None) and not (
+            any(raw_text_has(mail, m) for m in ERROR_MARKERS)
+            and any(raw_text_has(mail, m) for m in START)):
+        return None   # cheap rejection: a header vote, or both body votes (a forwarded NDR)
     text = body_text(mail)
     if not _is_exchange2007(mail, text):
         return None
@@ -85,11 +89,20 @@ def inquire(mail: MailView) -> BounceReport | None:
         elif recipients and (reply_code_in(stripped) or status_in(stripped)
                              or "Remote Server " in stripped):
             recipients[-1].diagnostic = f"{recipients[-1].diagnostic} {stripped}"
+    if not recipients and "Original Message Details" in head:
+        # the newer layout names the recipient only under "Original Message Details"
+        found = _RECIPIENT_ADDRESS.search(head)
+        if found and EMAIL.fullmatch(found.group(1).strip("<>")):
+            details = head[head.find("Error Details"):].split("Message Hops", 1)[0]
+            diagnostic = " ".join(line.strip() for line in details.split("\n")
+                                  if reply_code_in(line) or status_in(line))
+            recipients = [RecipientReport(recipient=found.group(1).strip("<>"),
+                                          diagnostic=diagnostic, reporting_mta=remote)]
     if not recipients:
         recipients = dsn_recipients(mail)
     for r in recipients:
         r.diagnostic = fold(r.diagnostic) or None
-        m = _NDR.search(r.diagnostic or "")
+        m = NDR_CODE.search(r.diagnostic or "")
         if m and m.group(1) in NDR_CODES:
             r.reason = NDR_CODES[m.group(1)]
             r.reason_rule = f"exchange2007.{m.group(1)}"

@@ -34,6 +34,9 @@ MESSAGES_OF = {
     "userunknown": ["because the address couldn't be found. Check for typos or unnecessary "
                     "spaces and try again."],
     "rejected": ["using the 'Send mail as' feature", "CustomFromDenied"],
+    # go-sisimai lhost/via-googleworkspace.go: the recipient domain's DNS, as Google words it
+    "networkerror": [" had no relevant answers.", " responded with code NXDOMAIN"],
+    "notaccept": ["Null MX"],
 }
 _DSN_FIELDS = re.compile(r"^(?:Final-Recipient|Diagnostic-Code):", re.I | re.M)
 

@@ -39,7 +39,7 @@ MESSAGES_OF = {                                            # KDDI.pm $messagesof
 
 def _matches(mail: MailView) -> bool:
     sender = mail.from_.lower()
-    if "no-reply@" in sender and ".dion.ne.jp" in sender:
+    if "no-reply@." in sender or ".dion.ne.jp" in sender:   # either, as via-kddi.go asks
         return True
     if mail.header("Reply-To").lower() == "no-reply@app.auone-net.jp":
         return True

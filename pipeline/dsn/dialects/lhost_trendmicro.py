@@ -3,7 +3,8 @@ Collaboration Security") bounces.
 
 Format facts from go-sisimai `lhost/via-trendmicro.go` / `via-interscanmss.go` and Sisimai
 `Lhost/InterScanMSS.pm` (BSD-2-Clause). Recognised by a From display name starting
-`"InterScan`, "InterScan" in the Content-Type (boundary "InterScan_NT_MIME_Boundary"), or
+`"InterScan`, one of its subjects ("Mail could not be delivered" and two Japanese ones),
+"InterScan" in the Content-Type (boundary "InterScan_NT_MIME_Boundary"), or
 " InterScan " in the body. The notice has, per recipient, an SMTP transcript
 
     Sent <<< RCPT TO:<kijitora@example.co.jp>
@@ -26,11 +27,14 @@ NAME = "lhost-trendmicro"
 RETURNED_MARKERS = ("Content-Type: message/rfc822",)
 _LAST_ANGLE_ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>[^<>]*$")
 UNABLE = "Unable to deliver "
+# go-sisimai via-interscanmss.go `titletable`: the notice's subjects (English and Japanese)
+SUBJECTS = ("Mail could not be delivered", "メッセージを配信できません。", "メール配信に失敗しました")
 
 
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.header("From").lstrip().startswith('"InterScan')
+            or any(s in mail.subject for s in SUBJECTS)
             or "InterScan" in mail.header("Content-Type")
             or raw_text_has(mail, " InterScan ")):
         return None

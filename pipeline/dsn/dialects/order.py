@@ -19,11 +19,11 @@ ORDER: tuple[str, ...] = (
     "lhost-googlegroups", "lhost-googleworkspace", "lhost-gmail",
     "lhost-yahoo", "lhost-mailru", "lhost-gmx", "lhost-outlook", "lhost-zoho",
     "lhost-einsundeins", "lhost-verizon", "lhost-sendgrid", "lhost-mimecast",
-    "lhost-dragonfly", "lhost-yandex",
+    "lhost-dragonfly", "lhost-yandex", "lhost-facebook", "lhost-bigfoot", "lhost-office365",
     # Japanese carriers
     "lhost-ezweb", "lhost-kddi", "lhost-biglobe",
     # filtering services recognised by their headers
-    "lhost-activehunter", "lhost-mfilter", "lhost-mxlogic",
+    "lhost-activehunter", "lhost-mfilter", "lhost-mxlogic", "lhost-messagelabs",
     # MTA software
     "lhost-exim", "lhost-postfix", "lhost-sendmail", "lhost-v5sendmail", "lhost-x4",
     "lhost-qmail", "lhost-opensmtpd", "lhost-apachejames", "lhost-powermta",

@@ -138,37 +138,51 @@ def raw_text(mail: MailView) -> str:
 def dsn_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     """Per-message fields and per-recipient field dicts of a DSN text.
 
-    Blank lines separate groups; inside a group a repeated Final-Recipient (or Original-
-    Recipient) starts a new recipient, so Postfix's Final-then-Original order stays one block.
+    Blank lines separate groups. A group with a recipient field (Final- or Original-
+    Recipient) is per-recipient, whatever the order of its fields: the fields before its first
+    recipient field belong to that recipient (Exim writes Action/Status first; Facebook and
+    Symantec Email Security.cloud put Diagnostic-Code and Status before Final-Recipient).
+    Inside a group the same recipient field repeated starts a new recipient, so Postfix's
+    Final-then-Original order stays one block. A group without one is per-message.
     """
     message: dict[str, str] = {}
     blocks: list[dict[str, str]] = []
-    current: dict[str, str] | None = None
-    for name, value in parse_fields(text):   # parse_fields() normalises newlines itself
-        if not name:
-            current = None
+    group: list[tuple[str, str]] = []
+    for name, value in parse_fields(text) + [("", "")]:   # normalises newlines itself
+        if name:
+            group.append((name, value))
             continue
-        if name in _RECIPIENT_START:
-            # Only the same field repeated starts a new recipient: Original-Recipient may come
-            # before or after Final-Recipient, and Exim writes Action/Status first.
-            if current is None or name in current:
-                current = {}
-                blocks.append(current)
-            current[name] = value
+        if not group:
             continue
-        if current is None:
-            if name in ("action", "status"):
-                current = {}
-                blocks.append(current)
+        if not any(n in _RECIPIENT_START for n, _ in group):
+            for n, v in group:
+                message.setdefault(n, v)
+            group = []
+            continue
+        current: dict[str, str] | None = None
+        leading: list[tuple[str, str]] = []
+        for n, v in group:
+            if n in _RECIPIENT_START:
+                if current is None or n in current:
+                    current = {}
+                    blocks.append(current)
+                    for ln, lv in leading:
+                        _add_field(current, ln, lv)
+                    leading = []
+                current[n] = v
+            elif current is None:
+                leading.append((n, v))
             else:
-                message.setdefault(name, value)
-                continue
-        if name == "diagnostic-code" and name in current:
-            current[name] = f"{current[name]} {value}"
-        else:
-            current.setdefault(name, value)
-    blocks = [b for b in blocks if "final-recipient" in b or "original-recipient" in b]
+                _add_field(current, n, v)
+        group = []
     return message, blocks
+
+
+def _add_field(block: dict[str, str], name: str, value: str) -> None:
+    if name == "diagnostic-code" and name in block:
+        block[name] = f"{block[name]} {value}"
+    else:
+        block.setdefault(name, value)
 
 
 def block_report(block: dict[str, str], message: dict[str, str]) -> RecipientReport | None:
