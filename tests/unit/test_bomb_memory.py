@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import random
 import tracemalloc
 
 import pytest
@@ -17,6 +18,7 @@ from pipeline.dmarc import aggregate, unwrap
 from pipeline.dmarc.xmlguard import MAX_UNPARSED_BYTES
 from pipeline.mime.addresses import list_items
 from pipeline.mime.fastparse import _NEXT_HEADER, _header_fields, parse_bytes
+from pipeline.mime.headers import FOLD_WINDOW, decode_header_value, fold
 from pipeline.core import process
 from pipeline.settings import Limits, Settings
 from schemas.models import RawMessage, RawSource
@@ -112,6 +114,34 @@ def test_a_huge_header_is_held_once_while_parsing() -> None:
     assert msg["X-Failed-Recipients"] == value
     # the decoded text and the header's value: not the block, the chunk and each strip too
     assert peak < 2.5 * len(payload)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_folding_a_long_text_by_windows_is_the_split_definition(seed: int) -> None:
+    rng = random.Random(seed)
+    spaces = [" ", "  ", "\t", "\n ", "\r\n\t", "\xa0", "\u3000", "\x1c", "\u2028"]
+    pieces = []
+    while sum(map(len, pieces)) < 3 * FOLD_WINDOW:
+        # words of every length, one longer than a window: a window must never cut a word
+        word = "w" * rng.choice([1, 5, 300, FOLD_WINDOW + 7]) if rng.random() < 0.01 else (
+            "x" * rng.randint(1, 12))
+        pieces += [word, rng.choice(spaces)]
+    text = rng.choice(["", " ", "\t"]) + "".join(pieces)
+    assert fold(text) == " ".join(text.split())
+    assert decode_header_value(text) == " ".join(text.split())
+
+
+def test_folding_a_text_of_many_words_holds_no_list_of_them() -> None:
+    text = " ".join(f"w{i}" for i in range(500_000))   # 3.9 MB
+    tracemalloc.start()
+    try:
+        folded = fold(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert folded == text
+    # the folded windows and their join, not 500,000 word strings (~9x the text)
+    assert peak < 2.5 * len(text)
 
 
 # -- X-Failed-Recipients --------------------------------------------------------------
