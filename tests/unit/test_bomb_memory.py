@@ -45,6 +45,16 @@ class CountingStream(io.RawIOBase):
         return len(chunk)
 
 
+def with_peak(function, argument):
+    """function(argument) and the peak of Python memory allocated while it ran."""
+    tracemalloc.start()
+    try:
+        result = function(argument)
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 # -- malformed XML --------------------------------------------------------------------
 def test_malformed_xml_is_not_fed_to_libxml2_past_the_unparsed_cap() -> None:
     data = BARE_AMPERSAND_HEAD + RECORD * 20_000 + b"</feedback>"   # 5.5 MB
@@ -105,12 +115,7 @@ def test_header_fields_are_the_split_definition(block: str) -> None:
 def test_a_huge_header_is_held_once_while_parsing() -> None:
     value = ", ".join(f"user{i}@example.com" for i in range(100_000))
     payload = f"X-Failed-Recipients: {value}\nSubject: x\n\nbody\n".encode()
-    tracemalloc.start()
-    try:
-        msg = parse_bytes(payload)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    msg, peak = with_peak(parse_bytes, payload)
     assert msg["X-Failed-Recipients"] == value
     # the decoded text and the header's value: not the block, the chunk and each strip too
     assert peak < 2.5 * len(payload)
@@ -133,12 +138,7 @@ def test_folding_a_long_text_by_windows_is_the_split_definition(seed: int) -> No
 
 def test_folding_a_text_of_many_words_holds_no_list_of_them() -> None:
     text = " ".join(f"w{i}" for i in range(500_000))   # 3.9 MB
-    tracemalloc.start()
-    try:
-        folded = fold(text)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    folded, peak = with_peak(fold, text)
     assert folded == text
     # the folded windows and their join, not 500,000 word strings (~9x the text)
     assert peak < 2.5 * len(text)
