@@ -2,12 +2,12 @@
 
 Reads draft, RFC 7489 and RFC 9990 (DMARCbis) reports, namespaced or not, from a binary
 stream, holding one <record> at a time (rows are yielded lazily, elements freed as they go).
-DTDs are refused before lxml sees them (UnsafeInput); entities are never resolved and the
-network is never touched. Values are kept as stated (see schemas/dmarc.py for conventions).
+DTDs are refused before lxml sees them and lxml is not fed past 1 MiB it cannot turn into
+elements (xmlguard.py); entities are never resolved and the network is never touched.
+Values are kept as stated (see schemas/dmarc.py for conventions).
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -18,9 +18,10 @@ from pipeline.errors import LimitExceeded, ParseError, UnsafeInput
 from pipeline.deadline import check_time
 from schemas.dmarc import aggregate_report_key, aggregate_row_id
 
-PARSER = "dmarc.aggregate.stream"
-# The XML prolog (declaration, comments, DOCTYPE) before the root element may not exceed this.
-MAX_PROLOG_BYTES = 64 * 1024
+from .xmlguard import PARSER, check_prolog, guard_prolog
+
+__all__ = ["PARSER", "check_prolog", "iter_aggregate_rows", "org_domain", "record_row"]
+
 _TAGS = ("{*}version", "{*}report_metadata", "{*}policy_published", "{*}record")
 _POLICY_FIELDS = ("domain", "adkim", "aspf", "p", "sp", "pct", "np", "fo", "testing",
                   "discovery_method")
@@ -61,91 +62,6 @@ def epoch_to_utc(value: str | None, what: str) -> datetime:
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise ParseError(f"date_range/{what} {value!r} is not a Unix timestamp",
                          parser=PARSER) from exc
-
-
-# Bytes without a "<" in a DMARC report: no real report has a text node or a tag near this
-# long. libxml2 buffers a text node up to 10 MB before it refuses it (a whitespace bomb then
-# cost ~200 ms and ~55 MB); this refuses the run after 1 MiB.
-MAX_TEXT_RUN = 1024 * 1024
-
-
-class _Prefixed(io.RawIOBase):
-    """`head` followed by the rest of `tail` (after the prolog was peeked at), refusing a
-    run of more than MAX_TEXT_RUN bytes without a "<"."""
-
-    def __init__(self, head: bytes, tail):
-        self._head, self._tail = head, tail
-        self._run = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._tail.read(len(buffer))
-        last_tag = data.rfind(b"<")
-        self._run = self._run + len(data) if last_tag < 0 else len(data) - last_tag - 1
-        if self._run > MAX_TEXT_RUN:
-            raise LimitExceeded(f"XML has a run of more than {MAX_TEXT_RUN} bytes without a "
-                                "tag (a text node no report has: refused before buffering it)",
-                                parser=PARSER)
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def guard_prolog(stream) -> io.BufferedReader:
-    """Refuse DTDs (entity bombs, external entities) before the XML parser runs.
-
-    Scans what precedes the root element; returns a stream that replays it.
-    """
-    head = b""
-    while True:
-        chunk = stream.read(8192)
-        head += chunk
-        verdict = _scan_prolog(head, final=not chunk)
-        if verdict == "ok":
-            return io.BufferedReader(_Prefixed(head, stream), 64 * 1024)
-        if len(head) > MAX_PROLOG_BYTES:
-            raise LimitExceeded(f"XML prolog (before the root element) exceeds "
-                                f"{MAX_PROLOG_BYTES} bytes", parser=PARSER)
-
-
-def check_prolog(head: bytes) -> None:
-    """Raise UnsafeInput when the first bytes of a document declare a DTD."""
-    _scan_prolog(head, final=False)
-
-
-def _scan_prolog(head: bytes, final: bool) -> str:
-    text = head
-    if text.startswith((b"\xff\xfe", b"\xfe\xff")) or text[:4] in (b"<\0?\0", b"\0<\0?"):
-        text = text.decode("utf-16", "ignore").encode("utf-8")
-    text = text.removeprefix(b"\xef\xbb\xbf")
-    pos = 0
-    while True:
-        rest = text[pos:].lstrip(b" \t\r\n")
-        pos = len(text) - len(rest)
-        if not rest:
-            return "ok" if final else "more"
-        if rest[:9].upper() == b"<!DOCTYPE" or rest[:8] == b"<!ENTITY":
-            raise UnsafeInput("XML DTD / entity declarations are refused (entity expansion "
-                              "and external entities are never processed)", parser=PARSER)
-        if rest.startswith(b"<?"):
-            end = rest.find(b"?>")
-        elif rest.startswith(b"<!--"):
-            end = rest.find(b"-->")
-        elif rest.startswith(b"<!"):
-            if len(rest) < 9 and not final:
-                return "more"
-            return "ok"  # something else: let the parser reject it
-        else:
-            return "ok"  # root element (or garbage the parser rejects)
-        if end < 0:
-            return "ok" if final else "more"
-        pos += end + 2
 
 
 def _metadata(el) -> dict:
@@ -339,6 +255,7 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
     or lxml.etree.XMLSyntaxError (not well-formed: the caller may fall back).
     """
     guarded = guard_prolog(stream)
+    feed = guarded.raw  # its `unparsed` is reset per element handed back (see xmlguard)
     events = etree.iterparse(guarded, events=("end",), tag=("{*}feedback", *_TAGS),
                              resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True, remove_pis=True,
@@ -349,6 +266,7 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
     root_seen = False
     local = LOCAL
     for _, el in events:
+        feed.unparsed = 0
         name = local[el.tag]
         if name == "record" and base is not None:  # the hot path first
             if index >= max_records:

@@ -67,7 +67,7 @@ def parse_report_file(path, *, settings: Settings | None = None,
         return parse_report(path.read_bytes(), settings=settings, context=context)
     unwrapper = Unwrapper(settings.limits, context, max(size, 1))
     try:
-        unwrapper.add_stream(lambda: path.open("rb"), head, "", None, 0)
+        unwrapper.add_stream(lambda: path.open("rb"), head, "", None, 0, size=size)
         found = unwrapper.found
         return ParsedReports(aggregate=primed(found.aggregate_rows()), tls=found.tls,
                              containers=found.containers)

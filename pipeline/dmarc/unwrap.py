@@ -84,10 +84,12 @@ class Unwrapper:
 
     def add_bytes(self, data: bytes, container: str, member: str | None = None,
                   depth: int = 0) -> None:
-        self.add_stream(lambda: io.BytesIO(data), data[:8192], container, member, depth)
+        self.add_stream(lambda: io.BytesIO(data), data[:8192], container, member, depth,
+                        size=len(data))
 
     def add_stream(self, open_stream: Callable[[], io.IOBase], head: bytes, container: str,
-                   member: str | None, depth: int) -> None:
+                   member: str | None, depth: int, size: int | None = None) -> None:
+        """`size`: the stream's length when known (bytes in memory, a file), else None."""
         if depth > MAX_NESTING:
             raise LimitExceeded(f"containers nested deeper than {MAX_NESTING} ({container})",
                                 parser="dmarc")
@@ -115,7 +117,7 @@ class Unwrapper:
         elif kind == "xml":
             aggregate.check_prolog(head)  # refuse a DTD now, not when rows are consumed
             ctx = self._ctx(f"{container}{sep}xml", member)
-            self.found.aggregate.append(aggregate_rows(open_stream, ctx, self.limits))
+            self.found.aggregate.append(aggregate_rows(open_stream, ctx, self.limits, size))
             self.found.containers.append(ctx["container"])
         elif kind == "json":
             data = read_capped(open_stream(), self.limits.max_payload_bytes, "JSON report",
@@ -199,20 +201,21 @@ def _leaf_parts(msg: email.message.Message):
         yield part, ctype, part.get_filename()
 
 
-def aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits: Limits
-                   ) -> Iterator[dict]:
+def aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits: Limits,
+                   size: int | None = None) -> Iterator[dict]:
     """Rows of one aggregate report: streaming fast path, parsedmarc when the XML is broken.
+    `size`: the report's length in bytes when known (the fallback refuses by it, unread).
 
     Errors raised while the rows are consumed carry the input's sha256 like eager ones."""
     try:
-        yield from _aggregate_rows(open_stream, context, limits)
+        yield from _aggregate_rows(open_stream, context, limits, size)
     except BouncepipeError as exc:
         exc.raw_sha256 = exc.raw_sha256 or context.get("raw_sha256")
         raise
 
 
-def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits: Limits
-                    ) -> Iterator[dict]:
+def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits: Limits,
+                    size: int | None) -> Iterator[dict]:
     held: list[dict] | None = []
     try:
         for row in aggregate.iter_aggregate_rows(open_stream(), context,
@@ -233,7 +236,7 @@ def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits:
         if held is None:
             raise ParseError(f"XML stops being well-formed after {HOLD_ROWS}+ records: {exc}",
                              parser=aggregate.PARSER) from exc
-        yield from _fallback(open_stream, context, limits, exc)
+        yield from _fallback(open_stream, context, limits, exc, size)
         return
     if held:
         yield from held
@@ -243,14 +246,19 @@ def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits:
 _RECORD_TAG = re.compile(rb"<(?:[\w.-]+:)?record[\s>/]")
 
 
-def _fallback(open_stream, context: dict, limits: Limits, error: Exception) -> Iterator[dict]:
+def _fallback(open_stream, context: dict, limits: Limits, error: Exception,
+              size: int | None = None) -> Iterator[dict]:
     """Rows of a report that is not well-formed XML, from a recovering parse. Bounded before
-    the work (FALLBACK_MAX_BYTES, and the <record> tags counted against the record cap), and
-    all or nothing: when the recovered rows are fewer than the <record> tags the bytes hold,
-    the input is dead-lettered with both numbers rather than landing part of the report."""
-    data = read_capped(open_stream(), FALLBACK_MAX_BYTES,
-                       f"malformed XML ({error}) for the recovering parser",
-                       context.get("raw_sha256"))
+    the work (FALLBACK_MAX_BYTES: by `size` unread when it is known, else while reading; and
+    the <record> tags counted against the record cap), and all or nothing: when the
+    recovered rows are fewer than the <record> tags the bytes hold, the input is
+    dead-lettered with both numbers rather than landing part of the report."""
+    what = f"malformed XML ({error}) for the recovering parser"
+    if size is not None and size > FALLBACK_MAX_BYTES:
+        # the same refusal read_capped gives, without reading (and holding) 4 MiB of it first
+        raise LimitExceeded(f"{what} is larger than {FALLBACK_MAX_BYTES} bytes",
+                            raw_sha256=context.get("raw_sha256"), parser="dmarc")
+    data = read_capped(open_stream(), FALLBACK_MAX_BYTES, what, context.get("raw_sha256"))
     expected = len(_RECORD_TAG.findall(data))
     if expected > limits.max_report_records:
         raise LimitExceeded(f"report has more than {limits.max_report_records} records "

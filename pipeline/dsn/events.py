@@ -13,6 +13,7 @@ from ..classify import Facts, Verdict
 from ..classify.status_map import prefer
 from ..mime.addresses import normalise_address
 from ..mime.codes import reply_code_in, status_in
+from ..mime.headers import fold
 from ..mime.returned import TAG_HEADERS
 from .model import BounceReport, RecipientReport
 
@@ -50,8 +51,7 @@ def clean_diagnostic(diag: str | None, reply: int | None, status: str | None) ->
     replies (go-sisimai fact/rise.go DIAGNOSTICCODE), keeping one `550 5.7.1` at the head."""
     if not diag:
         return None
-    # split/join folds exactly what `\s+` folds (both use str.isspace) and is ~5x faster
-    text = " ".join(diag.split())
+    text = fold(diag)
     if "<" in text and "<html>" in text.lower():
         text = _HTML.sub(" ", text)
     if reply and f"{reply}-" in text:
@@ -60,7 +60,7 @@ def clean_diagnostic(diag: str | None, reply: int | None, status: str | None) ->
             if status:
                 text = text.replace(f"{code}{sep}{status}", "")
             text = text.replace(f"{code}{sep}", "")
-        text = " ".join(text.split())
+        text = fold(text)
         text = f"{code} {status or ''} {text}".replace("  ", " ").strip()
     return text or None
 

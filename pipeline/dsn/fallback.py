@@ -16,7 +16,7 @@ from __future__ import annotations
 import email.message
 import re
 
-from ..mime.addresses import address, normalise_address
+from ..mime.addresses import address, list_items, normalise_address
 from ..mime.codes import reply_code_in, status_in
 from ..mime.dates import parse_date
 from ..mime.headers import decode_header_value, fold
@@ -294,7 +294,7 @@ def _plausible(addr: str, excluded: set[str]) -> bool:
 def _failed_recipients(mail: MailView, notice: str, excluded: set[str]) -> list[str]:
     header = mail.header("X-Failed-Recipients")
     if header:
-        found = [a for a in (address(p) for p in header.split(",")) if a]
+        found = [a for a in map(address, list_items(header)) if a]
         if found:
             return _unique(found)
     # strong: a recipient field or a line led by the address; the bounce's own addresses

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # A match starts only at "<" or at a token boundary (the look-behind): a match starting
 # inside a token would extend to the token's start, so the leftmost match and its groups are
@@ -43,3 +44,16 @@ def _normalise_found_address(value: str | None) -> str | None:
     """normalise_address() without its plain-address shortcut: the definition."""
     found = address(value)
     return found.lower() if found else None
+
+
+# One item of a comma-separated header value: from its first non-blank character to the next
+# comma (white space is what str.strip() removes: re's \s is str.isspace()).
+_LIST_ITEM = re.compile(r"[^,\s][^,]*")
+
+
+def list_items(value: str) -> Iterator[str]:
+    """The non-blank items of a comma-separated header value (X-Failed-Recipients), stripped,
+    one at a time: `(a.strip() for a in value.split(",") if a.strip())` without the list of
+    every item first (a header of 4,000,000 commas was a list of 4,000,000 empty strings)."""
+    for found in _LIST_ITEM.finditer(value):
+        yield found.group().rstrip()

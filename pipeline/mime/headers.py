@@ -14,6 +14,11 @@ from .charsets import decode_charset
 from .transfer import unsurrogate
 
 _WS = re.compile(r"\s+")
+_SPACE = re.compile(r"\s")
+# Longer texts are folded a window at a time: str.split() holds one string per word, ~9x the
+# text (a 3.9 MB Subject of 500,000 words grew the process by 36 MB); a window's words are
+# few, and the folded windows together are about the text's size.
+FOLD_WINDOW = 64 * 1024
 
 
 def fold(text: str | None) -> str:
@@ -23,8 +28,28 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     if isinstance(text, str):
-        return " ".join(text.split())
+        if len(text) <= FOLD_WINDOW:
+            return " ".join(text.split())
+        return _fold_long(text)
     return _WS.sub(" ", text).strip()  # not text: fail as before (TypeError)
+
+
+def _fold_long(text: str) -> str:
+    """fold() of a long text, one window at a time, each cut at white space (no word split)."""
+    folded_windows = []
+    start, n = 0, len(text)
+    while start < n:
+        end = start + FOLD_WINDOW
+        if end < n:
+            space = _SPACE.search(text, end)
+            end = space.start() if space else n
+        else:
+            end = n
+        folded = " ".join(text[start:end].split())
+        if folded:
+            folded_windows.append(folded)
+        start = end
+    return " ".join(folded_windows)
 
 
 def decode_header_value(value: object) -> str:
@@ -35,19 +60,18 @@ def decode_header_value(value: object) -> str:
         value = str(value)
     text = unsurrogate(str(value))
     if "=?" not in text:
-        # split/join folds exactly what `\s+` folds (both use str.isspace), ~5x faster
-        return " ".join(text.split())
+        return fold(text)
     try:
         chunks = email.header.decode_header(text)
     except Exception:  # noqa: BLE001 - malformed encoded-words: keep the raw text
-        return " ".join(text.split())
+        return fold(text)
     out = []
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):
             out.append(decode_charset(chunk, charset or "ascii", "latin-1"))
         else:
             out.append(chunk)
-    return " ".join("".join(out).split())
+    return fold("".join(out))
 
 
 _FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")

@@ -22,6 +22,7 @@ from .kit import (
     dsn_blocks,
     first_phrase,
     fold,
+    list_items,
     split_at,
     status_in,
     view_memo,
@@ -208,7 +209,7 @@ def inquire(mail: MailView) -> BounceReport | None:
     if not recipients:
         recipients = dsn
         dsn = []
-    failed = [a.strip() for a in mail.header("X-Failed-Recipients").split(",") if a.strip()]
+    failed = list(list_items(mail.header("X-Failed-Recipients")))  # <= the cap: dsn/handler
     for r in recipients:
         if "@" not in r.recipient and failed:
             r.recipient = failed.pop(0)

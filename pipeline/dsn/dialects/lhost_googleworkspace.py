@@ -19,7 +19,8 @@ from ...mime.view import MailView
 from ..model import RecipientReport
 from ..rfc3464 import dsn_text
 from . import dialect
-from .kit import address, first_phrase, fold, plain_text, provider_original, report
+from .kit import (address, first_phrase, fold, list_items, plain_text, provider_original,
+                  report)
 
 NAME = "lhost-googleworkspace"
 PROVIDER = "google"
@@ -58,7 +59,7 @@ def inquire(mail: MailView):
                 response = body[pos + len(marker):].strip()
                 break
         original = provider_original(mail)
-        rcpts = [a for a in (address(x) for x in mail.header("X-Failed-Recipients").split(","))
+        rcpts = [a for a in map(address, list_items(mail.header("X-Failed-Recipients")))
                  if a] or [a for a in [original.to] if a]
         reason = first_phrase(body, MESSAGES_OF)
         recipients = [RecipientReport(recipient=r, action="failed", diagnostic=body or None,

@@ -22,6 +22,7 @@ from .kit import (
     address,
     first_phrase,
     fold,
+    list_items,
     plain_text,
     provider_original,
     reply_code_in,
@@ -91,7 +92,7 @@ def inquire(mail: MailView):
         if not recipients:
             failed = mail.header("X-Failed-Recipients")
             recipients = [RecipientReport(recipient=a, action="failed")
-                          for a in (address(x) for x in failed.split(",")) if a]
+                          for a in map(address, list_items(failed)) if a]
             texts = [[] for _ in recipients]
         for r, own in zip(recipients, texts):
             text = fold(" ".join(own))

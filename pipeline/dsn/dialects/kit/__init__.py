@@ -29,7 +29,7 @@ look-ups memoised on the view), `software` (MTA bounces), `providers` (provider 
 """
 from __future__ import annotations
 
-from ....mime.addresses import address
+from ....mime.addresses import address, list_items
 from ....mime.codes import reply_code_in, status_in
 from ....mime.dates import parse_date
 from ....mime.headers import fold, parse_fields
@@ -76,7 +76,7 @@ from .views import (
 )
 
 __all__ = [
-    "MailView", "address", "fold", "normalise_newlines", "parse_date", "parse_fields",
+    "MailView", "address", "fold", "list_items", "normalise_newlines", "parse_date", "parse_fields",
     "reply_code_in", "status_in", "strip_type",
     "ds_recipients", "pasted_original", "plain_text", "provider_original",
     "provider_part_text", "provider_text", "report", "specific_status",
