@@ -75,8 +75,10 @@ def test_ses_sns_wrapped_multi_recipient_bounce():
     out = run(envelope)
     got = [(e.recipient_index, e.recipient, e.category, e.reason, e.status, e.reply_code)
            for e in out.events]
+    # The second recipient's own reply says its mailbox is full (5.2.2): the DSN engine
+    # re-checks SES's NoEmail (a userunknown Sisimai re-checks) and policy 3 makes it soft.
     assert got == [(0, "a@x.com", "hard_bounce", "userunknown", None, None),
-                   (1, "b@x.com", "hard_bounce", "userunknown", "5.2.2", 552)]
+                   (1, "b@x.com", "soft_bounce", "mailboxfull", "5.2.2", 552)]
     assert {e.stream for e in out.events} == {"cs"}
     assert out.events[0].provider_message_id == "ses-1" and out.events[0].sender == "s@x.com"
     # the bare SES document gives the same event ids (dedup across SNS / direct delivery)
