@@ -13,6 +13,9 @@ and may declare
                                   and which `MailEvent.source_kind` its records get
   PARSER = "..."                  (default "webhook.<NAME>") the parser name on its outputs
   FORM_FIELD = "..."              its body may be `<FORM_FIELD>=<urlencoded JSON>`
+  form_object(fields) -> dict | None   its body may be a flat form (`event=bounced&...`,
+                                  Mailgun's legacy hooks): the parsed fields (name -> values)
+                                  as the object `normalize` reads, None when not its hook
   KEPT_HEADERS = ("...",)         request headers worth keeping with the raw body (delivery
                                   ids, batch ids; never credentials)
 `check_contract` refuses a module that lacks one of these, at import of the registry.
@@ -129,10 +132,33 @@ def form_events(module: ModuleType, payload: bytes) -> str | None:
     return values[0] if values else None
 
 
+def form_fields(payload: bytes) -> dict[str, list[str]] | None:
+    """The fields of an x-www-form-urlencoded body, None when it is not text."""
+    try:
+        return parse_qs(payload.strip().decode("utf-8"), keep_blank_values=True,
+                        strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def flat_form_object(module: ModuleType, payload: bytes) -> dict[str, Any] | None:
+    """A flat form body (`event=bounced&recipient=...`) as the provider's event object, for
+    providers that declare `form_object`; None when it is not one of its hooks."""
+    convert = getattr(module, "form_object", None)
+    if not callable(convert):
+        return None
+    fields = form_fields(payload)
+    return convert(fields) if fields else None
+
+
 def is_form_body(module: ModuleType, payload: bytes, content_type: str = "") -> bool:
     form_field = getattr(module, "FORM_FIELD", None)
-    return bool(form_field) and (content_type.startswith("application/x-www-form")
-                                 or payload.lstrip().startswith(f"{form_field}=".encode()))
+    if form_field:
+        return content_type.startswith("application/x-www-form") \
+            or payload.lstrip().startswith(f"{form_field}=".encode())
+    return callable(getattr(module, "form_object", None)) and (
+        content_type.startswith("application/x-www-form") or payload.lstrip()[:1] not in
+        (b"{", b"[", b""))
 
 
 def public_url(url: str, base: str | None) -> str:

@@ -62,7 +62,7 @@ SUPPRESSION_REASONS = {"HardBounce": ("hard_bounce", "suppressed"),
 # (https://postmarkapp.com/email-webhooks, https://postmarkapp.com/developer/api/bounce-api).
 LEGACY_MARKERS = (("BouncedAt", "Bounce"), ("DeliveredAt", "Delivery"), ("FirstOpen", "Open"),
                   ("ClickLocation", "Click"), ("OriginalLink", "Click"),
-                  ("SuppressSending", "SubscriptionChange"))
+                  ("SuppressSending", "SubscriptionChange"), ("FromFull", "Inbound"))
 # API response pages: {"TotalCount": n, "Bounces": [...]}; the events are the items.
 PAGE_KEYS = ("Bounces", "Deliveries", "Opens", "Clicks")
 
@@ -121,8 +121,11 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     tags = flat_tags(metadata if isinstance(metadata, dict) else {})
     if obj.get("Tag"):
         tags["tag"] = str(obj["Tag"])
+    recipient = obj.get("Email") or obj.get("Recipient")
+    if record == "Inbound":  # a message received by Postmark's inbound stream (policy 7)
+        recipient = obj.get("OriginalRecipient") or obj.get("To")
     return [b.emit(
-        raw_index=index, recipient=obj.get("Email") or obj.get("Recipient"),
+        raw_index=index, recipient=recipient,
         category=category, reason=reason, rule=rule, kind=record,
         provider_event_id=obj.get("ID"), occurred_at=to_utc(when, b.received_at),
         provider_message_id=str_or_none(obj.get("MessageID")), sender=obj.get("From"),

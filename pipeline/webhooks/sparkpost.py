@@ -58,9 +58,9 @@ _EVENT_KEYS = ("event_id", "message_id", "transmission_id")
 
 def _is_event(obj: dict[str, Any]) -> bool:
     """A bare event object, as the Events API lists them (no `msys` wrapper)."""
-    kind = obj.get("type")
-    return isinstance(kind, str) and (kind in EVENTS or kind in ("bounce", "delay")) \
-        and any(k in obj for k in _EVENT_KEYS) and ("rcpt_to" in obj or "raw_rcpt_to" in obj)
+    # Any type: SparkPost adds event types (an unknown one is `other`, never a dead letter).
+    return isinstance(obj.get("type"), str) and any(k in obj for k in _EVENT_KEYS) \
+        and ("rcpt_to" in obj or "raw_rcpt_to" in obj)
 
 
 def detect(obj: dict[str, Any]) -> bool:
