@@ -51,6 +51,13 @@ EVENTS: dict[str, tuple[str, str | None]] = {
 }
 
 
+# Momentum (on-premise) names of the same events, as the Events Ingest API takes them
+# (https://developers.sparkpost.com/api/events-ingest/, content/api/events-ingest.apib samples:
+# `inband` with bounce_class and raw_reason, `reception`).
+MOMENTUM_TYPES = {"inband": "bounce", "outofband": "out_of_band", "tempfail": "delay",
+                  "reception": "injection", "rejection": "policy_rejection"}
+
+
 # Fields every SparkPost event object has besides `type` (webhook `msys` payloads and the
 # flat objects of the Events API, https://developers.sparkpost.com/api/events/).
 _EVENT_KEYS = ("event_id", "message_id", "transmission_id")
@@ -87,6 +94,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     else:
         event = obj
     etype = str(event.get("type")) if event else "ping"
+    etype = MOMENTUM_TYPES.get(etype, etype)
     diag = str_or_none(event.get("raw_reason") or event.get("reason"))
     reply, status = codes(diag)
     reply = int_or_none(event.get("error_code")) or reply
