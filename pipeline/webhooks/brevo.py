@@ -78,8 +78,10 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
         category, reason = EVENTS.get(event, ("other", None))
         rule = f"brevo.{event}"
     tags_list = obj.get("tags") if isinstance(obj.get("tags"), list) else []
-    if not tags_list and isinstance(obj.get("tag"), str) and obj["tag"]:
-        tags_list = [obj["tag"]]  # marketing events: one campaign tag, a string
+    if not tags_list and obj.get("tag"):
+        # marketing events: one campaign tag (a string); some transactional ones: a list
+        tag = obj["tag"]
+        tags_list = [t for t in tag if t] if isinstance(tag, list) else [tag]
     tags = {"tags": ",".join(str(t) for t in tags_list)} if tags_list else {}
     custom = obj.get("X-Mailin-custom")
     if isinstance(custom, str) and custom:
