@@ -168,3 +168,23 @@ def test_registry_names_and_aliases():
                         ("Amazon-SES", "amazon_ses"), ("kumo", "kumomta")):
         assert registry.provider_for(alias).NAME == name
     assert registry.provider_for("nosuch") is None
+
+
+@pytest.mark.parametrize("payload,family", [
+    (b"event=bounced&recipient=a%40example.com&code=550", "form"),
+    (b"mandrill_events=%5B%5D", "form"),
+    (b"Received: from mx.example.com\r\nSubject: x\r\n\r\nbody", "email"),
+    (b"From: a@example.com\nSubject: a=b&c=d\n\nbody", "email"),
+])
+def test_flat_form_bodies_sniff_as_form_and_headers_do_not(payload, family):
+    assert sniff(payload) == family
+
+
+def test_flat_form_that_is_no_providers_hook_is_not_supported():
+    out = run(b"a=1&b=2&c=3")
+    assert out.events == [] and out.dead_letters[0].error_type == "NotSupported"
+    # the same fields as a Mailgun legacy hook are one event
+    [event] = run(b"event=complained&recipient=u%40example.com&domain=example.com"
+                  b"&timestamp=1461261330&token=t1").events
+    assert (event.provider, event.category, event.provider_event_id) == (
+        "mailgun", "complaint", "t1")
