@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from schemas.models import MailEvent, RawMessage
@@ -251,15 +252,26 @@ def engine_reason(status: Any, reply_code: Any, diagnostic: Any, *, given: str |
     stands. None when the text decides nothing."""
     if not isinstance(diagnostic, str) or not diagnostic.strip():
         return None
+    return _engine_reason(status if isinstance(status, str) else None,
+                          reply_code if isinstance(reply_code, int) else None,
+                          " ".join(diagnostic[:2000].split()), given,
+                          domain_of(recipient) if isinstance(recipient, str) else None,
+                          remote_mta if isinstance(remote_mta, str) else None)
+
+
+@lru_cache(maxsize=8192)
+def _engine_reason(status: str | None, reply_code: int | None, diagnostic: str,
+                   given: str | None, domain: str | None, remote_mta: str | None
+                   ) -> tuple[str, str] | None:
+    # Cached: providers repeat the same replies (and the engine's answer depends only on
+    # these, the recipient through its domain: the receiving-provider overrides).
     try:
         from pipeline.classify import decide_reason
         from pipeline.classify.reasons import Facts
         reason, rule, _ = decide_reason(Facts(
-            recipient=recipient, status=status if isinstance(status, str) else None,
-            reply_code=reply_code if isinstance(reply_code, int) else None,
-            diagnostic=" ".join(diagnostic[:2000].split()), given_reason=given,
-            given_rule="webhook", remote_mta=remote_mta if isinstance(remote_mta, str)
-            else None))
+            recipient=f"x@{domain}" if domain else None, status=status, reply_code=reply_code,
+            diagnostic=diagnostic, given_reason=given, given_rule="webhook",
+            remote_mta=remote_mta))
     except Exception:  # noqa: BLE001 - a reason is a bonus; the provider's category stands
         return None
     if reason and reason in REASONS and reason not in ("onhold", "undefined") \
