@@ -5,9 +5,11 @@ import re
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]?", re.M)  # RFC 5322 field name then ':'
 _MBOX_FROM = re.compile(rb"^From \S")
-# Mandrill's `mandrill_events=<JSON>`, or a flat urlencoded body of two or more fields
-# (`event=bounced&recipient=...`, Mailgun's legacy hooks): no header line starts so.
-_FORM_BODY = re.compile(rb"^(?:mandrill_events=|[A-Za-z0-9_.%-]+=[^\s&]*&[A-Za-z0-9_.%-]+=)")
+# Mandrill's `mandrill_events=<JSON>`, a flat urlencoded body of two or more fields
+# (`event=bounced&recipient=...`, Mailgun's legacy hooks) or a multipart/form-data body (the
+# same hooks with attachments): no header line starts so.
+_FORM_BODY = re.compile(rb"^(?:mandrill_events=|[A-Za-z0-9_.%-]+=[^\s&]*&[A-Za-z0-9_.%-]+=|"
+                        rb"--[!-~]{1,200}\r?\ncontent-disposition:[ \t]*form-data;)", re.I)
 
 
 def sniff(payload: bytes) -> str:

@@ -22,6 +22,7 @@ and may declare
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -132,13 +133,42 @@ def form_events(module: ModuleType, payload: bytes) -> str | None:
     return values[0] if values else None
 
 
+_PART_NAME = re.compile(rb'(?im)^content-disposition:[ \t]*form-data;[^\r\n]*?\bname="([^"]*)"')
+_PART_FILE = re.compile(rb'(?im)^content-disposition:[^\r\n]*\bfilename=')
+
+
 def form_fields(payload: bytes) -> dict[str, list[str]] | None:
-    """The fields of an x-www-form-urlencoded body, None when it is not text."""
+    """The fields of an x-www-form-urlencoded or multipart/form-data body (Mailgun's legacy
+    hooks use both), None when it is not text. Multipart bodies are read from their first
+    line (the boundary), as a file holds them without the request's Content-Type; file parts
+    (attachments) are skipped."""
+    body = payload.strip()
+    if body.startswith(b"--"):
+        return _multipart_fields(body)
     try:
-        return parse_qs(payload.strip().decode("utf-8"), keep_blank_values=True,
-                        strict_parsing=False)
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
         return None
+
+
+def _multipart_fields(body: bytes) -> dict[str, list[str]] | None:
+    boundary = body.split(b"\n", 1)[0].rstrip(b"\r")
+    if len(boundary) < 3:
+        return None
+    fields: dict[str, list[str]] = {}
+    for part in body.split(boundary)[1:]:
+        if part.startswith(b"--"):
+            break  # the closing delimiter
+        head, sep, value = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        if not sep:
+            head, sep, value = part.lstrip(b"\n").partition(b"\n\n")
+        name = _PART_NAME.search(head)
+        if not sep or name is None or _PART_FILE.search(head):
+            continue
+        text = value[:-2] if value.endswith(b"\r\n") else value.rstrip(b"\n")
+        fields.setdefault(name.group(1).decode("utf-8", "replace"), []).append(
+            text.decode("utf-8", "replace"))
+    return fields or None
 
 
 def flat_form_object(module: ModuleType, payload: bytes) -> dict[str, Any] | None:

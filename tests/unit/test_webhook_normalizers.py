@@ -173,6 +173,7 @@ def test_registry_names_and_aliases():
 @pytest.mark.parametrize("payload,family", [
     (b"event=bounced&recipient=a%40example.com&code=550", "form"),
     (b"mandrill_events=%5B%5D", "form"),
+    (b'--b1\r\nContent-Disposition: form-data; name="event"\r\n\r\nbounced\r\n--b1--\r\n', "form"),
     (b"Received: from mx.example.com\r\nSubject: x\r\n\r\nbody", "email"),
     (b"From: a@example.com\nSubject: a=b&c=d\n\nbody", "email"),
 ])
