@@ -189,3 +189,12 @@ def test_flat_form_that_is_no_providers_hook_is_not_supported():
                   b"&timestamp=1461261330&token=t1").events
     assert (event.provider, event.category, event.provider_event_id) == (
         "mailgun", "complaint", "t1")
+
+
+@pytest.mark.parametrize("code,category", [(1, "hard_bounce"), (4096, "soft_bounce"),
+                                           (16, "unsubscribe"), (100009, "auth_failure"),
+                                           (64, "other")])
+def test_postmark_bounce_with_only_a_type_code_uses_the_type_table(code, category):
+    [event] = run({"RecordType": "Bounce", "TypeCode": code, "Email": "a@example.com",
+                   "MessageID": "m1"}).events
+    assert event.category == category
