@@ -86,14 +86,17 @@ def unwrap(obj: dict[str, Any]) -> list[Any] | None:
 
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
     event: dict[str, Any] = {}
+    wrapper = "ping"
     if "msys" in obj:
-        for value in obj_field(obj, "msys", "").values():
+        for key, value in obj_field(obj, "msys", "").items():
             if isinstance(value, dict):
-                event = value
+                event, wrapper = value, key
                 break
     else:
         event = obj
-    etype = str(event.get("type")) if event else "ping"
+    # An event names its type; a relay webhook's `relay_message` (an inbound message SparkPost
+    # relays, https://developers.sparkpost.com/api/relay-webhooks/) has none: its wrapper says.
+    etype = str(event.get("type") or wrapper)
     etype = MOMENTUM_TYPES.get(etype, etype)
     diag = str_or_none(event.get("raw_reason") or event.get("reason"))
     reply, status = codes(diag)
