@@ -78,6 +78,19 @@ def list_field(obj: dict[str, Any], key: str, where: str) -> list[Any]:
     return value
 
 
+def values_field(obj: dict[str, Any], key: str, where: str) -> list[Any]:
+    """A field providers send as a list or as one string (tags, categories): the values as a
+    list, [] when absent; SchemaError for an object, number or boolean."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise SchemaError(f"{where}{key} is {json_type(value)}, expected an array or a string")
+    return value
+
+
 def text_field(obj: dict[str, Any], key: str, where: str) -> str | None:
     """`obj[key]` as text (numbers as their digits), None when absent or null; SchemaError for
     an object, array or boolean where the provider documents a name or code."""

@@ -13,7 +13,7 @@ import orjson
 from schemas.models import MailEvent
 
 from .common import (EventBuilder, codes, flat_tags, int_or_none, list_field, obj_field, status_reason,
-                     str_or_none, to_utc)
+                     str_or_none, to_utc, values_field)
 from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "mailgun"
@@ -181,7 +181,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     else:
         category, reason, rule = "other", None, "mailgun.unknown_event"
     headers = obj_field(obj_field(data, "message", ""), "headers", "message.")
-    tags_list = list_field(data, "tags", "")
+    tags_list = values_field(data, "tags", "")
     user_vars = data.get("user-variables")
     tags = flat_tags(user_vars if isinstance(user_vars, dict) else {}, "v:")
     if tags_list:

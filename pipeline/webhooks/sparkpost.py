@@ -10,8 +10,8 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from .common import (EventBuilder, codes, flat_tags, int_or_none, list_field, obj_field,
-                     status_reason, str_or_none, text_field, to_utc)
+from .common import (EventBuilder, codes, flat_tags, int_or_none, obj_field,
+                     status_reason, str_or_none, text_field, to_utc, values_field)
 from .contract import SignatureScheme
 
 NAME = "sparkpost"
@@ -119,7 +119,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
         rule = "sparkpost.ping" if etype == "ping" else f"sparkpost.{etype}"
     meta = event.get("rcpt_meta")
     tags = flat_tags(meta if isinstance(meta, dict) else {})
-    rcpt_tags = list_field(event, "rcpt_tags", "")
+    rcpt_tags = values_field(event, "rcpt_tags", "")
     if rcpt_tags:
         tags["rcpt_tags"] = ",".join(str(t) for t in rcpt_tags)
     return [b.emit(

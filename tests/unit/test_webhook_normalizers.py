@@ -198,3 +198,16 @@ def test_postmark_bounce_with_only_a_type_code_uses_the_type_table(code, categor
     [event] = run({"RecordType": "Bounce", "TypeCode": code, "Email": "a@example.com",
                    "MessageID": "m1"}).events
     assert event.category == category
+
+
+@pytest.mark.parametrize("item", [
+    {"event-data": {"event": "opened", "recipient": "r@example.com", "tags": "welcome"}},
+    [{"event": "open", "msg": {"email": "r@example.com", "tags": "welcome"}, "ts": 1}],
+    [{"msys": {"track_event": {"type": "open", "rcpt_to": "r@example.com", "event_id": "1",
+                               "rcpt_tags": "welcome"}}}],
+])
+def test_a_single_tag_given_as_a_string_is_one_tag_not_a_dead_letter(item):
+    out = run(item)
+    assert out.dead_letters == []
+    [event] = out.events
+    assert event.category == "engagement" and "welcome" in event.tags.values()
