@@ -263,12 +263,11 @@ def engine_reason(status: Any, reply_code: Any, diagnostic: Any, *, given: str |
     re-checks (userunknown from a 5.1.1 code, expired, undefined ...) yields to what the text
     says ("mailbox full" under 5.1.1 is mailboxfull), a definite one (suppressed, blocked ...)
     stands. None when the text decides nothing."""
-    if not isinstance(diagnostic, str) or not diagnostic.strip():
+    if not isinstance(diagnostic, str) or not diagnostic:
         return None
     return _engine_reason(status if isinstance(status, str) else None,
-                          reply_code if isinstance(reply_code, int) else None,
-                          " ".join(diagnostic[:2000].split()), given,
-                          domain_of(recipient) if isinstance(recipient, str) else None,
+                          reply_code if type(reply_code) is int else None, diagnostic[:2000],
+                          given, domain_of(recipient) if isinstance(recipient, str) else None,
                           remote_mta if isinstance(remote_mta, str) else None)
 
 
@@ -278,6 +277,9 @@ def _engine_reason(status: str | None, reply_code: int | None, diagnostic: str,
                    ) -> tuple[str, str] | None:
     # Cached: providers repeat the same replies (and the engine's answer depends only on
     # these, the recipient through its domain: the receiving-provider overrides).
+    diagnostic = " ".join(diagnostic.split())  # folded, as the DSN engine reads it
+    if not diagnostic:
+        return None
     try:
         from pipeline.classify import decide_reason
         from pipeline.classify.reasons import Facts
@@ -349,7 +351,7 @@ class EventBuilder:
             # The DSN engine reads the provider's SMTP text (SendGrid `reason`, Mailgun
             # `delivery-status.message`, SES `diagnosticCode`, SparkPost `raw_reason` ...) as it
             # reads a DSN's Diagnostic-Code, the provider's reason standing as the dialect's.
-            found = engine_reason(fields.get("status"), int_or_none(fields.get("reply_code")),
+            found = engine_reason(fields.get("status"), fields.get("reply_code"),
                                   diagnostic, given=reason, recipient=rcpt,
                                   remote_mta=fields.get("remote_mta"))
             if found:
