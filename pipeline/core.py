@@ -33,8 +33,29 @@ def _view(family: str, raw: RawMessage, limits: Limits | None = None) -> Any:
         try:
             return orjson.loads(raw.payload)
         except orjson.JSONDecodeError as exc:
+            lines = _json_lines(raw.payload) if "after document" in str(exc) else None
+            if lines is not None:
+                return lines
             raise ParseError(f"invalid JSON: {exc}", raw_sha256=raw.sha256, parser="json") from exc
     return raw.payload
+
+
+def _json_lines(payload: bytes) -> list[Any] | None:
+    """Newline-delimited JSON objects (a KumoMTA log file, SES records from Firehose, an
+    NDJSON export) under a name that does not say so: the objects as one batch, or None
+    when a line is not a JSON object (the whole body then stays invalid JSON)."""
+    items = []
+    for line in payload.splitlines():
+        if not line.strip():
+            continue
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(item, dict):
+            return None
+        items.append(item)
+    return items or None
 
 
 def process(raw: RawMessage, settings: Settings | None = None) -> Outcome:

@@ -5,7 +5,11 @@ import re
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]?", re.M)  # RFC 5322 field name then ':'
 _MBOX_FROM = re.compile(rb"^From \S")
-_FORM_BODY = re.compile(rb"^mandrill_events=")
+# Mandrill's `mandrill_events=<JSON>`, a flat urlencoded body of two or more fields
+# (`event=bounced&recipient=...`, Mailgun's legacy hooks) or a multipart/form-data body (the
+# same hooks with attachments): no header line starts so.
+_FORM_BODY = re.compile(rb"^(?:mandrill_events=|[A-Za-z0-9_.%-]+=[^\s&]*&[A-Za-z0-9_.%-]+=|"
+                        rb"--[!-~]{1,200}\r?\ncontent-disposition:[ \t]*form-data;)", re.I)
 
 
 def sniff(payload: bytes) -> str:
@@ -22,7 +26,7 @@ def sniff(payload: bytes) -> str:
         return "json"
     if _FORM_BODY.match(head):
         # Checked before the header test: an unencoded JSON value holds ':' and would pass.
-        return "form"  # x-www-form-urlencoded webhook body (Mandrill's mandrill_events=...)
+        return "form"  # x-www-form-urlencoded webhook body (mandrill_events=..., event=...&...)
     if _MBOX_FROM.match(head):
         return "email"  # a single mbox message: the "From " line is dropped by the email parser
     first_line = head.split(b"\n", 1)[0]

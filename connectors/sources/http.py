@@ -34,7 +34,8 @@ from connectors.kafka_records import raw_record_headers
 from pipeline.errors import ParseError, SignatureError, TransientError, dead_letter
 from pipeline.settings import Settings
 from pipeline.webhooks import registry
-from pipeline.webhooks.contract import form_events, is_form_body, source_kind, topic_field
+from pipeline.webhooks.contract import (flat_form_object, form_events, is_form_body,
+                                        source_kind, topic_field)
 from pipeline.webhooks.verify import WebhookVerifier
 from schemas.models import RawMessage, RawSource
 
@@ -75,6 +76,10 @@ def _validate(module: ModuleType, body: bytes, content_type: str) -> None:
     """Cheap well-formedness check (no classification): JSON, or the provider's form body."""
     if not body.strip():
         raise ParseError("empty body")
+    if is_form_body(module, body, content_type) and not getattr(module, "FORM_FIELD", None):
+        if flat_form_object(module, body) is None:
+            raise ParseError(f"form body is not a {module.NAME} hook")
+        return
     if is_form_body(module, body, content_type):
         text = form_events(module, body.strip())
         if text is None:

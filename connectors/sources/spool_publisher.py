@@ -39,7 +39,8 @@ class SpoolPublisher:
             headers.get("provider") or headers.get("kind") or "unknown")
         if headers.get("kind") == "email":   # the SMTP/LMTP receiver: one message per file
             suffix = ".eml"
-        elif headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        elif headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
+                                                         "multipart/form-data")):
             suffix = ".form"
         else:
             suffix = ".json"

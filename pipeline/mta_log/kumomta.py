@@ -92,10 +92,19 @@ FEEDBACK_TYPES = {"auth-failure": ("auth_failure", "authfailure"), "not-spam": (
 RECORD_TYPES = frozenset(CLASSIFIED_TYPES) | frozenset(FIXED_TYPES) | {"Feedback"}
 
 
+def _unknown_type_record(obj: dict[str, Any]) -> bool:
+    """A log record of a type this module does not know (kumod adds types: AdminRebind,
+    XferOut ...): every record has id, queue, sender, recipient and a response object."""
+    return isinstance(obj.get("response"), dict) and "queue" in obj and "id" in obj \
+        and "sender" in obj and "recipient" in obj and "timestamp" in obj
+
+
 def detect(obj: dict[str, Any]) -> bool:
     rtype = obj.get("type")
-    if not isinstance(rtype, str) or rtype not in RECORD_TYPES:
+    if not isinstance(rtype, str):
         return False
+    if rtype not in RECORD_TYPES:
+        return _unknown_type_record(obj)
     if rtype == "Feedback" and isinstance(obj.get("feedback_report"), dict):
         return True  # the docs' Feedback example carries only type + feedback_report
     return "id" in obj and ("queue" in obj or "response" in obj or "bounce_classification" in obj)
@@ -132,6 +141,8 @@ def normalize(b: EventBuilder, rec: dict[str, Any], index: int) -> list[MailEven
     if rtype in FIXED_TYPES:
         category, reason = FIXED_TYPES[rtype]
         rule = f"kumomta.{rtype}"
+    elif rtype not in RECORD_TYPES:
+        category, reason, rule = "other", None, f"kumomta.unknown_type.{rtype}"
     elif rtype == "Feedback":
         ftype = str_or_none(report.get("feedback_type")) or "abuse"
         category, reason = FEEDBACK_TYPES.get(ftype, ("complaint", "feedback"))

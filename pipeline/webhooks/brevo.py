@@ -30,6 +30,14 @@ EVENTS: dict[str, tuple[str, str | None]] = {
     "uniqueOpened": ("engagement", "open"), "proxy_open": ("engagement", "open"),
     "unique_proxy_open": ("engagement", "open"), "click": ("engagement", "click"),
     "error": ("other", None),
+    # Marketing webhooks (https://developers.brevo.com/docs/marketing-webhooks): the same
+    # names as transactional ones plus contact / list events (no recipient verdict, policy 7).
+    "hardBounce": ("hard_bounce", None), "softBounce": ("soft_bounce", None),
+    "proxyOpen": ("engagement", "open"), "listAddition": ("other", None),
+    "list_addition": ("other", None), "contact_updated": ("other", None),
+    "contactUpdated": ("other", None), "contact_deleted": ("other", None),
+    "contactDeleted": ("other", None), "unique_coupon_sent": ("other", None),
+    "reply": ("other", None), "inboundEmailProcessed": ("other", None),
 }
 # `blocked` = not sent because of an existing list state; the reason text names it (policy 6).
 BLOCKED_REASONS: tuple[tuple[str, str, str | None], ...] = (
@@ -46,8 +54,12 @@ _MARKERS = ("ts_event", "ts_epoch", "ts", "message-id", "date_event", "camp_id",
 
 
 def detect(obj: dict[str, Any]) -> bool:
-    return isinstance(obj.get("event"), str) and "email" in obj and any(
-        k in obj for k in _MARKERS)
+    event = obj.get("event")
+    if not isinstance(event, str) or "email" not in obj:
+        return False
+    # Marketing contact events carry only id / email / date (+ key, content, list_id).
+    return any(k in obj for k in _MARKERS) or (
+        event in EVENTS and ("date" in obj or "list_id" in obj) and "id" in obj)
 
 
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
@@ -66,6 +78,10 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
         category, reason = EVENTS.get(event, ("other", None))
         rule = f"brevo.{event}"
     tags_list = obj.get("tags") if isinstance(obj.get("tags"), list) else []
+    if not tags_list and obj.get("tag"):
+        # marketing events: one campaign tag (a string); some transactional ones: a list
+        tag = obj["tag"]
+        tags_list = [t for t in tag if t] if isinstance(tag, list) else [tag]
     tags = {"tags": ",".join(str(t) for t in tags_list)} if tags_list else {}
     custom = obj.get("X-Mailin-custom")
     if isinstance(custom, str) and custom:
@@ -77,5 +93,6 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
                            or obj.get("date_event") or obj.get("date"), b.received_at),
         message_id=str_or_none(obj.get("message-id")), subject=str_or_none(obj.get("subject")),
         diagnostic=text, status=status, reply_code=reply,
-        campaign=str_or_none(obj.get("camp_id") or obj.get("template_id")),
+        campaign=str_or_none(obj.get("campaign name") or obj.get("camp_id")
+                             or obj.get("template_id")),
         stream=str(tags_list[0]) if tags_list else None, tags=tags)]

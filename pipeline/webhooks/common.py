@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from schemas.models import MailEvent, RawMessage
@@ -74,6 +75,19 @@ def list_field(obj: dict[str, Any], key: str, where: str) -> list[Any]:
         return []
     if not isinstance(value, list):
         raise SchemaError(f"{where}{key} is {json_type(value)}, expected an array")
+    return value
+
+
+def values_field(obj: dict[str, Any], key: str, where: str) -> list[Any]:
+    """A field providers send as a list or as one string (tags, categories): the values as a
+    list, [] when absent; SchemaError for an object, number or boolean."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise SchemaError(f"{where}{key} is {json_type(value)}, expected an array or a string")
     return value
 
 
@@ -236,19 +250,47 @@ _ACTIONS = {"hard_bounce": "failed", "soft_bounce": "failed", "auth_failure": "f
 
 
 def text_reason(status: Any, reply_code: Any, diagnostic: Any) -> tuple[str, str] | None:
-    """Sisimai reason from the SMTP text when the provider's fields name none, using the same
-    probes as the DSN engine (pipeline.classify). Never changes the category."""
-    if not isinstance(diagnostic, str):
+    """Sisimai reason from the SMTP text when the provider's fields name none (the DSN
+    engine's probes, pipeline.classify). Never changes the category."""
+    return engine_reason(status, reply_code, diagnostic)
+
+
+def engine_reason(status: Any, reply_code: Any, diagnostic: Any, *, given: str | None = None,
+                  recipient: str | None = None, remote_mta: Any = None
+                  ) -> tuple[str, str] | None:
+    """(reason, rule) the DSN engine (pipeline.classify.decide_reason) gives a provider's SMTP
+    text, with the reason the provider's own fields gave as the dialect's: a reason Sisimai
+    re-checks (userunknown from a 5.1.1 code, expired, undefined ...) yields to what the text
+    says ("mailbox full" under 5.1.1 is mailboxfull), a definite one (suppressed, blocked ...)
+    stands. None when the text decides nothing."""
+    if not isinstance(diagnostic, str) or not diagnostic:
+        return None
+    return _engine_reason(status if isinstance(status, str) else None,
+                          reply_code if type(reply_code) is int else None, diagnostic[:2000],
+                          given, domain_of(recipient) if isinstance(recipient, str) else None,
+                          remote_mta if isinstance(remote_mta, str) else None)
+
+
+@lru_cache(maxsize=8192)
+def _engine_reason(status: str | None, reply_code: int | None, diagnostic: str,
+                   given: str | None, domain: str | None, remote_mta: str | None
+                   ) -> tuple[str, str] | None:
+    # Cached: providers repeat the same replies (and the engine's answer depends only on
+    # these, the recipient through its domain: the receiving-provider overrides).
+    diagnostic = " ".join(diagnostic.split())  # folded, as the DSN engine reads it
+    if not diagnostic:
         return None
     try:
-        from pipeline.classify.reasons import Facts, find_reason
-        reason, rule = find_reason(Facts(
-            status=status if isinstance(status, str) else None,
-            reply_code=reply_code if isinstance(reply_code, int) else None,
-            diagnostic=diagnostic[:2000]))
+        from pipeline.classify import decide_reason
+        from pipeline.classify.reasons import Facts
+        reason, rule, _ = decide_reason(Facts(
+            recipient=f"x@{domain}" if domain else None, status=status, reply_code=reply_code,
+            diagnostic=diagnostic, given_reason=given, given_rule="webhook",
+            remote_mta=remote_mta))
     except Exception:  # noqa: BLE001 - a reason is a bonus; the provider's category stands
         return None
-    if reason and reason in REASONS and reason not in ("onhold", "undefined"):
+    if reason and reason in REASONS and reason not in ("onhold", "undefined") \
+            and reason != given:
         return reason, f"text.{rule}"
     return None
 
@@ -303,12 +345,17 @@ class EventBuilder:
             event_id = MailEvent.make_id(self.raw.sha256, raw_index, recipient_index, rcpt)
         if reason is not None and reason not in REASONS:
             reason = None
-        if reason is None and category in _FAILURES and fields.get("diagnostic"):
-            found = text_reason(fields.get("status"), fields.get("reply_code"),
-                                fields["diagnostic"])
+        diagnostic = fields.get("diagnostic")
+        if category in _FAILURES and isinstance(diagnostic, str) and \
+                (reason is None or category != "auth_failure"):
+            # The DSN engine reads the provider's SMTP text (SendGrid `reason`, Mailgun
+            # `delivery-status.message`, SES `diagnosticCode`, SparkPost `raw_reason` ...) as it
+            # reads a DSN's Diagnostic-Code, the provider's reason standing as the dialect's.
+            found = engine_reason(fields.get("status"), fields.get("reply_code"),
+                                  diagnostic, given=reason, recipient=rcpt,
+                                  remote_mta=fields.get("remote_mta"))
             if found:
                 reason, rule = found[0], f"{rule};{found[1]}"
-        diagnostic = fields.get("diagnostic")
         if category == "hard_bounce" and reason != "mailboxfull" and \
                 isinstance(diagnostic, str) and mailbox_full_text(diagnostic):
             # Text over code (Sisimai; SES and SparkPost class "over quota" as mailbox full):
@@ -317,6 +364,10 @@ class EventBuilder:
         if category == "hard_bounce" and reason == "mailboxfull":
             # Corpus policy 3: a full mailbox is never permanent, whatever the code says.
             category, rule = "soft_bounce", f"{rule};policy.mailboxfull_soft"
+        elif category in _BOUNCES and reason == "authfailure":
+            # Corpus policy 5: the sender failed SPF/DKIM/DMARC (5.7.26, 5.7.27, "DMARC
+            # policy"): a sender-side failure that must never suppress the recipient.
+            category, rule = "auth_failure", f"{rule};policy.authfailure"
         values = self._template.copy()
         values["event_id"] = event_id
         values["raw_index"] = raw_index

@@ -13,12 +13,16 @@ and may declare
                                   and which `MailEvent.source_kind` its records get
   PARSER = "..."                  (default "webhook.<NAME>") the parser name on its outputs
   FORM_FIELD = "..."              its body may be `<FORM_FIELD>=<urlencoded JSON>`
+  form_object(fields) -> dict | None   its body may be a flat form (`event=bounced&...`,
+                                  Mailgun's legacy hooks): the parsed fields (name -> values)
+                                  as the object `normalize` reads, None when not its hook
   KEPT_HEADERS = ("...",)         request headers worth keeping with the raw body (delivery
                                   ids, batch ids; never credentials)
 `check_contract` refuses a module that lacks one of these, at import of the registry.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -129,10 +133,62 @@ def form_events(module: ModuleType, payload: bytes) -> str | None:
     return values[0] if values else None
 
 
+_PART_NAME = re.compile(rb'(?im)^content-disposition:[ \t]*form-data;[^\r\n]*?\bname="([^"]*)"')
+_PART_FILE = re.compile(rb'(?im)^content-disposition:[^\r\n]*\bfilename=')
+
+
+def form_fields(payload: bytes) -> dict[str, list[str]] | None:
+    """The fields of an x-www-form-urlencoded or multipart/form-data body (Mailgun's legacy
+    hooks use both), None when it is not text. Multipart bodies are read from their first
+    line (the boundary), as a file holds them without the request's Content-Type; file parts
+    (attachments) are skipped."""
+    body = payload.strip()
+    if body.startswith(b"--"):
+        return _multipart_fields(body)
+    try:
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _multipart_fields(body: bytes) -> dict[str, list[str]] | None:
+    boundary = body.split(b"\n", 1)[0].rstrip(b"\r")
+    if len(boundary) < 3:
+        return None
+    fields: dict[str, list[str]] = {}
+    for part in body.split(boundary)[1:]:
+        if part.startswith(b"--"):
+            break  # the closing delimiter
+        head, sep, value = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        if not sep:
+            head, sep, value = part.lstrip(b"\n").partition(b"\n\n")
+        name = _PART_NAME.search(head)
+        if not sep or name is None or _PART_FILE.search(head):
+            continue
+        text = value[:-2] if value.endswith(b"\r\n") else value.rstrip(b"\n")
+        fields.setdefault(name.group(1).decode("utf-8", "replace"), []).append(
+            text.decode("utf-8", "replace"))
+    return fields or None
+
+
+def flat_form_object(module: ModuleType, payload: bytes) -> dict[str, Any] | None:
+    """A flat form body (`event=bounced&recipient=...`) as the provider's event object, for
+    providers that declare `form_object`; None when it is not one of its hooks."""
+    convert = getattr(module, "form_object", None)
+    if not callable(convert):
+        return None
+    fields = form_fields(payload)
+    return convert(fields) if fields else None
+
+
 def is_form_body(module: ModuleType, payload: bytes, content_type: str = "") -> bool:
     form_field = getattr(module, "FORM_FIELD", None)
-    return bool(form_field) and (content_type.startswith("application/x-www-form")
-                                 or payload.lstrip().startswith(f"{form_field}=".encode()))
+    if form_field:
+        return content_type.startswith("application/x-www-form") \
+            or payload.lstrip().startswith(f"{form_field}=".encode())
+    return callable(getattr(module, "form_object", None)) and (
+        content_type.startswith("application/x-www-form") or payload.lstrip()[:1] not in
+        (b"{", b"[", b""))
 
 
 def public_url(url: str, base: str | None) -> str:

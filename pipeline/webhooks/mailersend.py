@@ -52,12 +52,21 @@ ACTIVITIES: dict[str, tuple[str, str | None]] = {
 
 def detect(obj: dict[str, Any]) -> bool:
     kind, data = obj.get("type"), obj.get("data")
-    return isinstance(kind, str) and kind.startswith("activity.") and isinstance(data, dict) \
-        and isinstance(data.get("email"), dict)
+    if not (isinstance(kind, str) and isinstance(data, dict)):
+        return False
+    if kind.startswith("activity."):
+        return isinstance(data.get("email"), dict)
+    # Account-level events (sender_identity.verified, maintenance.*, inbound_forward.failed,
+    # bulk_email.completed, ...) share the envelope: `webhook_id` + `domain_id` mark it.
+    return "webhook_id" in obj and "domain_id" in obj
 
 
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
     data = obj["data"]
+    if not obj["type"].startswith("activity."):
+        return [b.emit(raw_index=index, category="other", rule=f"mailersend.{obj['type']}",
+                       kind=obj["type"], provider_event_id=data.get("id"),
+                       occurred_at=to_utc(obj.get("created_at"), b.received_at))]
     email = data["email"]
     kind = str_or_none(data.get("type")) or obj["type"].removeprefix("activity.")
     category, reason = ACTIVITIES.get(kind, ("other", None))

@@ -13,7 +13,7 @@ import orjson
 from schemas.models import MailEvent
 
 from .common import (EventBuilder, codes, flat_tags, int_or_none, list_field, obj_field, status_reason,
-                     str_or_none, to_utc)
+                     str_or_none, to_utc, values_field)
 from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "mailgun"
@@ -57,10 +57,47 @@ SUPPRESS_CATEGORY = {"suppress-unsubscribe": "unsubscribe", "suppress-complaint"
 _MARKERS = ("log-level", "recipient-domain", "delivery-status", "user-variables", "envelope")
 
 
+# Legacy webhooks (Mailgun's only hooks before 2018, still sent by old accounts): flat
+# form-POST fields, one hook per event, `code`/`error`/`notification` on bounces and
+# `reason`/`code`/`description` on drops (fields as django-anymail's legacy tests carry them,
+# tests/fixtures/webhooks/documented/README.md). A field repeated in the form (a user variable
+# named like an event field) arrives as a list; Mailgun's own value comes first.
+LEGACY_EVENTS = frozenset({"delivered", "dropped", "bounced", "complained", "unsubscribed",
+                           "clicked", "opened"})
+_LEGACY_MARKERS = ("message-headers", "Message-Id", "X-Mailgun-Sid", "token", "signature",
+                   "code", "error", "notification", "description", "domain")
+# dropped, reason=hardfail: the description / Mailgun code names the existing suppression.
+LEGACY_DROPS: tuple[tuple[str, str, str, str], ...] = (
+    ("605", "previously bounced", "hard_bounce", "suppressed"),
+    ("606", "unsubscribed", "unsubscribe", "unsubscribe"),
+    ("607", "spam", "complaint", "feedback"),
+)
+
+
+def _first(value: Any) -> Any:
+    """A form field's value: the first when the field was repeated."""
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _is_legacy(obj: dict[str, Any]) -> bool:
+    return _first(obj.get("event")) in LEGACY_EVENTS and isinstance(
+        _first(obj.get("recipient")), str) and any(k in obj for k in _LEGACY_MARKERS) \
+        and not any(k in obj for k in _MARKERS)  # current events carry delivery-status ...
+
+
 def detect(obj: dict[str, Any]) -> bool:
     if isinstance(obj.get("event-data"), dict):
         return True
+    if "event-data" not in obj and _is_legacy(obj):
+        return True
     return isinstance(obj.get("event"), str) and any(k in obj for k in _MARKERS)
+
+
+def form_object(fields: dict[str, list[str]]) -> dict[str, Any] | None:
+    """A legacy form-POST hook (`event=bounced&recipient=...`) as the object `normalize`
+    reads: single values unwrapped, repeated fields kept as lists."""
+    obj = {k: v[0] if len(v) == 1 else v for k, v in fields.items()}
+    return obj if _is_legacy(obj) else None
 
 
 def unwrap(obj: dict[str, Any]) -> list[Any] | None:
@@ -73,7 +110,48 @@ def unwrap(obj: dict[str, Any]) -> list[Any] | None:
     return items if first is None or detect(first) else None
 
 
+def _legacy(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
+    event = str(_first(obj["event"]))
+    code = str_or_none(_first(obj.get("code")))
+    diag = str_or_none(_first(obj.get("error"))) or str_or_none(_first(obj.get("notification"))) \
+        or str_or_none(_first(obj.get("description")))
+    reply, status = codes(diag)
+    if code and "." in code:
+        status = status or code  # Mailgun sometimes gives the enhanced code here (x.y.z)
+    elif code and reply is None and 200 <= (int_or_none(code) or 0) < 600:
+        reply = int(code)
+    why = str_or_none(_first(obj.get("reason")))
+    reason: str | None = None
+    if event == "bounced":
+        category, rule = "hard_bounce", "mailgun.legacy.bounced"
+    elif event == "dropped":
+        low = (diag or "").lower()
+        if why in ("old", "maxfails"):
+            category, reason = "soft_bounce", "expired"  # gave up retrying: no verdict
+        else:
+            category, reason = next(((cat, r) for num, text, cat, r in LEGACY_DROPS
+                                     if code == num or text in low),
+                                    ("hard_bounce" if why == "hardfail" else "other", None))
+        rule = f"mailgun.legacy.dropped.{why}"
+    else:
+        category, reason = EVENTS.get(event, ("other", None))
+        rule = f"mailgun.legacy.{event}"
+    tags_list = obj.get("tag") or obj.get("X-Mailgun-Tag") or []
+    tags_list = tags_list if isinstance(tags_list, list) else [tags_list]
+    tags = {"tags": ",".join(str(t) for t in tags_list)} if tags_list else {}
+    token = str_or_none(_first(obj.get("token")))
+    return [b.emit(
+        raw_index=index, recipient=_first(obj.get("recipient")), category=category,
+        reason=reason, rule=rule, kind=event, provider_event_id=token,
+        occurred_at=to_utc(_first(obj.get("timestamp")), b.received_at),
+        message_id=str_or_none(_first(obj.get("Message-Id") or obj.get("message-id"))),
+        status=status, reply_code=reply, diagnostic=diag,
+        stream=str(tags_list[0]) if tags_list else None, tags=tags)]
+
+
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
+    if "event-data" not in obj and _is_legacy(obj):
+        return _legacy(b, obj, index)
     data = obj.get("event-data") if isinstance(obj.get("event-data"), dict) else obj
     event = str(data.get("event"))
     status_block = obj_field(data, "delivery-status", "")
@@ -103,7 +181,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     else:
         category, reason, rule = "other", None, "mailgun.unknown_event"
     headers = obj_field(obj_field(data, "message", ""), "headers", "message.")
-    tags_list = list_field(data, "tags", "")
+    tags_list = values_field(data, "tags", "")
     user_vars = data.get("user-variables")
     tags = flat_tags(user_vars if isinstance(user_vars, dict) else {}, "v:")
     if tags_list:

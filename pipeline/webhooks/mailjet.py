@@ -58,7 +58,8 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     diag = str_or_none(obj.get("smtp_reply") or obj.get("comment"))
     reply, status = codes(diag)
     if event == "bounce":
-        hard = bool(obj.get("hard_bounce"))
+        flag = obj.get("hard_bounce")
+        hard = flag.strip().lower() in ("true", "1") if isinstance(flag, str) else bool(flag)
         category = "hard_bounce" if hard else "soft_bounce"
         reason = ERRORS.get(error, (category, None))[1]
         rule = f"mailjet.bounce.{'hard' if hard else 'soft'}"

@@ -10,7 +10,8 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from .common import EventBuilder, codes, flat_tags, list_field, status_reason, str_or_none, to_utc
+from .common import (EventBuilder, codes, flat_tags, status_reason, str_or_none, to_utc,
+                     values_field)
 from .contract import SignatureScheme, SignedRequest, Verified
 
 NAME = "mandrill"
@@ -91,7 +92,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
             category = "soft_bounce"  # policy 3
     metadata = msg.get("metadata")
     tags = flat_tags(metadata if isinstance(metadata, dict) else {})
-    tags_list = list_field(msg, "tags", "msg.")
+    tags_list = values_field(msg, "tags", "msg.")
     if tags_list:
         tags["tags"] = ",".join(str(t) for t in tags_list)
     msg_id = str_or_none(obj.get("_id") or msg.get("_id"))

@@ -11,8 +11,8 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from .common import (EventBuilder, codes, flat_tags, status_reason, str_or_none, text_field,
-                     to_utc)
+from .common import (EventBuilder, codes, flat_tags, int_or_none, status_reason, str_or_none,
+                     text_field, to_utc)
 from .contract import SignatureScheme
 
 NAME = "postmark"
@@ -45,6 +45,14 @@ BOUNCE_TYPES: dict[str, tuple[str, str | None]] = {
     "DMARCPolicy": ("auth_failure", "authfailure"),
     "TemplateRenderingFailed": ("other", None),
 }
+# TypeCode -> Type (same table), for a bounce object that gives only the code.
+TYPE_CODES = {1: "HardBounce", 2: "Transient", 16: "Unsubscribe", 32: "Subscribe",
+              64: "AutoResponder", 128: "AddressChange", 256: "DnsError",
+              512: "SpamNotification", 1024: "OpenRelayTest", 2048: "Unknown",
+              4096: "SoftBounce", 8192: "VirusNotification", 16384: "ChallengeVerification",
+              100000: "BadEmailAddress", 100001: "SpamComplaint", 100002: "ManuallyDeactivated",
+              100003: "Unconfirmed", 100006: "Blocked", 100007: "SMTPApiError",
+              100008: "InboundError", 100009: "DMARCPolicy", 100010: "TemplateRenderingFailed"}
 RECORDS: dict[str, tuple[str, str | None]] = {
     "Delivery": ("delivered", "delivered"),
     "Open": ("engagement", "open"),
@@ -62,7 +70,7 @@ SUPPRESSION_REASONS = {"HardBounce": ("hard_bounce", "suppressed"),
 # (https://postmarkapp.com/email-webhooks, https://postmarkapp.com/developer/api/bounce-api).
 LEGACY_MARKERS = (("BouncedAt", "Bounce"), ("DeliveredAt", "Delivery"), ("FirstOpen", "Open"),
                   ("ClickLocation", "Click"), ("OriginalLink", "Click"),
-                  ("SuppressSending", "SubscriptionChange"))
+                  ("SuppressSending", "SubscriptionChange"), ("FromFull", "Inbound"))
 # API response pages: {"TotalCount": n, "Bounces": [...]}; the events are the items.
 PAGE_KEYS = ("Bounces", "Deliveries", "Opens", "Clicks")
 
@@ -102,7 +110,8 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     reply, status = codes(details)
     action = None
     if record in ("Bounce", "SpamComplaint"):
-        btype = text_field(obj, "Type", "") or record
+        btype = text_field(obj, "Type", "") or TYPE_CODES.get(int_or_none(obj.get("TypeCode"))
+                                                              or -1) or record
         category, reason = BOUNCE_TYPES.get(btype, ("soft_bounce", "undefined"))
         reason = reason or status_reason(status)
         rule = f"postmark.{record}.{btype}"
@@ -121,8 +130,11 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
     tags = flat_tags(metadata if isinstance(metadata, dict) else {})
     if obj.get("Tag"):
         tags["tag"] = str(obj["Tag"])
+    recipient = obj.get("Email") or obj.get("Recipient")
+    if record == "Inbound":  # a message received by Postmark's inbound stream (policy 7)
+        recipient = obj.get("OriginalRecipient") or obj.get("To")
     return [b.emit(
-        raw_index=index, recipient=obj.get("Email") or obj.get("Recipient"),
+        raw_index=index, recipient=recipient,
         category=category, reason=reason, rule=rule, kind=record,
         provider_event_id=obj.get("ID"), occurred_at=to_utc(when, b.received_at),
         provider_message_id=str_or_none(obj.get("MessageID")), sender=obj.get("From"),

@@ -66,6 +66,11 @@ def form_providers() -> list[ModuleType]:
     return [m for m in PROVIDERS if getattr(m, "FORM_FIELD", None)]
 
 
+def flat_form_providers() -> list[ModuleType]:
+    """Providers whose hooks may be flat form bodies (`form_object`: Mailgun's legacy)."""
+    return [m for m in PROVIDERS if callable(getattr(m, "form_object", None))]
+
+
 def kept_headers() -> frozenset[str]:
     """Request headers some provider wants kept with its raw body (never credentials)."""
     return frozenset(h for m in PROVIDERS for h in getattr(m, "KEPT_HEADERS", ()))

@@ -73,7 +73,15 @@ _MARKERS = ("sg_event_id", "sg_message_id", "smtp-id", "newsletter", "asm_group_
 
 
 def detect(obj: dict[str, Any]) -> bool:
-    return isinstance(obj.get("event"), str) and any(k in obj for k in _MARKERS)
+    event = obj.get("event")
+    if not isinstance(event, str):
+        return False
+    if any(k in obj for k in _MARKERS):
+        return True
+    # An older event with custom args only (docs' 2013 batch: open/click/unsubscribe rows
+    # without sg_* ids): SendGrid's own event names, `email` and an epoch `timestamp`.
+    return (event in EVENTS or event in ("bounce", "dropped")) and "email" in obj \
+        and isinstance(obj.get("timestamp"), int) and not isinstance(obj.get("timestamp"), bool)
 
 
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:

@@ -101,7 +101,18 @@ def _bare(obj: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _eventbridge(obj: dict[str, Any]) -> bool:
+    """An Amazon EventBridge event from SES (https://docs.aws.amazon.com/ses/latest/dg/
+    monitoring-eventbridge.html): `{"version", "id", "detail-type": "Email Bounced",
+    "source": "aws.ses", "time", "region", "resources", "detail": {<event-publishing record>}}`;
+    Virtual Deliverability Manager and sending-status events carry other details."""
+    return obj.get("source") == "aws.ses" and isinstance(obj.get("detail"), dict) \
+        and isinstance(obj.get("detail-type"), str)
+
+
 def detect(obj: dict[str, Any]) -> bool:
+    if _eventbridge(obj):
+        return True
     if "mail" in obj and ("notificationType" in obj or "eventType" in obj):
         return True
     if obj.get("notificationType") == "AmazonSnsSubscriptionSucceeded":
@@ -134,6 +145,16 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
                            subject=str_or_none(envelope.get("Subject")),
                            tags={"sns_type": "Notification",
                                  "topic_arn": str(envelope.get("TopicArn"))})]
+    if _eventbridge(obj):
+        detail = obj["detail"]
+        if not detect(detail):
+            # An account-level event (advisor recommendation, sending status): other (policy 7).
+            return [b.emit(raw_index=index, category="other",
+                           rule=f"ses.eventbridge.{obj['detail-type']}", kind=obj["detail-type"],
+                           provider_event_id=obj.get("id"),
+                           occurred_at=to_utc(obj.get("time"), b.received_at),
+                           tags={"detail_type": obj["detail-type"]})]
+        sns_id, obj = str_or_none(obj.get("id")), detail
     kind = obj.get("eventType") or obj.get("notificationType")
     if kind is None and (bare := _bare(obj)) is not None:
         kind, key = bare

@@ -10,8 +10,8 @@ from typing import Any
 
 from schemas.models import MailEvent
 
-from .common import (EventBuilder, codes, flat_tags, int_or_none, list_field, obj_field,
-                     status_reason, str_or_none, text_field, to_utc)
+from .common import (EventBuilder, codes, flat_tags, int_or_none, obj_field,
+                     status_reason, str_or_none, text_field, to_utc, values_field)
 from .contract import SignatureScheme
 
 NAME = "sparkpost"
@@ -51,6 +51,13 @@ EVENTS: dict[str, tuple[str, str | None]] = {
 }
 
 
+# Momentum (on-premise) names of the same events, as the Events Ingest API takes them
+# (https://developers.sparkpost.com/api/events-ingest/, content/api/events-ingest.apib samples:
+# `inband` with bounce_class and raw_reason, `reception`).
+MOMENTUM_TYPES = {"inband": "bounce", "outofband": "out_of_band", "tempfail": "delay",
+                  "reception": "injection", "rejection": "policy_rejection"}
+
+
 # Fields every SparkPost event object has besides `type` (webhook `msys` payloads and the
 # flat objects of the Events API, https://developers.sparkpost.com/api/events/).
 _EVENT_KEYS = ("event_id", "message_id", "transmission_id")
@@ -58,9 +65,9 @@ _EVENT_KEYS = ("event_id", "message_id", "transmission_id")
 
 def _is_event(obj: dict[str, Any]) -> bool:
     """A bare event object, as the Events API lists them (no `msys` wrapper)."""
-    kind = obj.get("type")
-    return isinstance(kind, str) and (kind in EVENTS or kind in ("bounce", "delay")) \
-        and any(k in obj for k in _EVENT_KEYS) and ("rcpt_to" in obj or "raw_rcpt_to" in obj)
+    # Any type: SparkPost adds event types (an unknown one is `other`, never a dead letter).
+    return isinstance(obj.get("type"), str) and any(k in obj for k in _EVENT_KEYS) \
+        and ("rcpt_to" in obj or "raw_rcpt_to" in obj)
 
 
 def detect(obj: dict[str, Any]) -> bool:
@@ -79,14 +86,18 @@ def unwrap(obj: dict[str, Any]) -> list[Any] | None:
 
 def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEvent]:
     event: dict[str, Any] = {}
+    wrapper = "ping"
     if "msys" in obj:
-        for value in obj_field(obj, "msys", "").values():
+        for key, value in obj_field(obj, "msys", "").items():
             if isinstance(value, dict):
-                event = value
+                event, wrapper = value, key
                 break
     else:
         event = obj
-    etype = str(event.get("type")) if event else "ping"
+    # An event names its type; a relay webhook's `relay_message` (an inbound message SparkPost
+    # relays, https://developers.sparkpost.com/api/relay-webhooks/) has none: its wrapper says.
+    etype = str(event.get("type") or wrapper)
+    etype = MOMENTUM_TYPES.get(etype, etype)
     diag = str_or_none(event.get("raw_reason") or event.get("reason"))
     reply, status = codes(diag)
     reply = int_or_none(event.get("error_code")) or reply
@@ -108,7 +119,7 @@ def normalize(b: EventBuilder, obj: dict[str, Any], index: int) -> list[MailEven
         rule = "sparkpost.ping" if etype == "ping" else f"sparkpost.{etype}"
     meta = event.get("rcpt_meta")
     tags = flat_tags(meta if isinstance(meta, dict) else {})
-    rcpt_tags = list_field(event, "rcpt_tags", "")
+    rcpt_tags = values_field(event, "rcpt_tags", "")
     if rcpt_tags:
         tags["rcpt_tags"] = ",".join(str(t) for t in rcpt_tags)
     return [b.emit(

@@ -301,3 +301,40 @@ def test_a_provider_added_as_one_module_is_served_verified_and_published():
     assert (topic, value, headers["provider"], headers["kind"]) == (
         "bouncepipe.raw.webhook", body, "mailersend", "webhook")
     assert "signature" not in headers
+
+
+def test_mailgun_legacy_form_hook_accepted_and_classified():
+    """Mailgun's legacy hooks POST flat form fields (`event=bounced&...`), signed by the
+    form's timestamp/token/signature: accepted as a form body, not refused as bad JSON."""
+    import hashlib
+    import hmac
+    import time
+
+    from datetime import datetime, timezone
+
+    from pipeline.core import process
+    from schemas.models import RawMessage, RawSource
+
+    pub = MemoryPublisher()
+    stamp, token = str(int(time.time())), "a3fe1fa1640349ac552b84ddde373014b4c41645830c8dd3fc"
+    fields = {"event": "bounced", "recipient": "noreply@example.com", "code": "550",
+              "error": "550 5.1.1 The email account that you tried to reach does not exist.",
+              "domain": "example.com", "timestamp": stamp, "token": token,
+              "signature": hmac.new(b"mgkey", (stamp + token).encode(),
+                                    hashlib.sha256).hexdigest()}
+
+    async def scenario(client):
+        ok = await client.post("/webhooks/mailgun", data=fields)
+        not_a_hook = await client.post("/webhooks/mailgun", data={"a": "1", "b": "2"},
+                                       headers={"Authorization": "Basic bWc6cHc="})
+        return ok.status, not_a_hook.status
+
+    statuses = run(pub, scenario, secrets={"mandrill": "mkey", "mailgun": "mgkey"})
+    assert statuses[0] == 200 and statuses[1] in (400, 401)
+    [(_, value, headers)] = pub.records
+    assert headers["content-type"].startswith("application/x-www-form-urlencoded")
+    raw = RawMessage.from_bytes(value, RawSource(transport="memory", path="t"),
+                                datetime.now(timezone.utc))
+    [event] = process(raw).events
+    assert (event.provider, event.category, event.reason, event.recipient) == (
+        "mailgun", "hard_bounce", "userunknown", "noreply@example.com")

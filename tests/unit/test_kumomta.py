@@ -96,6 +96,13 @@ def test_feedback_recipient_is_the_complainant_not_the_fbl_mailbox(ftype, catego
     assert [e.recipient for e in run(rec).events] == ["v@x.example"]
 
 
-def test_unknown_record_type_is_not_supported():
+def test_unknown_record_type_is_other_with_its_rule_never_a_dead_letter():
+    """kumod adds record types; a well-formed record of a new type is kept as `other` (it
+    proves nothing about the recipient) with a rule naming the type."""
     out = run(record("SomethingNew"))
-    assert out.events == [] and out.dead_letters[0].error_type == "NotSupported"
+    assert out.dead_letters == []
+    assert [(e.category, e.rule, e.recipient) for e in out.events] == [
+        ("other", "kumomta.unknown_type.SomethingNew", "r@x.example")]
+    # a JSON object that is not a log record at all is still not supported
+    bare = {"type": "SomethingNew", "id": "s1"}
+    assert run(bare).dead_letters[0].error_type == "NotSupported"

@@ -75,8 +75,10 @@ def test_ses_sns_wrapped_multi_recipient_bounce():
     out = run(envelope)
     got = [(e.recipient_index, e.recipient, e.category, e.reason, e.status, e.reply_code)
            for e in out.events]
+    # The second recipient's own reply says its mailbox is full (5.2.2): the DSN engine
+    # re-checks SES's NoEmail (a userunknown Sisimai re-checks) and policy 3 makes it soft.
     assert got == [(0, "a@x.com", "hard_bounce", "userunknown", None, None),
-                   (1, "b@x.com", "hard_bounce", "userunknown", "5.2.2", 552)]
+                   (1, "b@x.com", "soft_bounce", "mailboxfull", "5.2.2", 552)]
     assert {e.stream for e in out.events} == {"cs"}
     assert out.events[0].provider_message_id == "ses-1" and out.events[0].sender == "s@x.com"
     # the bare SES document gives the same event ids (dedup across SNS / direct delivery)
@@ -166,3 +168,46 @@ def test_registry_names_and_aliases():
                         ("Amazon-SES", "amazon_ses"), ("kumo", "kumomta")):
         assert registry.provider_for(alias).NAME == name
     assert registry.provider_for("nosuch") is None
+
+
+@pytest.mark.parametrize("payload,family", [
+    (b"event=bounced&recipient=a%40example.com&code=550", "form"),
+    (b"mandrill_events=%5B%5D", "form"),
+    (b'--b1\r\nContent-Disposition: form-data; name="event"\r\n\r\nbounced\r\n--b1--\r\n', "form"),
+    (b"Received: from mx.example.com\r\nSubject: x\r\n\r\nbody", "email"),
+    (b"From: a@example.com\nSubject: a=b&c=d\n\nbody", "email"),
+])
+def test_flat_form_bodies_sniff_as_form_and_headers_do_not(payload, family):
+    assert sniff(payload) == family
+
+
+def test_flat_form_that_is_no_providers_hook_is_not_supported():
+    out = run(b"a=1&b=2&c=3")
+    assert out.events == [] and out.dead_letters[0].error_type == "NotSupported"
+    # the same fields as a Mailgun legacy hook are one event
+    [event] = run(b"event=complained&recipient=u%40example.com&domain=example.com"
+                  b"&timestamp=1461261330&token=t1").events
+    assert (event.provider, event.category, event.provider_event_id) == (
+        "mailgun", "complaint", "t1")
+
+
+@pytest.mark.parametrize("code,category", [(1, "hard_bounce"), (4096, "soft_bounce"),
+                                           (16, "unsubscribe"), (100009, "auth_failure"),
+                                           (64, "other")])
+def test_postmark_bounce_with_only_a_type_code_uses_the_type_table(code, category):
+    [event] = run({"RecordType": "Bounce", "TypeCode": code, "Email": "a@example.com",
+                   "MessageID": "m1"}).events
+    assert event.category == category
+
+
+@pytest.mark.parametrize("item", [
+    {"event-data": {"event": "opened", "recipient": "r@example.com", "tags": "welcome"}},
+    [{"event": "open", "msg": {"email": "r@example.com", "tags": "welcome"}, "ts": 1}],
+    [{"msys": {"track_event": {"type": "open", "rcpt_to": "r@example.com", "event_id": "1",
+                               "rcpt_tags": "welcome"}}}],
+])
+def test_a_single_tag_given_as_a_string_is_one_tag_not_a_dead_letter(item):
+    out = run(item)
+    assert out.dead_letters == []
+    [event] = out.events
+    assert event.category == "engagement" and "welcome" in event.tags.values()

@@ -32,7 +32,7 @@ NOT_PAYLOADS = {
 
 def _fixture_items(name: str) -> list[tuple[str, dict]]:
     """(file#index, item) for every JSON object in the provider's fixture directories."""
-    dirs = [FIXTURES / name]
+    dirs = [FIXTURES / name, FIXTURES / "documented" / name]
     if corpus_root():
         dirs.append(corpus_root() / "webhooks" / name)
     items = []
