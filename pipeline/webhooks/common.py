@@ -13,6 +13,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+from schemas.dimensions import derive as derive_dimensions
 from schemas.models import MailEvent, RawMessage
 from schemas.vocab import REASONS
 
@@ -352,7 +353,8 @@ class EventBuilder:
             elif type(value) is not str:
                 value = str_or_none(value)
             values[key] = value
-        return _construct(values)
+        # What MailEvent's validator would derive (sending pool / IP, normalised diagnostic).
+        return _construct(derive_dimensions(values))
 
 
 _ALL_FIELDS = frozenset(MailEvent.model_fields)
