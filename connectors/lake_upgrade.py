@@ -23,10 +23,6 @@ class UpgradeSummary:
     rows: int = 0         # rows in the rewritten files
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def upgrade_events(lake: str | os.PathLike[str], *, dry_run: bool = False) -> UpgradeSummary:
     root = Path(lake).resolve()
     files = sorted((root / "events").glob("dt=*/*.parquet"))
@@ -36,19 +32,19 @@ def upgrade_events(lake: str | os.PathLike[str], *, dry_run: bool = False) -> Up
     con = connect(root, analytics=False)   # the bp_* macros the rules are written in
     try:
         for path in files:
-            have = {r[0] for r in con.execute(
-                f"SELECT name FROM parquet_schema({_literal(str(path))})").fetchall()}
+            have = {r[0] for r in con.execute("SELECT name FROM parquet_schema(?)",
+                                              [str(path)]).fetchall()}
             missing = [c for c in DERIVED_EVENT_COLUMNS if c not in have]
             if not missing:
                 continue
             summary.rewritten += 1
             if dry_run:
-                summary.rows += con.execute(
-                    f"SELECT count(*) FROM read_parquet({_literal(str(path))})").fetchone()[0]
+                summary.rows += con.execute("SELECT count(*) FROM read_parquet(?)",
+                                            [str(path)]).fetchone()[0]
                 continue
             derived = ", ".join(f"{DERIVED_EVENT_COLUMNS[c]} AS {c}" for c in missing)
-            table = con.sql(f"SELECT *, {derived} FROM read_parquet({_literal(str(path))}, "
-                                f"hive_partitioning = false)").to_arrow_table()
+            table = con.sql(f"SELECT *, {derived} FROM read_parquet($path, hive_partitioning = false)",
+                            params={"path": str(path)}).to_arrow_table()
             rewrite_file("events", table, path)
             summary.rows += table.num_rows
     finally:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 # Tag names, most specific first (KumoMTA: egress_pool / egress_source; ESP webhooks: pool,
 # ip_pool, sending_ip, ip custom args).
@@ -49,6 +50,8 @@ _IPV4 = re.compile(r"\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b", re.ASCII)
 _HEX_ID = re.compile(r"\b[0-9a-f]{8,}\b", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _SPACES = re.compile(r"[ \t\r\n]{2,}|[\t\r\n]", re.ASCII)
+_HAS_DIGIT = re.compile(r"[0-9]")
+_HAS_SPACE_RUN = re.compile(r"  |[\t\r\n]")
 # What DuckDB's trim() removes: the Unicode space separators (category Zs), not tabs or
 # line breaks.
 _SPACE_SEPARATORS = " \u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u202f\u205f\u3000"
@@ -58,6 +61,7 @@ _SIMPLE_LOWER = {0x130: "i", 0x3A3: "\u03c3"}
 DIAGNOSTIC_MAX_CHARS = 200
 
 
+@lru_cache(maxsize=4096)  # the same refusal text recurs across recipients and batches
 def normalise_diagnostic(text: str | None) -> str | None:
     """Diagnostic text -> its shape, so that one remote message counts once however many
     recipients, hosts and queue ids it named: leading reply / enhanced codes dropped (they
@@ -65,12 +69,20 @@ def normalise_diagnostic(text: str | None) -> str | None:
     -> #, whitespace runs -> one space, trimmed, at most 200 characters."""
     if text is None:
         return None
-    out = _LEADING_CODES.sub("", text.translate(_SIMPLE_LOWER).lower(), count=1)
-    out = _ADDRESS.sub("<addr>", out)
-    out = _IPV4.sub("<ip>", out)
+    # Each pass only when its expression can match (this runs for every bounce classified):
+    # the results are those of running every pass.
+    out = text.translate(_SIMPLE_LOWER).lower()
+    if _HAS_DIGIT.search(out):
+        out = _LEADING_CODES.sub("", out, count=1)
+    if "@" in out:
+        out = _ADDRESS.sub("<addr>", out)
+    if _HAS_DIGIT.search(out):
+        out = _IPV4.sub("<ip>", out)
     out = _HEX_ID.sub("<id>", out)
-    out = _DIGITS.sub("#", out)
-    out = _SPACES.sub(" ", out)
+    if _HAS_DIGIT.search(out):
+        out = _DIGITS.sub("#", out)
+    if _HAS_SPACE_RUN.search(out):
+        out = _SPACES.sub(" ", out)
     return out.strip(_SPACE_SEPARATORS)[:DIAGNOSTIC_MAX_CHARS]
 
 

@@ -90,6 +90,8 @@ def test_pool_and_ip_come_from_the_tags_in_order_unless_given():
     # a record from before the fields existed gets them on reading (Kafka sink, reclassify)
     old = event.model_dump(exclude={"sending_pool", "sending_ip", "diagnostic_normalised"})
     assert MailEvent.model_validate(old) == event
+    assert MailEvent.model_validate_json(event.model_dump_json(
+        exclude={"sending_pool", "sending_ip", "diagnostic_normalised"})) == event
     # a plain dict row written to the lake gets them too
     table = to_arrow("events", [old])
     assert table.select(list(DERIVED_EVENT_COLUMNS)).to_pylist() == [
