@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from schemas.dimensions import derive as derive_dimensions
+from schemas.dimensions import normalise_diagnostic, sending_ip, sending_pool
 from schemas.models import MailEvent, RawMessage
 from schemas.vocab import REASONS
 
@@ -353,8 +353,13 @@ class EventBuilder:
             elif type(value) is not str:
                 value = str_or_none(value)
             values[key] = value
-        # What MailEvent's validator would derive (sending pool / IP, normalised diagnostic).
-        return _construct(derive_dimensions(values))
+        # What MailEvent's validator derives (schemas.dimensions; the template holds None)
+        if tags:
+            values["sending_pool"] = sending_pool(tags)
+            values["sending_ip"] = sending_ip(tags)
+        if values["diagnostic"] is not None:
+            values["diagnostic_normalised"] = normalise_diagnostic(values["diagnostic"])
+        return _construct(values)
 
 
 _ALL_FIELDS = frozenset(MailEvent.model_fields)
