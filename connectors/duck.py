@@ -10,9 +10,17 @@ Superset, the DuckDB CLI). Paths are absolute for the same reason.
 A `Slice` narrows every base view at the source: a UTC date range on each table's partition
 date, and tenant / stream on events, so every analytics view over the connection answers for
 that slice (`bouncepipe report --since --until --tenant --stream`).
+
+Schema evolution: events columns derived when an event is built (schemas.dimensions:
+sending_pool, sending_ip, diagnostic_normalised) are missing from lake files written before
+they existed. `connect` reads the files' footers; when any file lacks one, the events view
+derives it in SQL by the same rules (the bp_* macros below) for the rows that lack it, so old
+lakes answer the same, only slower (the tags map and the regular expressions per row again).
+Rewriting the old files with the columns (`bouncepipe lake upgrade`) restores the speed.
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +30,8 @@ import duckdb
 import pyarrow as pa
 
 from schemas.tables import TABLES
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,32 @@ class Slice:
         parts = [f"{k} {v}" for k, v in (("since", self.since), ("until", self.until),
                                          ("tenant", self.tenant), ("stream", self.stream)) if v]
         return ", ".join(parts)
+
+
+# The rules of schemas.dimensions in SQL (tests/unit/test_event_dimensions.py: they agree).
+# DuckDB's regular expressions are RE2; the whitespace runs rule matches runs only, not every
+# single space (5x cheaper).
+DIMENSION_MACROS_SQL = r"""
+CREATE OR REPLACE MACRO bp_sending_pool(tags) AS
+    coalesce(tags['egress_pool'], tags['pool'], tags['ip_pool']);
+CREATE OR REPLACE MACRO bp_sending_ip(tags) AS
+    coalesce(tags['sending_ip'], tags['ip'], tags['egress_source']);
+CREATE OR REPLACE MACRO bp_normalise_diagnostic(t) AS
+    left(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        lower(t),
+        '^\s*[245][0-9][0-9][ -]+(#?[245]\.[0-9]{1,3}\.[0-9]{1,3}\s*)?', ''),
+        '<?[^\s<>"'';,()]+@[^\s<>"'';,()]+>?', '<addr>', 'g'),
+        '\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b', '<ip>', 'g'),
+        '\b[0-9a-f]{8,}\b', '<id>', 'g'),
+        '[0-9]+', '#', 'g'),
+        '[ \t\r\n]{2,}|[\t\r\n]', ' ', 'g')), 200);
+"""
+# Event columns newer than the first lake files -> how to derive each from older columns.
+DERIVED_EVENT_COLUMNS = {
+    "sending_pool": "bp_sending_pool(tags)",
+    "sending_ip": "bp_sending_ip(tags)",
+    "diagnostic_normalised": "bp_normalise_diagnostic(diagnostic)",
+}
 
 
 def _literal(text: str) -> str:
@@ -88,15 +124,48 @@ def empty_view_sql(schema: pa.Schema) -> str:
     return f"SELECT {cols}, NULL::DATE AS dt WHERE false"
 
 
-def base_view_sql(root: Path, name: str, part: Slice | None = None) -> str:
+def files_glob(root: Path, name: str) -> str:
+    return str(root / name) + "/dt=*/*.parquet"
+
+
+def files_lacking(con: duckdb.DuckDBPyConnection, root: Path, name: str,
+                  columns: list[str]) -> dict[str, tuple[int, int]]:
+    """Column -> (files lacking it, files) for those of `columns` some file of the table
+    lacks (footers only)."""
+    if not columns or not any((root / name).glob("dt=*/*.parquet")):
+        return {}
+    rows = con.execute(
+        "SELECT count(DISTINCT file_name), "
+        + ", ".join(f"count(DISTINCT file_name) FILTER (WHERE name = {_literal(c)})" for c in columns)
+        + f" FROM parquet_schema({_literal(files_glob(root, name))})").fetchone()
+    files = rows[0]
+    return {c: (files - having, files) for c, having in zip(columns, rows[1:]) if files - having}
+
+
+def base_view_sql(root: Path, name: str, part: Slice | None = None,
+                  lacking: dict[str, tuple[int, int]] | None = None) -> str:
+    """`lacking` (column -> files without it; `files_lacking`): events columns to derive."""
     spec = TABLES[name]
     where = (part or Slice()).where(name)
     if any((root / name).glob("dt=*/*.parquet")):
-        source = (f"SELECT * FROM read_parquet({_literal(str(root / name) + '/dt=*/*.parquet')}, "
+        source = (f"SELECT * FROM read_parquet({_literal(files_glob(root, name))}, "
                   f"hive_partitioning=true, union_by_name=true)")
+        if name == "events" and lacking:
+            source = _derive_missing(source, lacking)
     else:
         source = empty_view_sql(spec.schema)
     return f"SELECT * FROM ({source}){where}" if where else source
+
+
+def _derive_missing(source: str, lacking: dict[str, tuple[int, int]]) -> str:
+    """Wrap the events source so that the derived columns are filled where a file lacks them:
+    coalesce when some files have the column, the rule alone when none has it. (A database
+    persisted by `bouncepipe views` keeps this shape: re-run it after `bouncepipe lake upgrade`.)"""
+    replaced = [f"coalesce({c}, {DERIVED_EVENT_COLUMNS[c]}) AS {c}"
+                for c, (n, files) in lacking.items() if n < files]
+    added = [f"{DERIVED_EVENT_COLUMNS[c]} AS {c}" for c, (n, files) in lacking.items() if n == files]
+    select = "*" + (f" REPLACE ({', '.join(replaced)})" if replaced else "")
+    return f"SELECT {', '.join([select, *added])} FROM ({source})"
 
 
 # The current classification of each event: its latest revision applied, withdrawn left out
@@ -124,8 +193,16 @@ def connect(lake: str | os.PathLike[str], *, database: str = ":memory:",
     root = Path(lake).resolve()
     con = duckdb.connect(database, config=config or {})
     con.execute("SET TimeZone = 'UTC'")
+    for statement in DIMENSION_MACROS_SQL.split(";\n")[:-1]:  # a ';' ends a line only there
+        con.execute(statement)
+    lacking = files_lacking(con, root, "events", list(DERIVED_EVENT_COLUMNS))
+    if lacking:
+        log.warning("events: %s lake file(s) predate the columns %s: derived at query time "
+                    "(slower); `bouncepipe lake upgrade` rewrites them",
+                    max(n for n, _ in lacking.values()), ", ".join(lacking))
     for name in TABLES:
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS {base_view_sql(root, name, part)}")
+        view = base_view_sql(root, name, part, lacking if name == "events" else None)
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {view}")
     con.execute(f"CREATE OR REPLACE VIEW v_events_current AS {CURRENT_EVENTS_SQL}")
     if analytics:
         try:

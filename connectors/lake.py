@@ -38,10 +38,13 @@ def _as_dict(row: BaseModel | Mapping[str, Any]) -> Mapping[str, Any]:
 
 def to_arrow(table: str, rows: Iterable[BaseModel | Mapping[str, Any]]) -> pa.Table:
     """Rows (models or dicts) -> an Arrow table with the table's explicit schema."""
-    schema = table_spec(table).schema
+    spec = table_spec(table)
+    schema = spec.schema
     columns: dict[str, list[Any]] = {name: [] for name in schema.names}
     for row in rows:
         data = _as_dict(row)
+        if spec.derive is not None and not isinstance(row, BaseModel):
+            data = spec.derive(dict(data))  # a model derived them on validation; a dict may not
         for name, values in columns.items():
             values.append(data.get(name))
     return pa.table({name: pa.array(columns[name], type=schema.field(name).type)
@@ -62,6 +65,15 @@ def _atomic_write(arrow_table: pa.Table, path: Path, row_group_rows: int | None 
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def rewrite_file(table: str, arrow_table: pa.Table, path: Path) -> None:
+    """Replace one lake file in place (atomic, durable) with `arrow_table` in the table's
+    schema: columns the rows lack become null, the others are cast to the schema's types."""
+    spec = table_spec(table)
+    columns = {f.name: (arrow_table[f.name].cast(f.type) if f.name in arrow_table.column_names
+                        else pa.nulls(arrow_table.num_rows, f.type)) for f in spec.schema}
+    _atomic_write(pa.table(columns, schema=spec.schema), path, spec.row_group_rows)
 
 
 class LakeWriter:

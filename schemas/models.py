@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from . import dimensions
 
 from .ids import sha256_hex, stable_id
 from .vocab import REASONS, Category, SourceKind
@@ -116,6 +118,9 @@ class MailEvent(_Frozen):
     reply_code: int | None = None         # SMTP reply code, e.g. 550
     action: str | None = None             # DSN Action: failed / delayed / delivered / relayed / expanded
     diagnostic: str | None = None
+    # The diagnostic's shape (schemas.dimensions.normalise_diagnostic): derived from
+    # `diagnostic` when not given, so v_bounce_diagnostics groups a plain column.
+    diagnostic_normalised: str | None = None
     remote_mta: str | None = None
     reporting_mta: str | None = None
     feedback_type: str | None = None      # ARF Feedback-Type / provider complaint type
@@ -128,6 +133,10 @@ class MailEvent(_Frozen):
     tenant: str | None = None
     list_id: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    # Where it was sent from, as the MTA / ESP stated it in the tags (schemas.dimensions:
+    # egress_pool / pool / ip_pool; sending_ip / ip / egress_source): derived when not given.
+    sending_pool: str | None = None
+    sending_ip: str | None = None
     # The SMTP envelope the input arrived with (the SMTP/LMTP receiver; a mailbox's
     # Return-Path / Delivered-To), and what its return path (VERP) said about the recipient.
     envelope_from: str | None = None      # MAIL FROM ("" for a bounce's null sender)
@@ -138,6 +147,14 @@ class MailEvent(_Frozen):
     unverified: bool = False              # the return path did not vouch for it: never suppresses
     classifier_version: str
     rule: str                             # which rule decided the category/reason
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_dimensions(cls, data: object) -> object:
+        if isinstance(data, dict) and (data.get("sending_pool") is None or data.get("sending_ip") is None
+                                       or data.get("diagnostic_normalised") is None):
+            data = dimensions.derive(dict(data))  # a copy: the caller's dict stays as given
+        return data
 
     @staticmethod
     def make_id(*natural_key: object) -> str:

@@ -4,12 +4,13 @@ Table names are a public interface (DuckDB views, notebooks, the sink): do not r
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
 from pydantic import BaseModel
 
-from . import arrow
+from . import arrow, dimensions
 from .models import MailEvent, NotParsed, SuppressionEvent
 
 
@@ -23,6 +24,9 @@ class LakeTable:
     # Rows per Parquet row group, for tables of large binary values (raw payloads): a reader
     # holds a whole row group's column in memory, so small groups keep its memory flat.
     row_group_rows: int | None = None
+    # Fills the columns a row given as a plain dict (not a model) may lack but the model would
+    # have derived on validation (events: schemas.dimensions.derive), in place.
+    derive: Callable[[dict], dict] | None = None
 
 
 TABLES: dict[str, LakeTable] = {}
@@ -33,7 +37,8 @@ def register_table(table: LakeTable) -> LakeTable:
     return table
 
 
-register_table(LakeTable("events", MailEvent, arrow.EVENTS, "event_id", "occurred_at"))
+register_table(LakeTable("events", MailEvent, arrow.EVENTS, "event_id", "occurred_at",
+                         derive=dimensions.derive))
 register_table(LakeTable("suppressions", SuppressionEvent, arrow.SUPPRESSIONS, "suppression_id", "decided_at"))
 register_table(LakeTable("dead_letters", NotParsed, arrow.DEAD_LETTERS, "dead_letter_id", "received_at",
                          row_group_rows=500))

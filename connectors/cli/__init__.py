@@ -16,6 +16,7 @@ COMMANDS = (
     "ingest",
     "reclassify",
     "archive",
+    "lake",
     "query",
     "demo",
     "report",

@@ -1,7 +1,8 @@
 """`bouncepipe views --lake DIR --database FILE` — write a DuckDB database whose views read the
 lake's Parquet files live (every analytics view of connectors/views, with typed empty views for
 tables that have no files yet). Point Grafana's DuckDB data source or Superset (duckdb-engine,
-read-only) at FILE; re-run the command when a table gets its first files (it is idempotent).
+read-only) at FILE; re-run the command when a table gets its first files and after
+`bouncepipe lake upgrade` (it is idempotent).
 
 Lookups and imports land in the lake first (each optional):
   --identify            DMARC source IPs -> ASN/country/service (parsedmarc's offline data);

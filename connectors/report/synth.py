@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from schemas.dimensions import normalise_diagnostic
 from schemas.tables import TABLES
 
 # Recipient domains and their share of the mail; per-domain hard / soft bounce probability.
@@ -172,9 +173,10 @@ def events_for_day(spec: SynthSpec, day_index: int, n: int, first_id: int,
     n_ips = np.array([len(POOL_IPS[p]) for p in pools])
     first_ip = np.concatenate([[0], np.cumsum(n_ips)[:-1]])
     ip_idx = first_ip[pool_idx] + ids % n_ips[pool_idx]
+    pool_arr = np.array(pools, dtype=object)[pool_idx]
+    ip_arr = np.array(pool_ips, dtype=object)[ip_idx]
     keys = pa.array(["egress_pool", "egress_source"] * n, pa.string())
-    values = pa.array(np.stack([np.array(pools, dtype=object)[pool_idx],
-                                np.array(pool_ips, dtype=object)[ip_idx]], axis=1).ravel(), pa.string())
+    values = pa.array(np.stack([pool_arr, ip_arr], axis=1).ravel(), pa.string())
     tags = pa.MapArray.from_arrays(pa.array(np.arange(0, 2 * n + 1, 2, dtype=np.int32)), keys, values)
     bounced = hard | soft
     mta = np.array(REMOTE_MTA, dtype=object)[dom]
@@ -183,7 +185,14 @@ def events_for_day(spec: SynthSpec, day_index: int, n: int, first_id: int,
     diag = pc.binary_join_element_wise(
         pa.array(code.astype(str), pa.string()), pa.array(status, pa.string()),
         pa.array(diag_text, pa.string()), _int_strings("<user", users, domain_arr), " ")
-    diag = pc.binary_join_element_wise(diag, ">", "")
+    diag = pc.if_else(pa.array(bounced), pc.binary_join_element_wise(diag, ">", ""),
+                      pa.nulls(n, pa.string()))
+    # the events column as MailEvent derives it: the rule once per distinct text
+    diag_codes = diag.dictionary_encode()
+    diag_normalised = pa.DictionaryArray.from_arrays(
+        diag_codes.indices, pa.array([normalise_diagnostic(t) for t in
+                                      diag_codes.dictionary.to_pylist()], pa.string())
+    ).cast(pa.string())
     return pa.table({
         "event_id": _int_strings(f"syn{spec.seed}-", ids),
         "raw_sha256": _int_strings("synthetic-raw-", ids // 100),
@@ -207,8 +216,11 @@ def events_for_day(spec: SynthSpec, day_index: int, n: int, first_id: int,
         "stream": _strings(tuple(s[1] for s in STREAMS), stream),
         "campaign": campaign,
         "tags": tags,
+        "sending_pool": pa.array(pool_arr, pa.string()),
+        "sending_ip": pa.array(ip_arr, pa.string()),
         "remote_mta": pa.array(mta, pa.string(), mask=~bounced | (mta == "")),
-        "diagnostic": pc.if_else(pa.array(bounced), diag, pa.nulls(n, pa.string())),
+        "diagnostic": diag,
+        "diagnostic_normalised": diag_normalised,
         "tenant": _strings(tuple(s[0] for s in STREAMS), stream),
         "unverified": pa.array(np.zeros(n, dtype=bool)),   # not nullable in the model
         "classifier_version": pa.array(["synthetic"] * n, pa.string()),

@@ -78,31 +78,23 @@ CREATE OR REPLACE VIEW v_bounce_trend AS SELECT * FROM bounce_trend(7);
 
 -- Bounce diagnostics: per day, provider and recipient domain, the enhanced status code, reply
 -- code, remote MTA and the diagnostic text normalised so that the same refusal worded for
--- different recipients groups together: lower case; the leading reply / enhanced code dropped
--- (they have their own columns); addresses -> <addr>, IPv4 -> <ip>, long hex ids -> <id>,
--- other digit runs -> #; runs of whitespace -> one space (only runs are matched, not every
--- single space: 5x cheaper); 200 characters. deferred = a delayed DSN.
-CREATE OR REPLACE MACRO bp_normalise_diagnostic(t) AS
-    left(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-        lower(t),
-        '^\s*[245][0-9][0-9][ -]+(#?[245]\.[0-9]{1,3}\.[0-9]{1,3}\s*)?', ''),
-        '<?[^\s<>"'';,()]+@[^\s<>"'';,()]+>?', '<addr>', 'g'),
-        '\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b', '<ip>', 'g'),
-        '\b[0-9a-f]{8,}\b', '<id>', 'g'),
-        '[0-9]+', '#', 'g'),
-        '[ \t\r\n]{2,}|[\t\r\n]', ' ', 'g')), 200);
-
+-- different recipients groups together: the events column diagnostic_normalised, worked out
+-- when the event was built (schemas.dimensions; for older lake files, the macro
+-- bp_normalise_diagnostic in connectors/duck.py, same rules): lower case; the leading reply /
+-- enhanced code dropped (they have their own columns); addresses -> <addr>, IPv4 -> <ip>, long
+-- hex ids -> <id>, other digit runs -> #; runs of whitespace -> one space; 200 characters.
+-- deferred = a delayed DSN.
 CREATE OR REPLACE VIEW v_bounce_diagnostics AS
 WITH raw AS (
     SELECT bp_event_day(dt) AS day, coalesce(recipient_domain, '(unknown)') AS recipient_domain,
-           category, action = 'delayed' AS deferred, status, reply_code, remote_mta, diagnostic,
-           reason, count(*) AS n
+           category, action = 'delayed' AS deferred, status, reply_code, remote_mta,
+           diagnostic_normalised, reason, count(*) AS n
     FROM events WHERE category IN ('hard_bounce', 'soft_bounce')
     GROUP BY ALL)
 SELECT r.day, p.provider, r.recipient_domain, r.category, coalesce(r.deferred, false) AS deferred,
        r.reason, coalesce(r.status, '(none)') AS status, r.reply_code,
        coalesce(lower(r.remote_mta), '(unknown)') AS remote_mta,
-       coalesce(bp_normalise_diagnostic(r.diagnostic), '(none)') AS diagnostic,
+       coalesce(r.diagnostic_normalised, '(none)') AS diagnostic,
        sum(r.n)::BIGINT AS events
 FROM raw r JOIN bp_providers((SELECT list(DISTINCT recipient_domain) FROM raw)) p USING (recipient_domain)
 GROUP BY ALL;

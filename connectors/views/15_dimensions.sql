@@ -1,11 +1,8 @@
 -- Slicing dimensions: who sent it (tenant, stream, campaign), from where (sending pool / IP),
 -- to whom (recipient domain and its mailbox provider), per UTC day. The sending pool and IP
--- are not event columns: they come from the event's tags as the MTA or ESP stated them
--- (KumoMTA: egress_pool / egress_source; ESP webhooks: pool, ip, sending_ip custom args).
-CREATE OR REPLACE MACRO bp_sending_pool(tags) AS
-    coalesce(tags['egress_pool'], tags['pool'], tags['ip_pool']);
-CREATE OR REPLACE MACRO bp_sending_ip(tags) AS
-    coalesce(tags['sending_ip'], tags['ip'], tags['egress_source']);
+-- are events columns worked out when the event was built from its tags as the MTA or ESP
+-- stated them (schemas.dimensions; KumoMTA: egress_pool / egress_source; ESP webhooks: pool,
+-- ip, sending_ip custom args); the events view derives them for older lake files.
 
 -- Deferral = a delayed DSN (soft bounce with action 'delayed'); throttled = a deferral or soft
 -- bounce whose reason says the receiver limited the rate (Sisimai: ratelimited, and its older names speeding, toomanyconn).
@@ -16,16 +13,16 @@ CREATE OR REPLACE MACRO bp_throttle_reasons() AS ['ratelimited', 'speeding', 'to
 -- (never averages of rates).
 CREATE OR REPLACE VIEW v_delivery_daily AS
 WITH counts AS (
-    SELECT bp_event_day(dt) AS day, tenant, stream, campaign, tags, recipient_domain,
-           category, action, reason, count(*) AS n
+    SELECT bp_event_day(dt) AS day, tenant, stream, campaign, sending_pool, sending_ip,
+           recipient_domain, category, action, reason, count(*) AS n
     FROM events GROUP BY ALL),
 shaped AS (
     SELECT day,
            coalesce(tenant, '(none)') AS tenant,
            coalesce(stream, '(none)') AS stream,
            coalesce(campaign, '(none)') AS campaign,
-           coalesce(bp_sending_pool(tags), '(none)') AS sending_pool,
-           coalesce(bp_sending_ip(tags), '(none)') AS sending_ip,
+           coalesce(sending_pool, '(none)') AS sending_pool,
+           coalesce(sending_ip, '(none)') AS sending_ip,
            coalesce(recipient_domain, '(unknown)') AS recipient_domain,
            coalesce(sum(n) FILTER (WHERE category = 'delivered'), 0)::BIGINT AS delivered,
            coalesce(sum(n) FILTER (WHERE category = 'hard_bounce'), 0)::BIGINT AS hard_bounces,
@@ -46,8 +43,8 @@ FROM shaped s
 JOIN bp_providers((SELECT list(DISTINCT recipient_domain) FROM shaped)) p USING (recipient_domain)
 WHERE s.delivered + s.hard_bounces + s.soft_bounces + s.deferrals + s.complaints + s.unsubscribes > 0;
 
--- Per day and sender slice (tenant, stream, campaign): what dashboards plot. No pool / IP
--- here: those live in the tags map, the costliest column to read (v_pool_daily has them).
+-- Per day and sender slice (tenant, stream, campaign): what dashboards plot (v_pool_daily has
+-- the pools and IPs).
 CREATE OR REPLACE VIEW v_slice_daily AS
 WITH counts AS (
     SELECT bp_event_day(dt) AS day, tenant, stream, campaign, category, action, count(*) AS n
@@ -66,11 +63,11 @@ SELECT day,
 FROM counts GROUP BY ALL
 HAVING delivered + bounces + deferrals + complaints > 0;
 
--- Per day, tenant and sending pool / IP (from tags; see above).
+-- Per day, tenant and sending pool / IP.
 CREATE OR REPLACE VIEW v_pool_daily AS
 WITH counts AS (
-    SELECT bp_event_day(dt) AS day, tenant, bp_sending_pool(tags) AS sending_pool,
-           bp_sending_ip(tags) AS sending_ip, category, action, count(*) AS n
+    SELECT bp_event_day(dt) AS day, tenant, sending_pool, sending_ip, category, action,
+           count(*) AS n
     FROM events GROUP BY ALL)
 SELECT day, coalesce(tenant, '(none)') AS tenant,
        coalesce(sending_pool, '(none)') AS sending_pool, coalesce(sending_ip, '(none)') AS sending_ip,

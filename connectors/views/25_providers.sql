@@ -4,8 +4,8 @@
 -- by the share of mail not sent to it. Gmail (and Apple) send no ARF complaints: their
 -- complaint_rate is NULL here (arf_complaints = false); Gmail's spam rate comes from Google
 -- Postmaster Tools (v_postmaster_daily) instead.
--- (Counted straight from events, without the slice dimensions: the tags map that holds the
--- sending pool / IP is the costliest column to read, and a provider view does not need it.)
+-- (Counted straight from events, without the slice dimensions a provider view does not need:
+-- fewer groups than v_delivery_daily.)
 CREATE OR REPLACE VIEW v_provider_daily AS
 WITH counts AS (
     SELECT bp_event_day(dt) AS day, coalesce(recipient_domain, '(unknown)') AS recipient_domain,

@@ -9,13 +9,13 @@ the denominator is 0. Views anchored on "the latest day" use the lake's own late
 wall clock, so the same lake always gives the same answer (except suppression expiry: now()).
 
 Slices and mailbox providers (events; reference data in connectors/views/data/*.csv)
-- v_delivery_daily: day, tenant, stream, campaign, sending_pool, sending_ip (from tags:
-  egress_pool/pool/ip_pool, sending_ip/ip/egress_source), recipient_domain, provider, delivered,
+- v_delivery_daily: day, tenant, stream, campaign, sending_pool, sending_ip (events columns,
+  from the tags egress_pool/pool/ip_pool, sending_ip/ip/egress_source when the event was built:
+  schemas.dimensions), recipient_domain, provider, delivered,
   hard_bounces, soft_bounces, bounces, deferrals, throttled, complaints, unsubscribes,
   bounce_rate, deferral_rate, complaint_rate. Sum the counts over any filter; never average rates.
 - v_slice_daily: day, tenant, stream, campaign + the counts and rates (fast: no tags).
-- v_pool_daily: day, tenant, sending_pool, sending_ip + the counts and rates. v_delivery_daily
-  and v_pool_daily read the tags map, the costliest column (seconds at 10M events; filter on day).
+- v_pool_daily: day, tenant, sending_pool, sending_ip + the counts and rates.
 - v_recipient_provider: recipient_domain, provider (Google | Microsoft | Yahoo/AOL | Apple |
   Other), matched_by (domain | mx | none); table macro bp_providers(list_of_domains).
 - v_mx_latest: the latest mx_cache row per domain (`bouncepipe views --lookup-mx`).
@@ -39,8 +39,8 @@ Bounces (events)
   (two-proportion z statistic), trend (worse | better: |change| >= bp_trend_step() = 0.5 point
   AND |z| >= 1.96; flat; low_volume: a window under min_volume messages; no_data).
 - v_bounce_diagnostics: day, provider, recipient_domain, category, deferred, reason, status,
-  reply_code, remote_mta, diagnostic (bp_normalise_diagnostic: codes dropped, addresses / IPs /
-  ids / numbers replaced), events.
+  reply_code, remote_mta, diagnostic (the events column diagnostic_normalised: codes dropped,
+  addresses / IPs / ids / numbers replaced; bp_normalise_diagnostic in SQL), events.
 - v_incidents: metric (complaint_rate per tenant / stream | bounce_rate per recipient domain),
   subject, first_day, last_day, days, peak_rate, volume, level (warn | over), state (ongoing |
   resolved): runs of consecutive days at warn / over with >= bp_incident_min_volume() messages.

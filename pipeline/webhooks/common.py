@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from schemas.dimensions import normalise_diagnostic, sending_ip, sending_pool
 from schemas.models import MailEvent, RawMessage
 from schemas.vocab import REASONS
 
@@ -403,6 +404,12 @@ class EventBuilder:
             elif type(value) is not str:
                 value = str_or_none(value)
             values[key] = value
+        # What MailEvent's validator derives (schemas.dimensions; the template holds None)
+        if tags:
+            values["sending_pool"] = sending_pool(tags)
+            values["sending_ip"] = sending_ip(tags)
+        if values["diagnostic"] is not None:
+            values["diagnostic_normalised"] = normalise_diagnostic(values["diagnostic"])
         return _construct(values)
 
 
