@@ -1,15 +1,17 @@
 """Real Postfix and Exim in front of `bouncepipe smtp`: each sends messages whose return path is
 a signed (or classic) VERP address to the reply-table server, which refuses them with
 documented real-world replies; the DSNs the MTA generates go back to the bounce domain, which
-its transport routes to the receiver in its Kafka-free mode (spool, then `ingest` into the
-lake). The lake ends with the documented categories, the envelope, the token's tenant and
-campaign, exactly the signed recipients suppressed, and a forged DSN suppressing nobody. With
-the spool unwritable the receiver answers 451, Postfix keeps the DSN, and after recovery and a
-queue flush it lands exactly once. Postfix delivers over STARTTLS when told to verify our
-certificate, to a receiver that refuses mail without it.
+its transport routes to the receiver. The receiver stores into the Kafka-free spool (then
+`ingest`) or the embedded broker (then the raw topic through `ingest_raw`), and the lake ends
+with the documented categories, the envelope, the token's tenant and campaign, exactly the
+signed recipients suppressed, and a forged DSN suppressing nobody. With the store failing
+(spool unwritable, broker frozen) the receiver answers 451, Postfix keeps the DSN, and after
+recovery and a queue flush it lands exactly once. Postfix delivers over STARTTLS when told to
+verify our certificate, to a receiver that refuses mail without it.
 
-Needs the MTAs (.ci/install-mail-servers) and root: each test skips, saying why, otherwise.
-Every MTA and receiver is stopped in `finally`/context managers, failing or not."""
+Needs the MTAs (.ci/install-mail-servers) and root, and Tansu for the broker cases: each test
+skips, saying why, otherwise. Every MTA, receiver and broker is stopped by a context manager,
+failing or not."""
 from __future__ import annotations
 
 import contextlib
