@@ -141,17 +141,23 @@ def bench_imap(args: argparse.Namespace) -> None:
         print(f"filled the folder: {args.messages} messages in "
               f"{time.perf_counter() - started:.1f}s")
         env = {**os.environ, "PYTHONPATH": str(REPO), "BOUNCEPIPE_IMAP__PASSWORD": PASSWORD}
+        import resource
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-m", "connectors.cli", "imap", dovecot.url(), "--lake", lake,
              "--state-dir", str(root / "state"), "--once"],
             env=env, check=True, capture_output=True, text=True).stdout
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)   # the imap process only
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         left = client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"]
         print(out.strip())
         print(f"imap -> lake: {args.messages} messages in {seconds:.1f}s = "
               f"{args.messages / seconds:,.0f} messages/s (process start and the suppression "
               f"replay included); {left} left in INBOX")
+        print(f"imap process CPU: {cpu:.1f}s user+sys = {args.messages / cpu:,.0f} messages "
+              f"per CPU-second")
         client.logout()
     finally:
         dovecot.stop()

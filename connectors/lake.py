@@ -103,13 +103,19 @@ class LakeWriter:
         return written
 
     def existing_keys(self, table: str, candidates: pa.Array) -> set[str]:
-        """Which of `candidates` are already landed in `table` (read through DuckDB)."""
-        import duckdb   # on first use: the CLI's start-up and the parsers do without it
+        """Which of `candidates` are already landed in `table`: from the process's key index
+        (lake_keys: each file's keys read once), or through DuckDB for a table too big for it."""
+        from .lake_keys import landed_among
 
         spec = table_spec(table)
         files = list(self.table_dir(table).glob("dt=*/*.parquet"))
         if not files or len(candidates) == 0:
             return set()
+        found = landed_among(self.table_dir(table), table, spec.key, files, candidates.to_pylist())
+        if found is not None:
+            return found
+        import duckdb   # on first use: the CLI's start-up and the parsers do without it
+
         con = duckdb.connect()
         try:
             con.register("candidates", pa.table({"k": candidates}))

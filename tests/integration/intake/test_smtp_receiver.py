@@ -183,3 +183,41 @@ def test_broker_down_451_then_exactly_once(tmp_path, tmp_path_factory):
         assert len(ids) == 1
     finally:
         broker.stop()
+
+
+def test_starttls_offered_only_when_configured(tmp_path):
+    """No certificate: no STARTTLS in EHLO (and the verb is refused). With one: offered, the
+    handshake verifies against that certificate and name, and require_tls refuses MAIL on a
+    plaintext session (530) but takes the message once STARTTLS is done."""
+    import ssl
+
+    from .bounce_mtas import RECEIVER_NAME, self_signed
+
+    cert, key = self_signed(tmp_path)
+    rcpt = f"b+a=example.com@{DOMAIN}"
+    with Running(build_receiver(_settings(), spool=str(tmp_path / "plain"), port=0)) as rx:
+        with smtplib.SMTP("127.0.0.1", rx.port) as client:
+            client.ehlo("mx.example.org")
+            assert not client.has_extn("starttls")
+            assert client.docmd("STARTTLS")[0] == 454   # "TLS not available"
+    tls = _settings(tls_cert=cert, tls_key=key, require_tls=True)
+    with Running(build_receiver(tls, spool=str(tmp_path / "tls"), port=0)) as rx:
+        with smtplib.SMTP("127.0.0.1", rx.port) as client:
+            client.ehlo("mx.example.org")
+            assert client.has_extn("starttls")
+            assert client.docmd("MAIL", "FROM:<>")[0] == 530
+        trusting = ssl.create_default_context(cafile=str(cert))
+        with smtplib.SMTP("127.0.0.1", rx.port) as client:
+            client.ehlo("mx.example.org")
+            client._host = RECEIVER_NAME   # smtplib checks the certificate against _host
+            client.starttls(context=trusting)
+            assert client.sock.version() in ("TLSv1.2", "TLSv1.3")
+            assert client.sendmail("", [rcpt], dsn("a@example.com", rcpt)) == {}
+        stranger = ssl.create_default_context()   # the system CAs: our certificate fails
+        with smtplib.SMTP("127.0.0.1", rx.port) as client:
+            client.ehlo("mx.example.org")
+            client._host = RECEIVER_NAME
+            with pytest.raises(ssl.SSLCertVerificationError):
+                client.starttls(context=stranger)
+    assert len(list((tmp_path / "tls" / "email").rglob("*.eml"))) == 1
+    assert not (tmp_path / "plain" / "email").exists()

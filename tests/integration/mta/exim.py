@@ -66,7 +66,7 @@ class Exim(MTA):
             d.mkdir()
             shutil.chown(d, user=EXIM_USER, group=EXIM_USER)
         self.conf = self.root / "exim.conf"
-        self.conf.write_text(CONFIG.format(exim=EXIM, spool=spool, logs=logs, port=self.relay_port))
+        self.conf.write_text(self._config(spool, logs))
         self.log_path = logs / "mainlog"
         check = run([str(EXIM), "-C", str(self.conf), "-bV"])
         if check.returncode != 0:
@@ -74,8 +74,12 @@ class Exim(MTA):
         self.version = check.stdout.splitlines()[0].split(" #")[0]
         return self
 
+    def _config(self, spool, logs) -> str:
+        return CONFIG.format(exim=EXIM, spool=spool, logs=logs, port=self.relay_port)
+
     def submit(self, sender: str, recipients: list[str], message: bytes) -> None:
-        done = subprocess.run([str(EXIM), "-C", str(self.conf), "-odi", "-i", "-f", sender, "--",
+        # "<>": the null sender (a DSN); an empty -f argument is not one to Exim
+        done = subprocess.run([str(EXIM), "-C", str(self.conf), "-odi", "-i", "-f", sender or "<>", "--",
                                *recipients], input=message, capture_output=True, timeout=60)
         if done.returncode not in (0, 1):   # 1: some recipient failed (reported by DSN)
             raise RuntimeError(f"exim submission failed ({done.returncode}): {done.stderr!r}")

@@ -81,6 +81,9 @@ smtp_connect_timeout = 5s
 maillog_file = /dev/stdout
 """
 
+    def _master_cf(self) -> str:
+        return MASTER_CF.format(port=self.port)
+
     def start(self) -> "Postfix":
         require_root("postfix")
         if not os.access(POSTFIX, os.X_OK):
@@ -93,7 +96,7 @@ maillog_file = /dev/stdout
         data.mkdir()
         shutil.chown(data, user="postfix")
         (self.conf / "main.cf").write_text(self._main_cf())
-        (self.conf / "master.cf").write_text(MASTER_CF.format(port=self.port))
+        (self.conf / "master.cf").write_text(self._master_cf())
         check = run([POSTFIX, "-c", str(self.conf), "check"])
         if check.returncode != 0:
             raise MTAUnavailable(f"postfix check failed: {check.stdout}{check.stderr}")
