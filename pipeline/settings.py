@@ -45,7 +45,8 @@ class KafkaSettings(_Section):
     sasl_mechanism: str | None = None      # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
-    ssl_cafile: str | None = None
+    ssl_cafile: str | None = None          # CA bundle for imaps:// / STARTTLS (default: system)
+    refused_backoff_max_seconds: float = 300.0   # retry cap after a refused login/certificate
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     api_version: str | None = None         # e.g. "2.5.0" (needed for kafka-python groups on Tansu)
@@ -133,13 +134,18 @@ class ImapSettings(_Section):
     url: str | None = None                 # imap[s]://user@host[:port]/INBOX[,Folder2]
     password: SecretStr | None = None
     oauth2_token: SecretStr | None = None  # XOAUTH2 access token instead of a password
+    # ... or read afresh before every login (tokens expire within the hour): a file that a
+    # refresher rewrites, or a command printing the token (e.g. `oauth2l fetch --refresh`)
+    oauth2_token_file: Path | None = None
+    oauth2_token_command: str | None = None
     archive_folder: str = "bouncepipe/archive"
     invalid_folder: str = "bouncepipe/invalid"
     batch_size: int = 100
     idle_seconds: int = 300                # IDLE wait before a re-check (servers drop at 30 min)
     poll_seconds: float = 30.0             # when the server has no IDLE
     starttls: bool = False                 # imap:// with STARTTLS
-    ssl_cafile: str | None = None
+    ssl_cafile: str | None = None          # CA bundle for imaps:// / STARTTLS (default: system)
+    refused_backoff_max_seconds: float = 300.0   # retry cap after a refused login/certificate
     state_dir: Path = Path("imap-state")   # UIDVALIDITY/last-UID per folder (for restarts)
     tenant: str | None = None
 

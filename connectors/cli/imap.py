@@ -4,8 +4,13 @@
   bouncepipe imap 'imap://fbl@127.0.0.1:1143/INBOX,Junk' --bootstrap 127.0.0.1:9092
 
 URL: imap[s]://user[:password]@host[:port]/FOLDER[,FOLDER] (imaps = implicit TLS;
-BOUNCEPIPE_IMAP__STARTTLS=true upgrades imap://). Password: BOUNCEPIPE_IMAP__PASSWORD, or an
-XOAUTH2 access token in BOUNCEPIPE_IMAP__OAUTH2_TOKEN. Each message is moved to
+BOUNCEPIPE_IMAP__STARTTLS=true upgrades imap:// and refuses a server without STARTTLS;
+BOUNCEPIPE_IMAP__SSL_CAFILE=ca.pem trusts a private CA, else the system CAs). Password:
+BOUNCEPIPE_IMAP__PASSWORD, or an XOAUTH2 access token: BOUNCEPIPE_IMAP__OAUTH2_TOKEN, or
+re-read before every login from BOUNCEPIPE_IMAP__OAUTH2_TOKEN_FILE (a file your refresher
+rewrites) or the output of BOUNCEPIPE_IMAP__OAUTH2_TOKEN_COMMAND. A refused login, token or
+certificate exits 3 with --once; otherwise it is logged and retried with backoff (up to
+imap.refused_backoff_max_seconds). Each message is moved to
 imap.archive_folder once its outputs are in the lake (--lake) or acknowledged by Kafka
 (default), unreadable ones to imap.invalid_folder (their reason in the dead letters). Waits
 with IDLE on one folder, else polls every imap.poll_seconds; --once: one pass, then exit.
@@ -54,11 +59,16 @@ def run(args: argparse.Namespace) -> int:
     if not url:
         print("bouncepipe imap: no mailbox URL (argument or BOUNCEPIPE_IMAP__URL)", file=sys.stderr)
         return 2
+    from connectors.sources.imap import ImapRefused
+
     poller, producer = build_poller(settings, url, lake=args.lake)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
         stats = poller.run(once=args.once, should_stop=lambda: bool(stopping))
+    except ImapRefused as exc:
+        print(f"bouncepipe imap: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
     finally:
         if producer is not None:
             producer.close()

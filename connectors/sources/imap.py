@@ -13,13 +13,23 @@ not yet moved (a crash between the two) are written to a state file, keyed by th
 UIDVALIDITY, before the move, and a restart moves them without storing them again. Ids are
 deterministic (the bytes' sha256; received_at = the message's INTERNALDATE), so even a
 re-read after a lost state file lands the same rows, which the lake skips.
+
+Credentials never cross the wire in clear by accident: with imap.starttls the poller refuses
+a server that does not offer STARTTLS, and on a plain connection it refuses to send a login
+the server has disabled (LOGINDISABLED). A refusal (login, token, certificate) is an
+`ImapRefused` naming what to fix; `run` raises it in a one-shot run and otherwise logs it
+and backs off (up to imap.refused_backoff_max_seconds), re-reading the XOAUTH2 token from
+imap.oauth2_token_file / imap.oauth2_token_command before every attempt, so a rotated token
+or a fixed server is picked up without a restart.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import shlex
 import ssl
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,12 +66,28 @@ class MailboxUrl:
                    folders, tls, unquote(parts.password) if parts.password else None)
 
 
+class ImapRefused(Exception):
+    """The server or the TLS layer refused us; retrying the same thing cannot help until a
+    setting, a token or the server changes."""
+
+
+class ImapAuthError(ImapRefused):
+    """The login (password or XOAUTH2 token) was refused, or no credential could be had."""
+
+
+class ImapTlsError(ImapRefused):
+    """TLS could not be had as configured (certificate not verified, no STARTTLS), or the
+    server disables logins on the plain connection: no credential was sent."""
+
+
 @dataclass
 class PollStats:
     landed: int = 0
     invalid: int = 0
     rounds: int = 0
     reconnects: int = 0
+    refusals: int = 0
+    last_refusal: str | None = None
     by_folder: dict[str, int] = field(default_factory=dict)
 
 
@@ -110,21 +136,97 @@ class ImapPoller:
     def connect(self) -> None:
         from imapclient import IMAPClient
 
+        box = self.mailbox
         context = None
-        if self.mailbox.tls or self.imap.starttls:
+        if box.tls or self.imap.starttls:
             context = ssl.create_default_context(cafile=self.imap.ssl_cafile)
-        client = IMAPClient(self.mailbox.host, port=self.mailbox.port, ssl=self.mailbox.tls,
-                            ssl_context=context, timeout=60)
-        if self.imap.starttls and not self.mailbox.tls:
-            client.starttls(context)
-        if self.imap.oauth2_token is not None:
-            client.oauth2_login(self.mailbox.user, self.imap.oauth2_token.get_secret_value())
-        else:
-            password = self.mailbox.password or (
-                self.imap.password.get_secret_value() if self.imap.password else None)
-            if password is None:
-                raise ValueError("no IMAP password (BOUNCEPIPE_IMAP__PASSWORD) or oauth2_token")
-            client.login(self.mailbox.user, password)
+        try:
+            client = IMAPClient(box.host, port=box.port, ssl=box.tls, ssl_context=context,
+                                timeout=60)
+        except ssl.SSLCertVerificationError as exc:
+            raise self._unverified(exc) from exc
+        try:
+            self._secure_and_login(client, context)
+        except BaseException:
+            try:
+                client.shutdown()
+            except OSError:   # a failed TLS handshake leaves the socket half-gone
+                pass
+            raise
+        self._prepare_folders(client)
+        self.client = client
+
+    def _unverified(self, exc: ssl.SSLCertVerificationError) -> ImapTlsError:
+        where = self.imap.ssl_cafile or "the system CAs"
+        return ImapTlsError(
+            f"IMAP {self.mailbox.host}:{self.mailbox.port}: the server's certificate was not "
+            f"verified against {where} ({exc.verify_message or exc}); set "
+            "BOUNCEPIPE_IMAP__SSL_CAFILE to the CA that signed it. Nothing was sent.")
+
+    def _secure_and_login(self, client, context: ssl.SSLContext | None) -> None:
+        from imapclient.exceptions import LoginError
+
+        box = self.mailbox
+        if self.imap.starttls and not box.tls:
+            if not client.has_capability("STARTTLS"):
+                raise ImapTlsError(
+                    f"IMAP {box.host}:{box.port} does not offer STARTTLS and "
+                    "imap.starttls is set: refusing to log in in clear (use imaps:// if the "
+                    "server has an implicit-TLS port). Nothing was sent.")
+            try:
+                client.starttls(context)
+            except ssl.SSLCertVerificationError as exc:
+                raise self._unverified(exc) from exc
+        elif not box.tls and client.has_capability("LOGINDISABLED"):
+            raise ImapTlsError(
+                f"IMAP {box.host}:{box.port} disables logins before TLS (LOGINDISABLED): use "
+                "imaps:// or BOUNCEPIPE_IMAP__STARTTLS=true. The credentials were not sent.")
+        token = self._oauth2_token()
+        try:
+            if token is not None:
+                client.oauth2_login(box.user, token)
+            else:
+                client.login(box.user, self._password())
+        except LoginError as exc:
+            how = "XOAUTH2 token" if token is not None else "password"
+            raise ImapAuthError(
+                f"IMAP {box.host}:{box.port} refused the {how} of {box.user}: {exc}"
+                + (" (expired or revoked? refresh imap.oauth2_token_file / _command)"
+                   if token is not None else "")) from exc
+
+    def _password(self) -> str:
+        password = self.mailbox.password or (
+            self.imap.password.get_secret_value() if self.imap.password else None)
+        if password is None:
+            raise ImapAuthError("no IMAP password (BOUNCEPIPE_IMAP__PASSWORD) nor XOAUTH2 token "
+                                "(__OAUTH2_TOKEN, __OAUTH2_TOKEN_FILE, __OAUTH2_TOKEN_COMMAND)")
+        return password
+
+    def _oauth2_token(self) -> str | None:
+        """The XOAUTH2 access token, fetched afresh for every login (tokens expire within
+        the hour; a file or a command lets whatever refreshes them hand us the new one)."""
+        imap = self.imap
+        if imap.oauth2_token_command:
+            try:
+                done = subprocess.run(shlex.split(imap.oauth2_token_command), check=True,
+                                      capture_output=True, timeout=60)
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise ImapAuthError(f"imap.oauth2_token_command failed: {exc}") from exc
+            token = done.stdout.decode().strip()
+            if not token:
+                raise ImapAuthError("imap.oauth2_token_command printed no token")
+            return token
+        if imap.oauth2_token_file:
+            try:
+                token = Path(imap.oauth2_token_file).read_text().strip()
+            except OSError as exc:
+                raise ImapAuthError(f"imap.oauth2_token_file unreadable: {exc}") from exc
+            if not token:
+                raise ImapAuthError(f"imap.oauth2_token_file {imap.oauth2_token_file} is empty")
+            return token
+        return imap.oauth2_token.get_secret_value() if imap.oauth2_token is not None else None
+
+    def _prepare_folders(self, client) -> None:
         # "bouncepipe/archive" in settings; the server's hierarchy delimiter on the wire
         listed = client.list_folders("", "")
         delimiter = (listed[0][1] if listed else b"/") or b"/"
@@ -134,7 +236,6 @@ class ImapPoller:
         for folder in (self.archive, self.invalid):
             if not client.folder_exists(folder):
                 client.create_folder(folder)
-        self.client = client
 
     def close(self) -> None:
         if self.client is not None:
@@ -212,7 +313,7 @@ class ImapPoller:
             self.finish_round()
         return handled
 
-    def _wait_for_mail(self) -> None:
+    def _wait_for_mail(self, should_stop: Callable[[], bool]) -> None:
         if len(self.mailbox.folders) == 1 and self.client.has_capability("IDLE"):
             self.client.select_folder(self.mailbox.folders[0])
             self.client.idle()
@@ -221,13 +322,15 @@ class ImapPoller:
             finally:
                 self.client.idle_done()
         else:
-            time.sleep(self.imap.poll_seconds)
+            self._sleep(self.imap.poll_seconds, should_stop)
 
     def run(self, *, once: bool = False, should_stop: Callable[[], bool] = lambda: False
             ) -> PollStats:
         """Poll until `should_stop()` (or one round with `once`), reconnecting with backoff
-        when the connection drops. A refusal by the server (login, a folder it will not
-        create) is not retried: it raises. `once` gives up after 5 lost connections."""
+        when the connection drops. A refusal (`ImapRefused`: login, token, certificate)
+        raises with `once`; otherwise it is logged and retried after a longer backoff (the
+        token or the server may be fixed meanwhile). `once` gives up after 5 lost
+        connections."""
         import imaplib
 
         backoff = 1.0
@@ -238,22 +341,38 @@ class ImapPoller:
                 backoff, failures = 1.0, 0
                 if once:
                     break
-                self._wait_for_mail()
+                self._wait_for_mail(should_stop)
+            except ImapRefused as exc:
+                self.stats.refusals += 1
+                self.stats.last_refusal = str(exc)
+                self.close()
+                if once:
+                    raise
+                log.error("%s; retrying in %.0fs", exc, backoff)
+                self._sleep(backoff, should_stop)
+                backoff = min(backoff * 2, self.imap.refused_backoff_max_seconds)
             except (OSError, imaplib.IMAP4.abort) as exc:   # the connection, not the request
                 failures += 1
                 if once and failures >= 5:
                     raise
-                self._lost(exc, backoff)
+                self._lost(exc, backoff, should_stop)
                 backoff = min(backoff * 2, 60.0)
         self.close()
         return self.stats
 
-    def _lost(self, exc: Exception, backoff: float) -> None:
+    def _lost(self, exc: Exception, backoff: float, should_stop: Callable[[], bool]) -> None:
         log.warning("IMAP %s: %s: %s; reconnecting in %.0fs", self.mailbox.host,
                     type(exc).__name__, exc, backoff)
         self.client = None
         self.stats.reconnects += 1
-        time.sleep(backoff)
+        self._sleep(backoff, should_stop)
+
+    @staticmethod
+    def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
+        """Sleep, but wake within 0.2 s of `should_stop()` (SIGTERM must not wait a backoff)."""
+        deadline = time.monotonic() + seconds
+        while not should_stop() and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.2))
 
 
 def lake_store(settings: Settings, lake: str | os.PathLike[str]) -> tuple[Store, Callable[[], None]]:
