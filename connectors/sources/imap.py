@@ -27,9 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shlex
-import ssl
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +38,10 @@ from pipeline.settings import Settings
 from schemas.models import RawMessage, RawSource
 
 from ..durable import write_durably
+from .imap_login import ImapAuthError, ImapRefused, ImapTlsError, open_and_login
+
+__all__ = ["ImapAuthError", "ImapPoller", "ImapRefused", "ImapTlsError", "MailboxUrl",
+           "broker_store", "lake_store"]
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +65,6 @@ class MailboxUrl:
         folders = tuple(unquote(f) for f in parts.path.lstrip("/").split(",") if f) or ("INBOX",)
         return cls(parts.hostname, parts.port or (993 if tls else 143), unquote(parts.username),
                    folders, tls, unquote(parts.password) if parts.password else None)
-
-
-class ImapRefused(Exception):
-    """The server or the TLS layer refused us; retrying the same thing cannot help until a
-    setting, a token or the server changes."""
-
-
-class ImapAuthError(ImapRefused):
-    """The login (password or XOAUTH2 token) was refused, or no credential could be had."""
-
-
-class ImapTlsError(ImapRefused):
-    """TLS could not be had as configured (certificate not verified, no STARTTLS), or the
-    server disables logins on the plain connection: no credential was sent."""
 
 
 @dataclass
@@ -134,97 +121,13 @@ class ImapPoller:
 
     # -- connection ----------------------------------------------------------------------------
     def connect(self) -> None:
-        from imapclient import IMAPClient
-
-        box = self.mailbox
-        context = None
-        if box.tls or self.imap.starttls:
-            context = ssl.create_default_context(cafile=self.imap.ssl_cafile)
+        client = open_and_login(self.mailbox, self.imap)
         try:
-            client = IMAPClient(box.host, port=box.port, ssl=box.tls, ssl_context=context,
-                                timeout=60)
-        except ssl.SSLCertVerificationError as exc:
-            raise self._unverified(exc) from exc
-        try:
-            self._secure_and_login(client, context)
+            self._prepare_folders(client)
         except BaseException:
-            try:
-                client.shutdown()
-            except OSError:   # a failed TLS handshake leaves the socket half-gone
-                pass
+            client.shutdown()
             raise
-        self._prepare_folders(client)
         self.client = client
-
-    def _unverified(self, exc: ssl.SSLCertVerificationError) -> ImapTlsError:
-        where = self.imap.ssl_cafile or "the system CAs"
-        return ImapTlsError(
-            f"IMAP {self.mailbox.host}:{self.mailbox.port}: the server's certificate was not "
-            f"verified against {where} ({exc.verify_message or exc}); set "
-            "BOUNCEPIPE_IMAP__SSL_CAFILE to the CA that signed it. Nothing was sent.")
-
-    def _secure_and_login(self, client, context: ssl.SSLContext | None) -> None:
-        from imapclient.exceptions import LoginError
-
-        box = self.mailbox
-        if self.imap.starttls and not box.tls:
-            if not client.has_capability("STARTTLS"):
-                raise ImapTlsError(
-                    f"IMAP {box.host}:{box.port} does not offer STARTTLS and "
-                    "imap.starttls is set: refusing to log in in clear (use imaps:// if the "
-                    "server has an implicit-TLS port). Nothing was sent.")
-            try:
-                client.starttls(context)
-            except ssl.SSLCertVerificationError as exc:
-                raise self._unverified(exc) from exc
-        elif not box.tls and client.has_capability("LOGINDISABLED"):
-            raise ImapTlsError(
-                f"IMAP {box.host}:{box.port} disables logins before TLS (LOGINDISABLED): use "
-                "imaps:// or BOUNCEPIPE_IMAP__STARTTLS=true. The credentials were not sent.")
-        token = self._oauth2_token()
-        try:
-            if token is not None:
-                client.oauth2_login(box.user, token)
-            else:
-                client.login(box.user, self._password())
-        except LoginError as exc:
-            how = "XOAUTH2 token" if token is not None else "password"
-            raise ImapAuthError(
-                f"IMAP {box.host}:{box.port} refused the {how} of {box.user}: {exc}"
-                + (" (expired or revoked? refresh imap.oauth2_token_file / _command)"
-                   if token is not None else "")) from exc
-
-    def _password(self) -> str:
-        password = self.mailbox.password or (
-            self.imap.password.get_secret_value() if self.imap.password else None)
-        if password is None:
-            raise ImapAuthError("no IMAP password (BOUNCEPIPE_IMAP__PASSWORD) nor XOAUTH2 token "
-                                "(__OAUTH2_TOKEN, __OAUTH2_TOKEN_FILE, __OAUTH2_TOKEN_COMMAND)")
-        return password
-
-    def _oauth2_token(self) -> str | None:
-        """The XOAUTH2 access token, fetched afresh for every login (tokens expire within
-        the hour; a file or a command lets whatever refreshes them hand us the new one)."""
-        imap = self.imap
-        if imap.oauth2_token_command:
-            try:
-                done = subprocess.run(shlex.split(imap.oauth2_token_command), check=True,
-                                      capture_output=True, timeout=60)
-            except (OSError, subprocess.SubprocessError) as exc:
-                raise ImapAuthError(f"imap.oauth2_token_command failed: {exc}") from exc
-            token = done.stdout.decode().strip()
-            if not token:
-                raise ImapAuthError("imap.oauth2_token_command printed no token")
-            return token
-        if imap.oauth2_token_file:
-            try:
-                token = Path(imap.oauth2_token_file).read_text().strip()
-            except OSError as exc:
-                raise ImapAuthError(f"imap.oauth2_token_file unreadable: {exc}") from exc
-            if not token:
-                raise ImapAuthError(f"imap.oauth2_token_file {imap.oauth2_token_file} is empty")
-            return token
-        return imap.oauth2_token.get_secret_value() if imap.oauth2_token is not None else None
 
     def _prepare_folders(self, client) -> None:
         # "bouncepipe/archive" in settings; the server's hierarchy delimiter on the wire
