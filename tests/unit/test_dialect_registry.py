@@ -119,3 +119,26 @@ def test_dsn_fields_before_final_recipient_belong_to_that_recipient():
         {"diagnostic-code": "smtp; 550 5.1.1 RCP-P2 refused", "status": "5.1.1",
          "final-recipient": "rfc822; a@example.org", "action": "failed"},
         {"final-recipient": "rfc822; b@example.org", "status": "4.2.2", "action": "delayed"}]
+
+
+def test_dsn_blocks_rejoin_a_recipient_block_split_by_a_stray_blank_line():
+    # An unindented Diagnostic-Code continuation, re-serialised by Python's email generator (as
+    # a relay or a forwarding script does), gains a blank line before it: the recipient's own
+    # fields end up in a group of their own, cut off from Final-Recipient.
+    from pipeline.dsn.dialects.kit import dsn_blocks
+    message, blocks = dsn_blocks(
+        "Reporting-MTA: dns; mx.example.net\n\n"
+        "Last-Attempt-Date: Thu, 17 Jul 2017 23:34:45 +0000\n"
+        "Diagnostic-Code: smtp; 550-Please turn on SMTP Authentication\n\n"
+        "550 relay through this server without authentication.\n"
+        "Status: 5.0.0\nAction: failed\nFinal-Recipient: rfc822; a@example.org\n\n"
+        "Final-Recipient: rfc822; b@example.org\nStatus: 4.2.2\n")
+    assert message["reporting-mta"] == "dns; mx.example.net"
+    assert blocks[0]["diagnostic-code"] == "smtp; 550-Please turn on SMTP Authentication"
+    assert blocks[0]["status"] == "5.0.0"
+    assert blocks[0]["final-recipient"] == "rfc822; a@example.org"
+    assert "diagnostic-code" not in blocks[1]    # only the next recipient inherits the strays
+    # The first group is per-message whatever it holds: nothing leads a recipient from there.
+    _, first = dsn_blocks("Status: 5.0.0\nReporting-MTA: dns; x\n\n"
+                          "Final-Recipient: rfc822; c@example.org\nAction: failed\n")
+    assert "status" not in first[0]

@@ -43,6 +43,9 @@ _RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-head
                    "message/global", "message/global-headers", "message/partial")
 _RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
 _RECIPIENT_START = frozenset(_RECIPIENT_FIELDS[:2])
+# Fields RFC 3464 defines only per recipient (section 2.3): never a report's per-message field.
+_PER_RECIPIENT_ONLY = frozenset({"action", "status", "remote-mta", "diagnostic-code",
+                                 "last-attempt-date", "final-log-id", "will-retry-until"})
 
 
 def nl(text: str) -> str:
@@ -143,11 +146,16 @@ def dsn_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     recipient field belong to that recipient (Exim writes Action/Status first; Facebook and
     Symantec Email Security.cloud put Diagnostic-Code and Status before Final-Recipient).
     Inside a group the same recipient field repeated starts a new recipient, so Postfix's
-    Final-then-Original order stays one block. A group without one is per-message.
+    Final-then-Original order stays one block. A group without one is per-message; when such a
+    group is not the first and carries fields only a recipient has (Diagnostic-Code, Status,
+    Action...), a stray blank line split a recipient's block (an unindented continuation line
+    re-serialised by a relay or a mail library does this), so they also lead the next recipient.
     """
     message: dict[str, str] = {}
     blocks: list[dict[str, str]] = []
     group: list[tuple[str, str]] = []
+    stray: list[tuple[str, str]] = []
+    seen_group = False
     for name, value in parse_fields(text) + [("", "")]:   # normalises newlines itself
         if name:
             group.append((name, value))
@@ -157,10 +165,15 @@ def dsn_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
         if not any(n in _RECIPIENT_START for n, _ in group):
             for n, v in group:
                 message.setdefault(n, v)
+            if seen_group:   # a recipient's own fields cut off from its recipient line
+                stray += [(n, v) for n, v in group if n in _PER_RECIPIENT_ONLY]
+            seen_group = True
             group = []
             continue
+        seen_group = True
         current: dict[str, str] | None = None
-        leading: list[tuple[str, str]] = []
+        leading: list[tuple[str, str]] = stray
+        stray = []
         for n, v in group:
             if n in _RECIPIENT_START:
                 if current is None or n in current:
