@@ -109,7 +109,7 @@ def _serve(work: Callable[[Unit], T], conn: Connection, theirs: list[Connection]
 
 
 class _Worker:
-    def __init__(self, context, work: Callable[[Unit], T], others: list["_Worker"]):
+    def __init__(self, context, work: Callable[[Unit], T], others: list[_Worker]):
         self.conn, theirs = context.Pipe()
         main_ends = [self.conn, *(w.conn for w in others)]
         self.process = context.Process(target=_serve, args=(work, theirs, main_ends),
