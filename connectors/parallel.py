@@ -93,7 +93,7 @@ def _serve(work: Callable[[Unit], T], conn: Connection, theirs: list[Connection]
     while True:
         try:
             unit = pickle.loads(conn.recv_bytes())
-        except EOFError:
+        except (EOFError, OSError):   # closed: done, or the main process stopped early
             return
         try:
             answer = pickle.dumps((True, work(unit)), pickle.HIGHEST_PROTOCOL)

@@ -89,11 +89,13 @@ def test_map_ordered_reports_a_worker_that_died():
     assert multiprocessing.active_children() == []
 
 
-def test_map_ordered_closed_early_stops_the_workers():
+def test_map_ordered_closed_early_stops_the_workers_quietly(capfd):
+    """As `bouncepipe classify --jobs 2 ... | head` does: answers sent and never read."""
     answers = map_ordered(_square, [[(str(i), "")] for i in range(40)], 2)
     assert [next(answers) for _ in range(3)] == [[0], [1], [4]]
     answers.close()
     assert multiprocessing.active_children() == []
+    assert capfd.readouterr().err == ""
 
 
 def test_classify_two_jobs_print_what_one_job_prints(inputs, capsys):
