@@ -68,7 +68,8 @@ def work_units(paths: Iterable[str | os.PathLike[str]], *, files: int = FILES_PE
 def map_ordered(work: Callable[[Unit], T], units: Iterable[Unit], jobs: int) -> Iterator[T]:
     """work(unit) for each unit, in order; in this process when jobs <= 1. The workers are
     forked, so `work` reaches them as it is (no pickling); units and answers are pickled. An
-    exception `work` raises in a worker is raised here."""
+    exception `work` raises in a worker is raised here at that unit's turn (after the answers
+    before it, as one job would); a worker that dies raises WorkerDied."""
     units = iter(units)
     head = [u for _, u in zip(range(2), units)]
     if jobs <= 1 or len(head) < 2:   # one unit: no worker to start
@@ -118,6 +119,11 @@ class _Worker:
         theirs.close()
         self.owed: deque[int] = deque()   # the unit numbers it holds, oldest first
 
+    def died(self) -> WorkerDied:
+        self.process.join(timeout=1)
+        return WorkerDied(f"a worker process ended without answering (exit code "
+                          f"{self.process.exitcode})")
+
     def stop(self, *, finished: bool) -> None:
         self.conn.close()   # the worker's recv ends: it exits
         self.process.join(timeout=5 if finished else 0.1)
@@ -132,14 +138,17 @@ def _forked(work: Callable[[Unit], T], units: Iterator[Unit], jobs: int) -> Iter
     for _ in range(jobs):
         workers.append(_Worker(context, work, workers))
     by_conn = {w.conn: w for w in workers}
-    answers: dict[int, T] = {}
+    answers: dict[int, tuple[bool, T | BaseException]] = {}   # unit number -> (ok, value)
     sent = done = 0          # units handed out; units yielded
     waiting: bytes | None = None   # the next unit, pickled, when no worker could take it yet
     exhausted = finished = False
     try:
         while True:
             while done in answers:   # before handing out: yielding makes room in the window
-                yield answers.pop(done)
+                ok, value = answers.pop(done)
+                if not ok:   # in unit order, as one job would raise it
+                    raise value
+                yield value
                 done += 1
             # hand out units: to workers holding fewer than two, at most 2 x jobs out
             for w in sorted(workers, key=lambda w: len(w.owed)):
@@ -152,7 +161,10 @@ def _forked(work: Callable[[Unit], T], units: Iterator[Unit], jobs: int) -> Iter
                         waiting = pickle.dumps(unit, pickle.HIGHEST_PROTOCOL)
                     if w.owed and len(waiting) > PIPE_SAFE_BYTES:
                         break
-                    w.conn.send_bytes(waiting)
+                    try:
+                        w.conn.send_bytes(waiting)
+                    except OSError:
+                        raise w.died() from None
                     w.owed.append(sent)
                     sent, waiting = sent + 1, None
             if exhausted and done == sent:
@@ -162,14 +174,9 @@ def _forked(work: Callable[[Unit], T], units: Iterator[Unit], jobs: int) -> Iter
             for conn in wait([w.conn for w in workers if w.owed]):
                 w = by_conn[conn]  # type: ignore[index]
                 try:
-                    ok, value = pickle.loads(conn.recv_bytes())  # type: ignore[union-attr]
-                except EOFError:
-                    w.process.join(timeout=1)
-                    raise WorkerDied(f"a worker process ended without answering (exit code "
-                                     f"{w.process.exitcode})") from None
-                if not ok:
-                    raise value
-                answers[w.owed.popleft()] = value
+                    answers[w.owed.popleft()] = pickle.loads(conn.recv_bytes())  # type: ignore[union-attr]
+                except (EOFError, OSError):
+                    raise w.died() from None
     finally:
         for w in workers:
             w.stop(finished=finished)
