@@ -35,7 +35,23 @@ COMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _named_command(argv: list[str]) -> str | None:
+    """The command argv names (after the global options), or None (none, help, or unknown)."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--log-format":
+            next(args, None)
+        elif arg in ("--verbose", "--log-format=text", "--log-format=json") or (
+                arg.startswith("-v") and set(arg[1:]) == {"v"}):
+            continue
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with `command` only that command's (the others' modules are not
+    imported: some pull in asyncio, the Kafka client... and start-up counts for a batch run)."""
     parser = argparse.ArgumentParser(
         prog="bouncepipe",
         description="Bounces, complaints, DMARC/TLS reports and ESP webhooks -> "
@@ -46,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log lines as text or one JSON object each (default: settings "
                         "service.log_format)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in (command,) if command else COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
@@ -54,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """The `bouncepipe` console script (argv None: the process's own arguments); also
     callable in-process with a list of arguments."""
-    parser = build_parser()
+    parser = build_parser(_named_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     from connectors.logs import configure
 

@@ -26,15 +26,18 @@ _SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 _SKIP_DIRS = {".git", "__pycache__", ".ipynb_checkpoints"}
 
 
-def _walk(path: Path) -> Iterator[Path]:
-    if path.is_dir():
-        for root, dirs, files in os.walk(path):
+def _walk(root: str) -> Iterator[str]:
+    """The files under `root` (a normalised path: str(Path(given))), spelled as pathlib
+    spells them (str(Path(dirpath) / name)) without a Path object per file."""
+    if os.path.isdir(root):
+        for dirpath, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+            base = str(Path(dirpath))   # once per directory: pathlib's normal form
             for name in sorted(files):
                 if name not in _SKIP_NAMES and not name.startswith("."):
-                    yield Path(root) / name
+                    yield name if base == "." else os.path.join(base, name)
     else:
-        yield path
+        yield root
 
 
 def _is_mbox(data: bytes) -> bool:
@@ -55,28 +58,36 @@ def split_mbox(data: bytes) -> list[bytes]:
     return messages
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
-    """(file, label) of every file under `paths`, in the order `iter_raw_messages` reads them
-    (label: the path as given for a file, the file's path under a given directory)."""
+def iter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str, str]]:
+    """(file path, label) of every file under `paths`, in the order `iter_raw_messages` reads
+    them (label: the path as given for a file, the file's path under a given directory)."""
     for given in paths:
-        root = Path(given)
-        if not root.exists():
+        root = str(Path(given))
+        if not os.path.exists(root):
             raise FileNotFoundError(f"no such file or directory: {given}")
         for file in _walk(root):
-            yield file, (str(given) if file == root else str(file))
+            yield file, (str(given) if file == root else file)
 
 
-def raw_messages_of_file(file: Path, label: str, *, kind_hint: str | None = None,
-                         provider_hint: str | None = None, tenant: str | None = None
-                         ) -> Iterator[RawMessage]:
-    """The RawMessages one file holds (see the module docstring)."""
+def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
+    """`iter_paths` with each file as a Path."""
+    for file, label in iter_paths(paths):
+        yield Path(file), label
+
+
+def raw_messages_of_file(file: str | os.PathLike[str], label: str, *,
+                         kind_hint: str | None = None, provider_hint: str | None = None,
+                         tenant: str | None = None) -> Iterator[RawMessage]:
+    """The RawMessages one file holds (see the module docstring). One open, one fstat, one
+    read per file (no pathlib on this path: `classify` and `ingest` call it per file)."""
     try:
-        data = file.read_bytes()
-        mtime = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc)
+        with open(file, "rb", buffering=0) as fh:
+            data = fh.readall()
+            mtime = datetime.fromtimestamp(os.fstat(fh.fileno()).st_mtime, timezone.utc)
     except OSError as exc:  # unreadable file: surface as an empty input with a reason
         raise FileNotFoundError(f"cannot read {label}: {exc}") from exc
     extra = {"kind_hint": kind_hint, "provider_hint": provider_hint, "tenant": tenant}
-    suffix = file.suffix.lower()
+    suffix = os.path.splitext(file)[1].lower()
     if suffix in (".jsonl", ".ndjson"):
         for n, line in enumerate(data.splitlines(), 1):
             if line.strip():

@@ -137,3 +137,25 @@ def test_bulk_commands_freeze_start_up_out_of_the_cycle_collector(capsys, monkey
                           check=True)
     frozen, categories = done.stdout.split(" ", 1)
     assert int(frozen) > 10000 and categories.strip() == "['hard_bounce']"
+
+
+def test_a_named_command_loads_only_its_own_module():
+    """Start-up of a batch run: `bouncepipe classify` does not import the service commands
+    (asyncio, Kafka); help and unknown commands still see every command."""
+    code = ("import sys; from connectors.cli import build_parser, _named_command as n;"
+            "assert n(['-vv', '--log-format', 'json', 'classify', 'x']) == 'classify';"
+            "assert n(['--log-format=text', 'ingest']) == 'ingest';"
+            "assert n(['-h']) is None and n(['nope']) is None and n([]) is None;"
+            "build_parser('classify');"
+            "print(sorted(m for m in sys.modules if m.startswith('connectors.cli.')),"
+            "      'asyncio' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["['connectors.cli._common',", "'connectors.cli.classify']",
+                                   "False"]
+    full = subprocess.run([sys.executable, "-m", "connectors.cli", "--help"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "COMMAND" in full
+    unknown = subprocess.run([sys.executable, "-m", "connectors.cli", "nope"],
+                             capture_output=True, text=True, check=False)
+    assert unknown.returncode == 2 and "'classify'" in unknown.stderr

@@ -2,12 +2,15 @@
 order, as one job (classify's lines; ingest's lake files and rows)."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+
 import pyarrow.parquet as pq
 import pytest
 
 from connectors.cli import main
 from connectors.ingest import ingest
-from connectors.parallel import map_ordered, work_units
+from connectors.parallel import PIPE_SAFE_BYTES, WorkerDied, map_ordered, work_units
 from connectors.sources.files import iter_files
 from pipeline.examples import EXAMPLES_DIR
 from tests.integration.generate import dsn_emails, webhook_batches
@@ -43,6 +46,56 @@ def test_map_ordered_answers_in_unit_order():
     units = [[(str(i), "")] for i in range(40)]
     assert list(map_ordered(_square, units, 3)) == [[i * i] for i in range(40)]
     assert list(map_ordered(_square, units, 1)) == [[i * i] for i in range(40)]
+
+
+def _echo_big(unit):
+    return [label * 40 for _, label in unit]   # an answer far over a pipe's buffer
+
+
+def test_map_ordered_big_units_and_answers_do_not_block_the_pipes():
+    label = "x" * 2000
+    units = [[(str(i), label)] * 40 for i in range(12)]   # ~80 KB each, pickled
+    assert len(repr(units[0])) > 2 * PIPE_SAFE_BYTES
+    answers = list(map_ordered(_echo_big, units, 2))
+    assert len(answers) == 12 and all(a == [label * 40] * 40 for a in answers)
+
+
+def _fail_on_seven(unit):
+    if unit[0][0] == "7":
+        raise ValueError("unit seven")
+    return unit[0][0]
+
+
+def _die_on_five(unit):
+    if unit[0][0] == "5":
+        os._exit(3)
+    return unit[0][0]
+
+
+def test_map_ordered_raises_a_workers_exception_and_stops_the_workers():
+    units = [[(str(i), "")] for i in range(20)]
+    got = []
+    with pytest.raises(ValueError, match="unit seven"):
+        for answer in map_ordered(_fail_on_seven, units, 2):
+            got.append(answer)   # noqa: PERF402 - the answers before the exception
+    assert got == [str(i) for i in range(7)]
+    assert multiprocessing.active_children() == []
+
+
+def test_map_ordered_reports_a_worker_that_died():
+    units = [[(str(i), "")] for i in range(20)]
+    with pytest.raises(WorkerDied, match="exit code 3"):
+        list(map_ordered(_die_on_five, units, 2))
+    assert multiprocessing.active_children() == []
+
+
+def test_map_ordered_closed_early_stops_the_workers_quietly(capfd):
+    """As `bouncepipe classify --jobs 2 ... | head` does: answers sent and never read."""
+    answers = map_ordered(_square, [[(str(i), "")] for i in range(40)], 2)
+    assert [next(answers) for _ in range(3)] == [[0], [1], [4]]
+    answers.close()
+    assert multiprocessing.active_children() == []
+    assert capfd.readouterr().err == ""
 
 
 def test_classify_two_jobs_print_what_one_job_prints(inputs, capsys):
