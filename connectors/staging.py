@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -103,13 +104,8 @@ def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
             writers.append(chunk, piece, spec.date_field)
 
     try:
-        pending: list = []
-        for row in rows:
-            pending.append(row)
-            if len(pending) >= STAGE_BATCH_ROWS:
-                write(pending)
-                pending = []
-        if pending:
+        rows = iter(rows)
+        while pending := list(islice(rows, STAGE_BATCH_ROWS)):
             write(pending)
         writers.close()
     except BaseException:
