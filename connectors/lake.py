@@ -130,7 +130,9 @@ class LakeWriter:
             return set()
         import duckdb   # only now: start-up, the parsers and a fresh lake do without it (12 MB)
 
-        con = duckdb.connect()
+        # capped: the join spills to disk rather than growing with the lake (ingest's peak
+        # memory is bounded whatever the lake's size)
+        con = duckdb.connect(config={"memory_limit": "128MB"})
         try:
             con.register("candidates", pa.table({"k": candidates}))
             found = con.execute(

@@ -6,8 +6,8 @@ time and written into chunk files (chunk n holds the report's rows n*batch_rows 
 promoting them is a rename on the same file system (`land_staged`). Memory stays flat in the
 report's size: one record batch of rows and the open chunk's writers (footer metadata of at
 most batch_rows / STAGE_BATCH_ROWS row groups) are all that is held; the file is never read
-back unless some of its rows are in the lake already (a re-run, the same report as .xml and
-.gz), and then it is rewritten without them a record batch at a time.
+back unless some but not all of its rows are in the lake already (a re-run that died
+half-way), and then it is rewritten without them a record batch at a time.
 """
 from __future__ import annotations
 
@@ -120,75 +120,94 @@ def land_staged(writer: LakeWriter, item: Staged, stem: str) -> int:
     """Promote a staged report into the lake as {table}/dt=.../{stem}-{chunk:05d}.parquet
     (names from the input's hash and the chunk number: a re-run gives the same names). Rows
     already landed (a re-run, the same report as .xml and .gz) are left out, as
-    `LakeWriter.land` does for small inputs; when none are, each file is renamed into place."""
+    `LakeWriter.land` does for small inputs; when none are, each file is renamed into place.
+    Memory stays flat: the lake is asked how many of the report's rows it holds, and only
+    when that is some but not all are the chunk files rewritten, streamed through DuckDB."""
     spec = table_spec(item.table)
+    landed_before = _LandedBefore(writer, item, spec)
     try:
-        landed_before = _landed_rows_of(writer, item, spec)
-        if landed_before is not None and len(landed_before) >= item.rows:
+        held = landed_before.count()
+        if held and held >= item.rows:
             return 0   # every row is in the lake already
         landed = 0
         for staged in item.files:
             final = writer.table_dir(item.table) / f"dt={staged.dt}" / \
                 f"{stem}-{staged.chunk:05d}.parquet"
             final.parent.mkdir(parents=True, exist_ok=True)
-            if landed_before is None or not len(landed_before):
+            if not held:
                 landed += pq.read_metadata(staged.path).num_rows
                 durable_replace(staged.path, final)
             else:
-                landed += _rewrite_without(staged.path, final, spec.key, landed_before)
+                landed += _write_batches(landed_before.rows_not_landed(staged.path), final,
+                                         spec.schema)
         return landed
     finally:
+        landed_before.close()
         item.discard()
 
 
-def _rewrite_without(source: Path, final: Path, key: str, landed_before: pa.Array) -> int:
-    """`source` without the rows whose key is in `landed_before`, written to `final` a record
-    batch at a time (no file when none is left)."""
+def _write_batches(batches, final: Path, schema: pa.Schema) -> int:
+    """Record batches -> `final` (temp file, fsync, rename); no file when there are none."""
     tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
     out: pq.ParquetWriter | None = None
     kept = 0
-    reader = pq.ParquetFile(source)
     try:
-        for batch in reader.iter_batches(batch_size=STAGE_BATCH_ROWS):
-            piece = pa.Table.from_batches([batch])
-            piece = piece.filter(pc.invert(pc.is_in(piece[key], value_set=landed_before)))
-            if piece.num_rows:
+        for batch in batches:
+            if batch.num_rows:
                 if out is None:
-                    out = pq.ParquetWriter(tmp, piece.schema, compression="zstd")
-                out.write_table(piece)
-                kept += piece.num_rows
+                    out = pq.ParquetWriter(tmp, schema, compression="zstd")
+                out.write_table(pa.Table.from_batches([batch]).cast(schema))
+                kept += batch.num_rows
         if out is not None:
             out.close()
             out = None
             durable_replace(tmp, final)
     finally:
-        reader.close()
         if out is not None:
             out.close()
         tmp.unlink(missing_ok=True)
     return kept
 
 
-def _landed_rows_of(writer: LakeWriter, item: Staged, spec) -> pa.Array | None:
-    """Keys of the staged report's rows that are already in the lake (usually none), found by
-    the report's key column; None when the table has none (then every row is written)."""
-    if "report_key" not in spec.schema.names:
-        return None
-    files = [str(f) for f in writer.table_dir(item.table).glob("dt=*/*.parquet")]
-    if not files:
-        return pa.array([], pa.string())
-    import duckdb   # only when the table has files: an empty lake never loads it (~12 MB)
+class _LandedBefore:
+    """The staged report's rows the lake holds already (usually none), found through its
+    reports' keys, in DuckDB with one thread and capped memory (it spills rather than
+    growing with the lake or the report). A table without a report key: none."""
 
-    reports = pa.array(sorted(item.report_keys), pa.string())
-    con = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
-    try:
-        con.register("reports", pa.table({"k": reports}))
-        return con.sql(
-            f"SELECT DISTINCT t.{spec.key} AS k FROM read_parquet(?, hive_partitioning=false) t "
-            "JOIN reports r ON t.report_key = r.k",
-            params=[files]).to_arrow_table().column("k").combine_chunks()
-    finally:
-        con.close()
+    def __init__(self, writer: LakeWriter, item: Staged, spec):
+        self.key = spec.key
+        self.con = None
+        if "report_key" not in spec.schema.names or not item.report_keys:
+            return
+        files = [str(f) for f in writer.table_dir(item.table).glob("dt=*/*.parquet")]
+        if not files:
+            return
+        import duckdb   # only when the table has files: an empty lake never loads it (~12 MB)
+
+        self.con = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
+        self.con.register("reports", pa.table({"k": pa.array(sorted(item.report_keys),
+                                                             pa.string())}))
+        self.con.read_parquet(files, hive_partitioning=False).create_view("lake_rows")
+        self.con.execute(
+            f"CREATE TEMP VIEW landed AS SELECT DISTINCT t.{self.key} AS k FROM lake_rows t "
+            "JOIN reports r ON t.report_key = r.k")
+
+    def count(self) -> int:
+        if self.con is None:
+            return 0
+        return self.con.execute("SELECT count(*) FROM landed").fetchall()[0][0]
+
+    def rows_not_landed(self, staged: Path):
+        """The staged file's rows whose key is not in the lake, in file order, in record
+        batches."""
+        return self.con.sql(
+            f"SELECT s.* FROM read_parquet(?) s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM landed l WHERE l.k = s.{self.key})",
+            params=[str(staged)]).to_arrow_reader(STAGE_BATCH_ROWS)
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
 
 
 def staging_dir(lake: Path) -> Path:
