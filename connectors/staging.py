@@ -124,15 +124,18 @@ def land_staged(writer: LakeWriter, item: Staged, stem: str) -> int:
     Memory stays flat: the lake is asked how many of the report's rows it holds, and only
     when that is some but not all are the chunk files rewritten, streamed through DuckDB."""
     spec = table_spec(item.table)
+    finals = [writer.table_dir(item.table) / f"dt={staged.dt}" /
+              f"{stem}-{staged.chunk:05d}.parquet" for staged in item.files]
+    if _landed_by_this_input(item, finals):
+        item.discard()
+        return 0   # a re-run of the same input: no need to ask the lake row by row
     landed_before = _LandedBefore(writer, item, spec)
     try:
         held = landed_before.count()
         if held and held >= item.rows:
             return 0   # every row is in the lake already
         landed = 0
-        for staged in item.files:
-            final = writer.table_dir(item.table) / f"dt={staged.dt}" / \
-                f"{stem}-{staged.chunk:05d}.parquet"
+        for staged, final in zip(item.files, finals):
             final.parent.mkdir(parents=True, exist_ok=True)
             if not held:
                 landed += pq.read_metadata(staged.path).num_rows
@@ -144,6 +147,17 @@ def land_staged(writer: LakeWriter, item: Staged, stem: str) -> int:
     finally:
         landed_before.close()
         item.discard()
+
+
+def _landed_by_this_input(item: Staged, finals: list[Path]) -> bool:
+    """Every chunk file this input would land exists with the same number of rows: the same
+    bytes staged into the same chunks give the same rows (a chunk's rows are positions
+    n*batch_rows.. of the report), so they landed in an earlier run."""
+    try:
+        return all(pq.read_metadata(final).num_rows == pq.read_metadata(staged.path).num_rows
+                   for staged, final in zip(item.files, finals))
+    except (FileNotFoundError, OSError, pa.ArrowInvalid):
+        return False
 
 
 def _write_batches(batches, final: Path, schema: pa.Schema) -> int:
