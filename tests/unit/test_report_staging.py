@@ -136,3 +136,29 @@ def test_a_partial_rerun_rewrites_the_missing_chunk_identically(report, tmp_path
     stamps = [f.stat().st_mtime_ns for f in files]
     assert ingest([report], lake, batch_rows=1_000).landed_by_table["dmarc_aggregate"] == 0
     assert [f.stat().st_mtime_ns for f in files] == stamps
+
+
+def test_landed_count_by_positions_equals_distinct_row_keys(report, tmp_path):
+    """The bitmap count of (report_key, record_index) equals DuckDB's count of distinct row
+    ids, for one report, for two, and with duplicates and a missing file in the lake."""
+    import duckdb
+
+    from connectors.staging import _distinct_positions
+
+    other = tmp_path / "other.xml"
+    write_report(other, 2_345, seed=12)
+    lake = tmp_path / "lake"
+    ingest([report, other], lake, batch_rows=1_000)
+    files = sorted((lake / "dmarc_aggregate").rglob("*.parquet"))
+    files[1].unlink()
+    dup = files[2].with_name("dup.parquet")   # the same rows twice in the lake
+    dup.write_bytes(files[2].read_bytes())
+    paths = [str(f) for f in (lake / "dmarc_aggregate").rglob("*.parquet")]
+    keys = sorted(k for (k,) in duckdb.sql(
+        "SELECT DISTINCT report_key FROM read_parquet(?)", params=[paths]).fetchall())
+    assert len(keys) == 2
+    for wanted in ([keys[0]], [keys[1]], keys, ["no-such-report"]):
+        (expected,) = duckdb.sql(
+            "SELECT count(DISTINCT row_id) FROM read_parquet(?) WHERE list_contains(?, "
+            "report_key)", params=[paths, wanted]).fetchall()[0]
+        assert _distinct_positions(paths, wanted) == expected
