@@ -185,16 +185,16 @@ def _write_batches(batches, final: Path, schema: pa.Schema) -> int:
 
 class _LandedBefore:
     """The staged report's rows the lake holds already (usually none), found through its
-    reports' keys. Counted with a bitmap of record positions per report where the row key is
-    derived from them (dmarc_aggregate), else in DuckDB; the rows not landed are streamed
-    through DuckDB. DuckDB runs with one thread and 16 MB, spilling into the staging dir (at
-    64 MB its DISTINCT over a million keys still peaked ~100 MB over the limit). A table
-    without a report key: none."""
+    reports' keys. Where the row key is derived from the report key and the record's position
+    (dmarc_aggregate) with a bitmap of landed positions per report, a byte per record (a
+    DISTINCT over a million key strings in DuckDB peaked ~100 MB over its 64 MB limit, and an
+    anti-join at 16 MB ran out of memory); else in DuckDB (one thread, 64 MB, spilling into
+    the staging dir). A table without a report key: none."""
 
     def __init__(self, writer: LakeWriter, item: Staged, spec):
         self.key, self.con, self.files = spec.key, None, []
         self.reports = sorted(item.report_keys)
-        self.by_position = "record_index" in spec.schema.names
+        self.by_position = _keyed_by_position(spec)
         if "report_key" in spec.schema.names and self.reports and item.files:
             self.files = [str(f) for f in writer.table_dir(item.table).glob("dt=*/*.parquet")]
             self.spill = str(item.files[0].path.parent)
@@ -203,12 +203,15 @@ class _LandedBefore:
         if not self.files:
             return 0
         if self.by_position:
-            return _distinct_positions(self.files, self.reports)
+            self.positions = _landed_positions(self.files, self.reports)
+            return int(sum(int(bits.sum()) for bits in self.positions.values()))
         return self._duckdb().execute("SELECT count(*) FROM landed").fetchall()[0][0]
 
     def rows_not_landed(self, staged: Path):
         """The staged file's rows whose key is not in the lake, in file order, in record
         batches."""
+        if self.by_position:
+            return _without_positions(staged, self.positions)
         return self._duckdb().sql(
             f"SELECT s.* FROM read_parquet(?) s WHERE NOT EXISTS "
             f"(SELECT 1 FROM landed l WHERE l.k = s.{self.key})",
@@ -218,7 +221,7 @@ class _LandedBefore:
         if self.con is None:
             import duckdb   # only when the lake holds some rows of the report (~12 MB)
 
-            self.con = duckdb.connect(config={"threads": 1, "memory_limit": "16MB",
+            self.con = duckdb.connect(config={"threads": 1, "memory_limit": "64MB",
                                               "temp_directory": self.spill})
             self.con.register("reports", pa.table({"k": pa.array(self.reports, pa.string())}))
             self.con.read_parquet(self.files, hive_partitioning=False).create_view("lake_rows")
@@ -232,11 +235,16 @@ class _LandedBefore:
             self.con.close()
 
 
-def _distinct_positions(files: list[str], reports: list[str]) -> int:
-    """Distinct (report_key, record_index) among the lake's rows of `reports`: the number of
+def _keyed_by_position(spec) -> bool:
+    """Whether the table's row key derives from its report key and the record's position."""
+    return spec.key == "row_id" and {"report_key", "record_index"} <= set(spec.schema.names)
+
+
+def _landed_positions(files: list[str], reports: list[str]) -> dict:
+    """report key -> bitmap of the record positions the lake's rows of `reports` hold: the
     distinct row keys of a table whose key is derived from exactly these two
-    (schemas.dmarc.aggregate_row_id), counted with a byte per record of each report instead
-    of a hash table of key strings (a pyarrow dataset scan of the same cost ~40 MB)."""
+    (schemas.dmarc.aggregate_row_id), a byte per record instead of a hash table of key
+    strings (a pyarrow dataset scan of the same cost ~40 MB more)."""
     import numpy as np   # loaded with pyarrow
 
     wanted = pa.array(reports, pa.string())
@@ -264,7 +272,28 @@ def _distinct_positions(files: list[str], reports: list[str]) -> int:
                             grown[:len(bits)] = bits
                         bits = seen[key] = grown
                     bits[found] = True
-    return int(sum(int(bits.sum()) for bits in seen.values()))
+    return seen
+
+
+def _without_positions(staged: Path, positions: dict):
+    """The staged file's record batches without the rows whose position is in `positions`."""
+    import numpy as np
+
+    with pq.ParquetFile(staged) as source:
+        for batch in source.iter_batches(batch_size=STAGE_BATCH_ROWS):
+            keys = batch.column("report_key")
+            index = batch.column("record_index").fill_null(-1).to_numpy()
+            landed = np.zeros(batch.num_rows, bool)
+            for key in pc.unique(keys).to_pylist():
+                bits = positions.get(key)
+                if bits is None:
+                    continue
+                rows = np.flatnonzero(pc.equal(keys, key).fill_null(False).to_numpy(
+                    zero_copy_only=False))
+                at = index[rows]
+                known = (at >= 0) & (at < len(bits))
+                landed[rows[known]] = bits[at[known]]
+            yield batch.filter(pa.array(~landed))
 
 
 def staging_dir(lake: Path) -> Path:
