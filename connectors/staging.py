@@ -121,8 +121,9 @@ def land_staged(writer: LakeWriter, item: Staged, stem: str) -> int:
     (names from the input's hash and the chunk number: a re-run gives the same names). Rows
     already landed (a re-run, the same report as .xml and .gz) are left out, as
     `LakeWriter.land` does for small inputs; when none are, each file is renamed into place.
-    Memory stays flat: the lake is asked how many of the report's rows it holds, and only
-    when that is some but not all are the chunk files rewritten, streamed through DuckDB."""
+    Memory stays flat: a re-run of the same input is recognised by its chunk files; else the
+    lake is asked how many of the report's rows it holds (`_LandedBefore`), and only when
+    that is some but not all are the chunk files rewritten, a record batch at a time."""
     spec = table_spec(item.table)
     finals = [writer.table_dir(item.table) / f"dt={staged.dt}" /
               f"{stem}-{staged.chunk:05d}.parquet" for staged in item.files]
