@@ -21,7 +21,6 @@ from schemas.archive import RawArchiveRow, RawSighting
 from schemas.ids import stable_id
 from schemas.models import RawMessage, RawSource
 
-from .duck import connect
 from .lake import LakeWriter
 
 
@@ -94,6 +93,8 @@ def read_archive(lake: str | os.PathLike[str], *, since: datetime | None = None,
                  batch_rows: int = 1000) -> Iterator[RawMessage]:
     """Archived inputs (received in [since, until)), in the archive's file order, streamed in
     Arrow batches so memory stays flat whatever the archive's size."""
+    from .duck import connect   # duckdb on use: `ingest` parses and lands without it (~12 MB)
+
     con = connect(lake, analytics=False)
     try:
         where, params = received_between(since, until)

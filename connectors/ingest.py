@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,8 +20,6 @@ from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipeline.core import process_stream
 from pipeline.errors import dead_letter
@@ -34,8 +30,8 @@ from schemas.ids import stable_id
 from schemas.models import MailEvent, NotParsed, RawMessage
 
 from .archive import LakeArchive
-from .durable import durable_replace
-from .lake import LakeWriter, table_spec, to_arrow
+from .lake import LakeWriter, to_arrow
+from .staging import Staged, land_staged, stage_rows, staging_dir
 
 @dataclass
 class IngestSummary:
@@ -109,22 +105,6 @@ def _archived_already(raws: list[RawMessage], archive: LakeArchive | None) -> se
     return archive.known(r.sha256 for r in raws)
 
 
-# Rows of a huge report are staged in Arrow record batches of this many rows: the pydantic
-# rows of one batch are all that is ever held in memory at a time.
-STAGE_BATCH_ROWS = 2_000
-STAGE_GROUP_ROWS = 10_000   # rows per row group of a staging file
-
-
-@dataclass
-class Staged:
-    """A lazy row iterator (a big report) consumed into one Parquet file in the staging dir."""
-
-    table: str
-    path: Path
-    rows: int
-    report_keys: frozenset = frozenset()   # the reports its rows belong to (dedup on landing)
-
-
 @dataclass
 class Settled:
     """One input worked out into what the main process lands (picklable: it may come from a
@@ -139,51 +119,7 @@ class Settled:
     already_archived: bool = False   # skipped: the archive holds it (landed before)
 
 
-def _stage_lazy_rows(raw: RawMessage, table: str, rows: Iterable, staging: Path) -> Staged:
-    """Consume a (possibly huge) row iterator into a Parquet file on disk, a record batch at a
-    time (flat memory); raises on bad input (the caller drops the file)."""
-    path = staging / f"{table}-{raw.sha256[:16]}-{uuid.uuid4().hex}.parquet"
-    schema = table_spec(table).schema
-    has_report_key = "report_key" in schema.names
-    n = 0
-    reports: set[str] = set()
-
-    pending: list[pa.Table] = []
-
-    def convert(chunk: list) -> int:
-        batch = to_arrow(table, chunk)
-        if has_report_key:
-            reports.update(pc.unique(batch["report_key"]).to_pylist())
-        pending.append(batch)
-        return batch.num_rows
-
-    def write(out: pq.ParquetWriter) -> None:
-        # row groups of STAGE_GROUP_ROWS: the writer keeps metadata per row group, which
-        # grows with their number (~50 KB each), so not one per record batch
-        out.write_table(pa.concat_tables(pending))
-        pending.clear()
-
-    try:
-        with pq.ParquetWriter(path, schema, compression="zstd", write_statistics=False) as out:
-            chunk: list = []
-            for row in rows:
-                chunk.append(row)
-                if len(chunk) >= STAGE_BATCH_ROWS:
-                    n += convert(chunk)
-                    chunk = []
-                    if len(pending) * STAGE_BATCH_ROWS >= STAGE_GROUP_ROWS:
-                        write(out)
-            if chunk:
-                n += convert(chunk)
-            if pending:
-                write(out)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return Staged(table, path, n, frozenset(reports))
-
-
-def settle(raw: RawMessage, outcome, staging: Path) -> Settled:
+def settle(raw: RawMessage, outcome, staging: Path, batch_rows: int) -> Settled:
     """An input's Outcome -> Settled: eager rows kept, lazy rows staged on disk, all or none
     (a report failing half-way keeps none of its rows and events and is dead-lettered)."""
     dead: list[NotParsed] = list(outcome.dead_letters)
@@ -195,16 +131,18 @@ def settle(raw: RawMessage, outcome, staging: Path) -> Settled:
             if isinstance(rows, list):
                 eager[table] = rows
             else:
-                staged.append(_stage_lazy_rows(raw, table, rows, staging))
+                staged.append(stage_rows(table, rows, staging,
+                                         f"{table}-{raw.sha256[:16]}", batch_rows))
     except Exception as exc:  # noqa: BLE001 - a report failing half-way: none of its rows
         for item in staged:
-            item.path.unlink(missing_ok=True)
+            item.discard()
         staged, eager, events = [], {}, []
         dead.append(dead_letter(raw, exc))
     return Settled(raw.sha256, events, eager, staged, dead, raw=raw)
 
 
-def settle_unit(unit: list[tuple[str, str]], *, staging: Path, settings: Settings,
+def settle_unit(unit: list[tuple[str, str]], *, staging: Path, batch_rows: int,
+                settings: Settings,
                 hints: dict, archive: LakeArchive | None = None) -> list[Settled]:
     """A work unit of files (connectors/parallel.py) -> Settled inputs, in order. Inputs the
     raw archive holds are skipped (they landed before). A report file over BIG_REPORT_BYTES is
@@ -225,7 +163,7 @@ def settle_unit(unit: list[tuple[str, str]], *, staging: Path, settings: Setting
                 out.append(Settled(raw.sha256, [], {}, [], [], already_archived=True))
             else:
                 done, outcome = next(answers)
-                out.append(settle(done, outcome, staging))
+                out.append(settle(done, outcome, staging, batch_rows))
                 if archive is None:
                     out[-1].raw = None   # nothing to archive: do not carry the bytes back
         run.clear()
@@ -237,7 +175,8 @@ def settle_unit(unit: list[tuple[str, str]], *, staging: Path, settings: Setting
             run.append((file, label))
             continue
         flush_run()
-        out.append(settle_big_report(file, label, big, staging, settings, hints))
+        out.append(settle_big_report(file, label, big, staging, batch_rows, settings,
+                                     hints))
     flush_run()
     return out
 
@@ -268,8 +207,8 @@ def _big_report_parser(file: Path) -> str | None:
     return None
 
 
-def settle_big_report(file: Path, label: str, parser: str, staging: Path, settings: Settings,
-                      hints: dict) -> Settled:
+def settle_big_report(file: Path, label: str, parser: str, staging: Path, batch_rows: int,
+                      settings: Settings, hints: dict) -> Settled:
     """A big report file, streamed: sha256 over the file, rows parsed from disk and staged;
     the same rows (ids, provenance) as the core gives the file read whole. A failure is a
     dead letter holding the file's first bytes (the file itself stays where it is)."""
@@ -293,7 +232,7 @@ def settle_big_report(file: Path, label: str, parser: str, staging: Path, settin
     try:
         found = parse_report_file(file, settings=streamed,
                                   context=context_of(sha, stand_in.source.label, received))
-        settled = settle(stand_in, _outcome(found, parser), staging)
+        settled = settle(stand_in, _outcome(found, parser), staging, batch_rows)
         # not archived: the archive holds inputs in memory-sized rows (bouncepipe reclassify
         # replays classifications; a DMARC aggregate report's rows do not depend on them)
         settled.raw = None
@@ -306,94 +245,6 @@ def settle_big_report(file: Path, label: str, parser: str, staging: Path, settin
                                              "payload_truncated": size > len(head)})
                         for d in settled.dead]
     return settled
-
-
-def _land_staged(writer: LakeWriter, item: Staged, sha256: str, batch_rows: int) -> int:
-    """Promote a staged report into the lake, streaming (a record batch at a time: flat
-    memory): files of `batch_rows` rows named from the input's hash and the chunk number, so
-    a re-run gives the same names; rows already landed (a re-run, the same report as .xml
-    and .gz) are left out, as `LakeWriter.land` does for small inputs."""
-    spec = table_spec(item.table)
-    source = pq.ParquetFile(item.path)
-    try:
-        landed_before = _landed_rows_of(writer, item, spec)
-        if landed_before is not None and len(landed_before) == item.rows:
-            return 0   # every row is in the lake already
-        files = _ChunkFiles(writer, item.table, f"ingest-{item.table}-{sha256[:16]}")
-        position = landed = 0
-        for batch in source.iter_batches(batch_size=STAGE_BATCH_ROWS):
-            table = pa.Table.from_batches([batch])
-            while table.num_rows:   # a piece per chunk: chunk n holds staged rows n*batch_rows..
-                chunk = position // batch_rows
-                piece = table.slice(0, (chunk + 1) * batch_rows - position)
-                table = table.slice(piece.num_rows)
-                position += piece.num_rows
-                if landed_before is not None and len(landed_before):
-                    piece = piece.filter(pc.invert(pc.is_in(piece[spec.key],
-                                                            value_set=landed_before)))
-                landed += piece.num_rows
-                files.append(chunk, piece, spec.date_field)
-        files.close()
-        return landed
-    finally:
-        source.close()
-        item.path.unlink(missing_ok=True)
-
-
-def _landed_rows_of(writer: LakeWriter, item: Staged, spec) -> pa.Array | None:
-    """Keys of the staged report's rows that are already in the lake (usually none), found by
-    the report's key column; None when the table has none (then every row is written)."""
-    import duckdb
-
-    if "report_key" not in spec.schema.names:
-        return None
-    files = [str(f) for f in writer.table_dir(item.table).glob("dt=*/*.parquet")]
-    if not files:
-        return pa.array([], pa.string())
-    reports = pa.array(sorted(k for k in item.report_keys if k is not None), pa.string())
-    con = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
-    try:
-        con.register("reports", pa.table({"k": reports}))
-        return con.sql(
-            f"SELECT DISTINCT t.{spec.key} AS k FROM read_parquet(?, hive_partitioning=false) t "
-            "JOIN reports r ON t.report_key = r.k",
-            params=[files]).to_arrow_table().column("k").combine_chunks()
-    finally:
-        con.close()
-
-
-class _ChunkFiles:
-    """Lake files of chunk n of a staged report, one per partition date, written a record
-    batch at a time and made durable (fsync + atomic rename) when the chunk is complete."""
-
-    def __init__(self, writer: LakeWriter, table: str, stem: str):
-        self.writer, self.table, self.stem = writer, table, stem
-        self.chunk: int | None = None
-        self.open: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
-
-    def append(self, chunk: int, table: pa.Table, date_field: str) -> None:
-        if chunk != self.chunk:
-            self.close()
-            self.chunk = chunk
-        if table.num_rows == 0:
-            return
-        dates = pc.fill_null(pc.strftime(table[date_field], format="%Y-%m-%d"), "unknown")
-        for dt in pc.unique(dates).to_pylist():
-            part = table.filter(pc.equal(dates, dt))
-            if dt not in self.open:
-                final = (self.writer.table_dir(self.table) / f"dt={dt}"
-                         / f"{self.stem}-{chunk:05d}.parquet")
-                final.parent.mkdir(parents=True, exist_ok=True)
-                tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-                self.open[dt] = (pq.ParquetWriter(tmp, table.schema, compression="zstd"),
-                                 tmp, final)
-            self.open[dt][0].write_table(part)
-
-    def close(self) -> None:
-        for out, tmp, final in self.open.values():
-            out.close()
-            durable_replace(tmp, final)
-        self.open = {}
 
 
 class _Landing:
@@ -411,7 +262,7 @@ class _Landing:
         self.archive = (LakeArchive(lake, self.settings.archive)
                         if self.settings.archive.enabled else None)
         self.buffers = _Buffers(self.writer, self.summary, self.archive)
-        self.staging = Path(tempfile.mkdtemp(prefix="bouncepipe-stage-"))
+        self.staging = staging_dir(Path(lake))
 
     def land(self, settled: Settled) -> None:
         _land_input(settled, self.writer, self.buffers, self.summary, self.batch_rows)
@@ -441,7 +292,8 @@ def ingest(paths: Iterable[str | os.PathLike[str]], lake: str | os.PathLike[str]
 
     run = _Landing(lake, settings, batch_rows)
     hints = {"kind_hint": kind_hint, "provider_hint": provider_hint, "tenant": tenant}
-    work = partial(settle_unit, staging=run.staging, settings=run.settings, hints=hints,
+    work = partial(settle_unit, staging=run.staging, batch_rows=run.batch_rows,
+                   settings=run.settings, hints=hints,
                    archive=run.archive)
     completed = False
     try:
@@ -470,7 +322,7 @@ def ingest_raw(inputs: Iterable[RawMessage], lake: str | os.PathLike[str], *,
     completed = False
     try:
         for raw, outcome in process_stream(inputs, run.settings):   # the core works in batches
-            run.land(settle(raw, outcome, run.staging))
+            run.land(settle(raw, outcome, run.staging, run.batch_rows))
             if on_outcome:
                 on_outcome(raw, outcome)
             if on_input:
@@ -500,8 +352,8 @@ def _land_input(settled: Settled, writer: LakeWriter, buffers: _Buffers,
         buffers.add(table, rows)
     for item in settled.staged:
         summary.rows_by_table[item.table] += item.rows
-        summary.landed_by_table[item.table] += _land_staged(writer, item, settled.sha256,
-                                                            batch_rows)
+        summary.landed_by_table[item.table] += land_staged(
+            writer, item, f"ingest-{item.table}-{settled.sha256[:16]}")
     for record in settled.dead:
         summary.dead_letters_by_reason[record.reason] += 1
     buffers.add("dead_letters", settled.dead)
@@ -515,10 +367,10 @@ def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
     policy; land new decisions."""
     from pipeline.suppression import SuppressionPolicy
 
-    from .duck import connect   # duckdb loads only now: not during the parsing
-
     if not any(writer.table_dir("events").glob("dt=*/*.parquet")):
         return 0   # no event in the lake: nothing to decide (a DMARC-only lake)
+    from .duck import connect   # duckdb loads only now (12 MB): not for a DMARC-only lake
+
     policy_file = settings.suppression.policy_file
     policy = SuppressionPolicy.from_file(policy_file) if policy_file and hasattr(
         SuppressionPolicy, "from_file") else SuppressionPolicy()

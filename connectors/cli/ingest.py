@@ -46,12 +46,18 @@ def print_summary(summary, lake, out=None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pyarrow as pa
+
     from connectors.ingest import ingest
     from connectors.parallel import default_jobs
 
     check_paths(args._error, args.paths)
     if args.jobs is not None and args.jobs < 1:
         args._error("--jobs must be at least 1")
+    # Arrow's buffers from the C allocator, which gives freed memory back: mimalloc (the
+    # default) keeps ~10 MB more resident per run of record batches (forked --jobs
+    # workers inherit the choice)
+    pa.set_memory_pool(pa.system_memory_pool())
     bar = None
     if stderr_is_terminal() and not args.no_progress:
         from tqdm import tqdm

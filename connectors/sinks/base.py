@@ -13,6 +13,12 @@ from connectors.streaming.loop import Batch, ConsumerLoop
 from pipeline.settings import Settings
 
 
+# Bytes of record values a partition buffers before its batch is written: a record on
+# dmarc_rows holds up to ~1,000 rows (connectors/streaming/classify.py), so a count of
+# records alone would not bound the rows (and memory) of a batch.
+MAX_PENDING_BYTES = 16 * 1024 * 1024
+
+
 class BatchingSink:
     """Subclass and implement `topics` and `write_batch` (see the package docstring).
     `write_batch` reports what it wrote with `self.metrics.sink_written(self.name, ...)`
@@ -39,6 +45,7 @@ class _Pending:
     first_offset: int
     started: float = field(default_factory=time.monotonic)
     records: list = field(default_factory=list)
+    size: int = 0   # bytes of the records' values
 
 
 class SinkLoop(ConsumerLoop):
@@ -46,12 +53,12 @@ class SinkLoop(ConsumerLoop):
 
     def __init__(self, settings: Settings, sink: BatchingSink, group_id: str, *,
                  max_rows: int = 20_000, max_seconds: float = 1.0, name: str = "sink",
-                 metrics=None):
+                 max_bytes: int = MAX_PENDING_BYTES, metrics=None):
         super().__init__(name, settings, sink.topics(settings), group_id, max_records=max_rows,
                          metrics=metrics)
         self.sink = sink
         sink.metrics = self.metrics
-        self.max_rows, self.max_seconds = max_rows, max_seconds
+        self.max_rows, self.max_seconds, self.max_bytes = max_rows, max_seconds, max_bytes
         self.pending: dict[TopicPartition, _Pending] = {}
         self.landed = 0
         self.first_record: float | None = None   # monotonic, for bench/bench_streaming.py
@@ -77,6 +84,7 @@ class SinkLoop(ConsumerLoop):
             if pending is None:
                 pending = self.pending[tp] = _Pending(recs[0].offset)
             pending.records.extend(recs)
+            pending.size += sum(len(r.value or b"") for r in recs)
         await self.flush_due()
 
     async def on_idle(self) -> None:
@@ -97,6 +105,6 @@ class SinkLoop(ConsumerLoop):
     async def flush_due(self, force: bool = False) -> None:
         now = time.monotonic()
         for tp, pending in list(self.pending.items()):
-            if (force or len(pending.records) >= self.max_rows
+            if (force or len(pending.records) >= self.max_rows or pending.size >= self.max_bytes
                     or now - pending.started >= self.max_seconds):
                 await self.flush(tp)

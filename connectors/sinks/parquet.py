@@ -59,6 +59,7 @@ class LakeRecords:
                       t.dmarc_rows: "dmarc_rows", t.deadletter: "dead_letters"}
 
     def rows(self, record) -> tuple[str, object] | None:
+        """(table, row) or (table, [rows]) of one record; None: not a lake row."""
         kind = self._kind[record.topic]
         try:
             if kind == "events":
@@ -74,7 +75,10 @@ class LakeRecords:
                 return "dead_letters", dead_letter_from_record(record)
             data = orjson.loads(record.value)
             table = data["table"]
-            return table, TABLES[table].model.model_validate(data["row"])
+            model = TABLES[table].model
+            if "rows" in data:   # a chunk of an input's rows (connectors/streaming/classify.py)
+                return table, [model.model_validate(row) for row in data["rows"]]
+            return table, model.model_validate(data["row"])   # one row: records from before
         except Exception as exc:  # noqa: BLE001 - never stop a partition on one bad record
             return _unreadable(record, exc)
 
@@ -128,8 +132,13 @@ class ParquetSink(BatchingSink):
         by_table: dict[str, list] = {}
         for record in records:
             got = self.records.rows(record)
-            if got is not None:
-                by_table.setdefault(got[0], []).append(got[1])
+            if got is None:
+                continue
+            table, rows = got
+            if isinstance(rows, list):
+                by_table.setdefault(table, []).extend(rows)
+            else:
+                by_table.setdefault(table, []).append(rows)
         stem = f"{tp.topic}-{tp.partition}-{first_offset}"
         written = 0
         for table, rows in by_table.items():
