@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-MAX_KEYS = 2_000_000
+MAX_KEYS = 500_000   # ~60 MB per table at most: a long-running service stays small
 
 
 class _TableIndex:
