@@ -157,6 +157,12 @@ def test_exim_retry_timeout_alone_is_expired():
     ("550 5.7.1 [2001:db8::25] Our system has detected that this message does not meet IPv6 "
      "sending guidelines regarding PTR records and authentication.", "5.7.1", "DATA",
      "soft_bounce", "requireptr"),
+    # text over code: a 5.1.x status whose text says the address exists and refuses the sender
+    ("550 5.1.0 0bcW1i00G0jifNx01bcmHa blocked by SPF", "5.1.0", "DATA", "auth_failure",
+     "authfailure"),
+    ("550 5.1.1 <a@example.org> sender is blacklisted", "5.1.1", "RCPT", "soft_bounce",
+     "blocked"),
+    ("550 5.7.1 Recipient doesn't want your mail", "5.7.1", "RCPT", "soft_bounce", "blocked"),
 ])
 def test_receivers_wordings_under_any_host(diag, status, command, category, reason):
     verdict = classify(Facts(recipient="a@example.net", remote_mta="192.0.2.1", status=status,

@@ -44,6 +44,14 @@ BLOCKED = Table(
         "ip address is block listed", "ip address is black listed",
         "found on one or more dnsbls",
         "your server requires confirmation",
+        # Gmail "421 4.7.0 IP not in whitelist for RCPT domain, closing connection"
+        # (https://support.google.com/a/answer/3726730; go-sisimai rhost/for-google.go: blocked);
+        # a recipient's own block list, whatever the code says (Forpsi "550 5.1.1 <sender>
+        # sender is blacklisted", https://support.grhosting.cz/kb/a290/; Interia "550 5.7.1
+        # Recipient doesn't want your mail", https://pomoc.poczta.interia.pl/): the address
+        # exists and refuses this sender, so not userunknown
+        "ip not in whitelist for rcpt domain", "sender is blacklisted",
+        "recipient doesn't want your mail",
     ),
     pairs=(
         ("(", "@", ":blocked)"), ("access from ip address ", " blocked"),
@@ -144,6 +152,9 @@ AUTHFAILURE = Table(
         "the sender is unauthenticated", "senders to authenticate with", "dkim does not pass",
         "spf unauthorized mail is prohibited", "spf sender invalid", "dkim sender invalid",
         "dmarc sender invalid", "no passing dkim signature",
+        # Forpsi "550 5.1.0 <id> blocked by SPF" (https://support.grhosting.cz/kb/a290/):
+        # an SPF rejection under a 5.1.0 status that alone would read as an unknown user
+        "blocked by spf",
     ),
     pairs=((" is not allowed to send mail.", "_401"),
            ("is not allowed to send from <", " per it's spf record"),

@@ -4,7 +4,7 @@
 - rows_base.py: the table's first rows (one or two per major provider, software defaults);
 - rows_providers.py: mailbox providers' own error-code pages (Gmail, Microsoft, Yahoo/AOL,
   Apple, Comcast, AT&T, T-Online, Orange/Free/SFR/La Poste, GMX/Web.de, Mail.ru, Yandex,
-  QQ, NetEase);
+  QQ, NetEase, Zoho, Seznam, Interia, Forpsi);
 - rows_filters.py: gateways (Mimecast, Proofpoint, Barracuda, Cisco, Trend Micro), block
   lists, greylisting, SPF/DKIM/DMARC checkers, spam/virus filters, stock MTA replies.
 """
@@ -35,4 +35,6 @@ MULTI_RECIPIENT: tuple[tuple[str, ...], ...] = (
     ("qq-notfound", "qq-ip-frequency", "netease-rbl", "tonline-bl", "orange-too-many-conn"),
     ("ironport-spf", "ironport-unknown", "ironport-throttled", "policyd-spf", "postfix-storage"),
     ("sendmail-unknown", "qmail-rcpthosts", "cpanel-nosuchuser", "milter-greylist", "amavis-virus"),
+    ("seznam-unknown", "forpsi-sender-blacklisted", "interia-unwanted", "chkuser-full",
+     "zoho-unknown", "forpsi-spf"),
 )

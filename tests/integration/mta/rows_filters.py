@@ -111,6 +111,10 @@ ROWS: tuple[Reply, ...] = (
           "<postfix-unverified@selfhosted.example>: Recipient address rejected: User unknown "
           "in virtual mailbox table (in reply to RCPT TO command)",
           "https://www.postfix.org/ADDRESS_VERIFICATION_README.html", "hard_bounce", ("userunknown",)),
+    Reply("postfix-domain-not-found", "Postfix", "selfhosted.example", RCPT,
+          "550 5.1.2 <postfix-domain-not-found@selfhosted.example>: Recipient address "
+          "rejected: Domain not found",
+          POSTCONF + "#reject_unknown_recipient_domain", "hard_bounce", ("hostunknown",)),
     Reply("postfix-storage", "Postfix", "selfhosted.example", RCPT,
           "452 4.3.1 Insufficient system storage",
           POSTCONF + "#queue_minfree", "soft_bounce", ("systemfull",)),

@@ -33,6 +33,10 @@ COMCAST_PTR = "https://pastebin.com/6TeyBieB"
 GMAIL_PTR = "https://pastebin.com/Rj7iXShc"
 GMAIL_IPV6 = "https://pastebin.com/299z5xq8"
 MAILRU = "https://help.mail.ru/notspam-support"
+ZOHO = "https://smtp.codes/zoho"
+SEZNAM = "https://napoveda.seznam.cz/uzivatel-neexistuje"
+INTERIA = "https://pomoc.poczta.interia.pl/news-dlaczego-wiadomosc-nie-zostala-dostarczona,nId,6589600"
+FORPSI = "https://support.grhosting.cz/kb/a290/email-se-vratil-odesilateli-jako-nedorucitelny.aspx"
 
 ROWS: tuple[Reply, ...] = (
     # --- Gmail (the Workspace SMTP error reference; wrapping as gsmtp sends it) ---
@@ -331,4 +335,51 @@ ROWS: tuple[Reply, ...] = (
           "450 DT:RBL 163 mx14,QMCowAAH_0Ab2dNlAA--.2 1708392475,please see "
           "http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1&hostid=mx14&time=1708392475",
           NETEASE, "soft_bounce", ("blocked",)),
+    # --- Zoho ---
+    Reply("zoho-unknown", "Zoho", "zohomail.com", RCPT,
+          "550 5.1.1 <zoho-unknown@zohomail.com> User unknown",
+          ZOHO, "hard_bounce", ("userunknown",)),
+    Reply("zoho-domain-filter", "Zoho", "zoho.com", DATA,
+          "541 5.4.1 Mail rejected by destination domain",
+          ZOHO, "soft_bounce", ("filtered", "rejected", "policyviolation", "blocked")),
+    Reply("zoho-restricted", "Zoho", "zoho.eu", RCPT,
+          "452 <zoho-restricted@zoho.eu> Mailbox delivery restricted by policy error",
+          ZOHO, "soft_bounce", ("policyviolation", "filtered", "rejected")),
+    Reply("zoho-virus", "Zoho", "zoho.com", DATA,
+          "552 5.7.1 virus Win.Test.EICAR_HDB-1 detected by Zoho Mail",
+          ZOHO, "soft_bounce", ("virusdetected",)),
+    # --- Seznam (Czech) and Czech hosting (qmail chkuser) ---
+    Reply("seznam-unknown", "Seznam", "seznam.cz", RCPT,
+          "550 5.1.1 szn; User hasn't got the service mapped",
+          SEZNAM, "hard_bounce", ("userunknown",)),
+    Reply("chkuser-full", "Forpsi (qmail chkuser)", "forpsi-customer.cz", RCPT,
+          "552 5.1.1 5.2.2 sorry, final recipient mailbox is full (chkuser)",
+          FORPSI, "soft_bounce", ("mailboxfull",)),
+    Reply("forpsi-spf", "Forpsi", "forpsi-customer.cz", DATA,
+          "550 5.1.0 0bcW1i00G0jifNx01bcmHa blocked by SPF",
+          FORPSI, "auth_failure", ("authfailure",)),
+    Reply("forpsi-spam", "Forpsi", "forpsi-customer.cz", DATA,
+          "552 5.2.0 0biL1i00V1cmcpM01biL4w spam detected",
+          FORPSI, "soft_bounce", ("spamdetected",)),
+    Reply("forpsi-sender-blacklisted", "Forpsi", "forpsi-customer.cz", RCPT,
+          "550 5.1.1 <sender@bounces.test> sender is blacklisted",
+          FORPSI, "soft_bounce", ("filtered", "rejected", "blocked")),
+    # --- Interia (Poland) ---
+    Reply("interia-notfound", "Interia", "interia.pl", RCPT,
+          "550 5.1.1 Account not found",
+          INTERIA, "hard_bounce", ("userunknown",)),
+    Reply("interia-unwanted", "Interia", "interia.pl", RCPT,
+          "550 5.7.1 Recipient doesn't want your mail",
+          INTERIA, "soft_bounce", ("filtered", "rejected", "blocked")),
+    Reply("interia-spf", "Interia", "interia.pl", RCPT,
+          "550 5.7.0 [SPF] 192.0.2.1 is not allowed to send mail from bounces.test",
+          INTERIA, "auth_failure", ("authfailure",)),
+    # --- Gmail, more of the reference ---
+    Reply("gmail-ip-whitelist", "Gmail", "googlemail.com", RCPT,
+          "421 4.7.0 IP not in whitelist for RCPT domain, closing connection. - gsmtp",
+          GOOGLE, "soft_bounce", ("blocked",)),
+    Reply("gmail-too-many-rcpts", "Gmail", "gmail.com", RCPT,
+          "452 4.5.3 Your message has too many recipients. For more information regarding "
+          "Google's sending limits, go to https://support.google.com/mail/?p=TooManyRecipientsError - gsmtp",
+          GOOGLE, "soft_bounce", ("toomanyconn", "ratelimited")),
 )
