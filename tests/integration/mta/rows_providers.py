@@ -34,6 +34,8 @@ GMAIL_PTR = "https://pastebin.com/Rj7iXShc"
 GMAIL_IPV6 = "https://pastebin.com/299z5xq8"
 MAILRU = "https://help.mail.ru/notspam-support"
 ZOHO = "https://smtp.codes/zoho"
+MSFT_DELIST = ("https://learn.microsoft.com/en-us/defender-office-365/"
+               "external-senders-use-the-delist-portal-to-unblock-yourself")
 SEZNAM = "https://napoveda.seznam.cz/uzivatel-neexistuje"
 INTERIA = "https://pomoc.poczta.interia.pl/news-dlaczego-wiadomosc-nie-zostala-dostarczona,nId,6589600"
 FORPSI = "https://support.grhosting.cz/kb/a290/email-se-vratil-odesilateli-jako-nedorucitelny.aspx"
@@ -382,4 +384,23 @@ ROWS: tuple[Reply, ...] = (
           "452 4.5.3 Your message has too many recipients. For more information regarding "
           "Google's sending limits, go to https://support.google.com/mail/?p=TooManyRecipientsError - gsmtp",
           GOOGLE, "soft_bounce", ("toomanyconn", "ratelimited")),
+    # --- transient replies bounced at once (category only: "try later" says no why) ---
+    Reply("yahoo-resources", "Yahoo", "yahoo.com", RCPT,
+          "451 mta1012.mail.gq1.yahoo.com Resources temporarily unavailable. Please try again "
+          "later [#4.16.1].",
+          SMTPCODES_YAHOO, "soft_bounce"),
+    Reply("yahoo-internal", "Yahoo", "ymail.com", DATA,
+          "451 4.3.2 Internal server error",
+          SMTPCODES_YAHOO, "soft_bounce"),
+    Reply("icloud-unavailable", "Apple iCloud", "icloud.com", RCPT,
+          "451 4.7.1 Service unavailable - try again later",
+          ICLOUD, "soft_bounce"),
+    Reply("icloud-too-many-errors", "Apple iCloud", "me.com", RCPT,
+          "421 4.7.0 me.com Error: too many errors",
+          ICLOUD, "soft_bounce"),
+    Reply("outlook-spamhaus", "Outlook.com", "outlook.com", RCPT,
+          "550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus. To "
+          "request removal from this list see https://www.spamhaus.org/query/ip/192.0.2.1 "
+          "(AS3130). [BN8NAM11FT066.eop-nam11.prod.protection.outlook.com]",
+          MSFT_DELIST, "soft_bounce", ("blocked",)),
 )
