@@ -216,6 +216,13 @@ def _another(f: Facts, by_status: str) -> tuple[str, str]:
                 return name, f"phrase.{name}"
         if by_status:
             return by_status, f"status.{f.status}"
+        # a 4.7.x / 4.6.x reply says "security or policy" / "content", as the same reply
+        # does in any other MTA's DSN (below); only a reply without one is left "expired"
+        subject = (f.status or "")[:3]
+        if subject == "4.7":
+            return "securityerror", f"status.{subject}.x"
+        if subject == "4.6":
+            return "contenterror", f"status.{subject}.x"
     if f.given_reason and f.given_reason not in ("onhold", "undefined"):
         from . import dialect_rule  # late: the package imports this module
         return f.given_reason, dialect_rule(f)

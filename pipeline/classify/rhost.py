@@ -17,11 +17,22 @@ if TYPE_CHECKING:
 def which_rhost(f: "Facts") -> Rhost | None:
     """The provider whose override applies, tried as go-sisimai `rhost.Name` does: the
     recipient's domain (a provider host ending with it), then the remote MTA host, then the
-    reporting (local) MTA host."""
+    reporting (local) MTA host; then (bouncepipe) a provider's documented reply marker in
+    the diagnostic, for DSNs whose remote MTA is a relay, a gateway or a test server."""
     domain = (f.recipient or "").rpartition("@")[2].lower().strip(">. ")
     remote = (f.remote_mta or "").lower().split()[0].strip("[](). ") if f.remote_mta else ""
     local = (f.reporting_mta or "").lower().split()[0].strip("[](). ") if f.reporting_mta else ""
-    return _which(domain, remote, local)
+    found = _which(domain, remote, local)
+    if found is None and f.diagnostic:
+        found = _by_marker(f.text)
+    return found
+
+
+def _by_marker(text: str) -> Rhost | None:
+    for r in _tables().marked:
+        if any(marker in text for marker in r.markers):
+            return r
+    return None
 
 
 class _HostTables:
@@ -36,6 +47,7 @@ class _HostTables:
 
     def __init__(self, rhosts: list[Rhost]):
         self.rhosts = tuple(rhosts)
+        self.marked = tuple(r for r in rhosts if r.markers)
         self.by_suffix: dict[str, int] = {}
         self.by_host: dict[str, int] = {}
         for index, r in enumerate(rhosts):
@@ -75,12 +87,15 @@ class _HostTables:
 _TABLES: _HostTables | None = None
 
 
-def _which(domain: str, remote: str, local: str) -> Rhost | None:
+def _tables() -> _HostTables:
     global _TABLES
-    tables = _TABLES
-    if tables is None:
-        tables = _TABLES = _HostTables(rhosts())
-    return tables.which(domain, remote, local)
+    if _TABLES is None:
+        _TABLES = _HostTables(rhosts())
+    return _TABLES
+
+
+def _which(domain: str, remote: str, local: str) -> Rhost | None:
+    return _tables().which(domain, remote, local)
 
 
 def rhost_reason(f: "Facts") -> tuple[str, str, str] | None:

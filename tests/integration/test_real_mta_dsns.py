@@ -2,8 +2,10 @@
 loopback test server, which refuses them with documented real-world replies; every DSN the MTA
 returns must classify to the reply's documented meaning (tests/integration/mta/replies.py).
 
-Needs the MTAs (.ci/install-mail-servers) and root; each MTA's tests skip, saying why, when it
-cannot run. Cases the classifier gets wrong today are xfail(strict=True) (known_misses.py).
+Every row goes through each MTA once, batched (one DATA-stage row and a share of the RCPT-stage
+rows per message: campaign.batched_plan), so each DSN also checks that neighbours keep their own
+codes. Needs the MTAs (.ci/install-mail-servers) and root; each MTA's tests skip, saying why,
+when it cannot run. Cases the classifier gets wrong today are xfail(strict=True) (known_misses.py).
 """
 from __future__ import annotations
 
@@ -28,15 +30,14 @@ def _single_cases():
             yield pytest.param(mta, row.id, id=f"{mta}-{row.id}", marks=marks)
 
 
-def _single_address(campaign, row_id: str) -> str:
-    (item,) = [i for i in campaign.sent if i.tag == "s" and i.rows[0].id == row_id]
-    return item.recipients[0].lower()
+def _row_address(campaign, row_id: str) -> str:
+    return campaign.sent_with(row_id)[1].lower()
 
 
 @pytest.mark.parametrize("mta,row_id", list(_single_cases()))
 def test_reply_classifies_to_its_documented_meaning(campaign_of, mta, row_id):
     campaign = campaign_of(mta)
-    row, recipient = BY_ID[row_id], _single_address(campaign, row_id)
+    row, recipient = BY_ID[row_id], _row_address(campaign, row_id)
     events = campaign.events.get(recipient, [])
     assert len(events) == 1, f"{mta} {row_id}: want one event for {recipient}, got {len(events)}"
     event, want = events[0], expected(mta, row)

@@ -96,3 +96,65 @@ def test_documented_provider_replies_read_without_the_providers_host(diag, statu
                              status=status, reply_code=int(diag[:3]), command=command,
                              diagnostic=diag, diagnostic_type="SMTP"))
     assert verdict.reason == reason and verdict.provider is None
+
+
+def _verdict(recipient, remote, status, reply, command, diagnostic):
+    return classify(Facts(recipient=recipient, remote_mta=remote, status=status,
+                          reply_code=reply, command=command, diagnostic=diagnostic,
+                          diagnostic_type="SMTP"))
+
+
+@pytest.mark.parametrize("code,reason", [("BL", "blocked"), ("DIAL", "blocked"),
+                                         ("NOWL", "badreputation")])
+def test_telekom_code_in_parentheses_decides(code, reason):
+    verdict = _verdict("a@t-online.de", None, "5.0.0", 554, "RCPT",
+                       f"554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or "
+                       f"to contact tosa@rx.t-online.de to clarify.) ({code})")
+    assert (verdict.category, verdict.reason, verdict.provider) == ("soft_bounce", reason, "telekom")
+    assert verdict.rule == f"rhost.telekom.{code.lower()}"
+
+
+@pytest.mark.parametrize("code,reason", [("DT:SPM", "spamdetected"), ("DT:RBL", "blocked"),
+                                         ("HL:ICC", "toomanyconn"), ("MI:SFQ", "speeding")])
+def test_netease_code_decides_over_the_spam_help_link(code, reason):
+    # every NetEase rejection links help_spam_16.htm, which Sisimai's spam table claims
+    verdict = _verdict("a@163.com", None, "5.0.0", 554, "RCPT",
+                       f"554 {code} 163 mx14,QMCowAAH_0Ab2dNlAA--.1 1708392475,please see "
+                       "http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1&hostid=mx14")
+    assert (verdict.reason, verdict.provider) == (reason, "netease")
+
+
+@pytest.mark.parametrize("recipient,status,reply,diagnostic,reason,provider", [
+    # a Google Workspace customer's own domain, the DSN naming only a relay: "gsmtp" says Gmail
+    ("a@customer.example", "5.4.6", 554,
+     "554 5.4.6 Message exceeded 50 hops, this may indicate a mail loop. - gsmtp",
+     "networkerror", "google"),
+    ("a@customer.example", "5.2.122", 550,
+     "550 5.2.122 The recipient has exceeded their limit for the number of messages they can "
+     "receive per hour. For more information go to https://go.microsoft.com/fwlink/?LinkId=526653",
+     "toomanyconn", "microsoft"),
+    ("a@customer.example", "4.0.0", 451,
+     "451 IP temporarily blacklisted - https://community.mimecast.com/docs/DOC-1369#451",
+     "blocked", "mimecast"),
+])
+def test_documented_reply_marker_picks_the_provider_when_no_host_does(
+        recipient, status, reply, diagnostic, reason, provider):
+    verdict = _verdict(recipient, "relay.customer.example", status, reply, "RCPT", diagnostic)
+    assert (verdict.reason, verdict.provider) == (reason, provider)
+
+
+def test_a_host_match_wins_over_a_marker():
+    # the remote host is Yandex's although the text quotes a Gmail reply
+    verdict = _verdict("a@yandex.ru", "mx.yandex.ru", "5.7.1", 554, "DATA",
+                       "554 5.7.1 Message rejected under suspicion of SPAM (was: ... - gsmtp)")
+    assert verdict.provider == "yandex"
+
+
+def test_yahoo_is_not_picked_by_its_error_page_link():
+    # Sisimai reads TSS04 as Yahoo's "rejected" only from Yahoo's own hosts; quoted by another
+    # host it is badreputation (public corpus lhost-qmail-19)
+    verdict = _verdict("a@example.net", "mx.example.net", "4.7.0", 421, "RCPT",
+                       "421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to "
+                       "unexpected volume or user complaints - 4.16.55.1; see "
+                       "https://postmaster.yahooinc.com/error-codes")
+    assert (verdict.reason, verdict.provider) == ("badreputation", None)

@@ -105,6 +105,16 @@ def test_exim_retry_timeout_after_a_reply_yields_to_the_reply(diag, reason):
     assert classify(facts).reason == reason
 
 
+def test_exim_retry_timeout_after_a_security_reply_keeps_its_status_subject():
+    # a 4.7.x reply no table knows: "security or policy", as in Postfix's DSN for it
+    facts = Facts(recipient="a@example.net", status="4.7.0",
+                  diagnostic="host mx.example.net [192.0.2.1] SMTP error from remote mail server "
+                             "after RCPT TO:<a@example.net>: 451 4.7.0 Try again later, closing "
+                             "connection: retry timeout exceeded",
+                  given_reason="expired", given_rule="exim.expired.after-reply")
+    assert (classify(facts).reason, classify(facts).rule) == ("securityerror", "status.4.7.x")
+
+
 def test_exim_retry_timeout_alone_is_expired():
     facts = Facts(recipient="a@example.net", status="4.0.0", diagnostic="retry timeout exceeded",
                   given_reason="expired", given_rule="exim.expired")
@@ -126,6 +136,33 @@ def test_exim_retry_timeout_alone_is_expired():
      "soft_bounce", "systemerror"),
     ("550 Rejected by header based Anti-Spoofing policy: a@example.org", "5.0.0", "DATA",
      "soft_bounce", "policyviolation"),
+    # authentication wordings whose status codes read otherwise (5.7.27 is RFC 7505's null MX)
+    ("550 5.7.27 Your email has been blocked because the sender is unauthenticated. Gmail "
+     "requires all senders to authenticate with SPF.", "5.7.27", "DATA", "auth_failure",
+     "authfailure"),
+    ("550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo "
+     "requires all senders to authenticate with either SPF or DKIM.", "5.7.9", "DATA",
+     "auth_failure", "authfailure"),
+    ("550 #5.7.1 SPF unauthorized mail is prohibited.", "5.7.1", "RCPT", "auth_failure",
+     "authfailure"),
+    ("550 DMARC Sender Invalid - envelope rejected - https://example.net/", "5.0.0", "DATA",
+     "auth_failure", "authfailure"),
+    ("550 5.7.20 No passing DKIM signature found", "5.7.20", "DATA", "auth_failure",
+     "authfailure"),
+    ("554 5.7.1 Spam message rejected", "5.7.1", "DATA", "soft_bounce", "spamdetected"),
+    ("550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain", "5.7.54", "RCPT",
+     "soft_bounce", "norelaying"),
+    ("553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying "
+     "will NOT succeed.", "5.7.2", "RCPT", "soft_bounce", "blocked"),
+    ("550 5.7.1 [2001:db8::25] Our system has detected that this message does not meet IPv6 "
+     "sending guidelines regarding PTR records and authentication.", "5.7.1", "DATA",
+     "soft_bounce", "requireptr"),
+    # text over code: a 5.1.x status whose text says the address exists and refuses the sender
+    ("550 5.1.0 0bcW1i00G0jifNx01bcmHa blocked by SPF", "5.1.0", "DATA", "auth_failure",
+     "authfailure"),
+    ("550 5.1.1 <a@example.org> sender is blacklisted", "5.1.1", "RCPT", "soft_bounce",
+     "blocked"),
+    ("550 5.7.1 Recipient doesn't want your mail", "5.7.1", "RCPT", "soft_bounce", "blocked"),
 ])
 def test_receivers_wordings_under_any_host(diag, status, command, category, reason):
     verdict = classify(Facts(recipient="a@example.net", remote_mta="192.0.2.1", status=status,

@@ -9,6 +9,8 @@ recipient domain / remote MTA / reporting MTA, as go-sisimai `rhost/find.go` doe
 
 Add a provider = add a module here: modules are discovered (in name order, which is the
 order a host claimed by two providers is given to the first), no hand-kept list to update.
+`markers` (optional): text the provider's documentation says all its replies carry; the
+provider is picked by them only when no host picked one.
 """
 from __future__ import annotations
 
@@ -29,17 +31,21 @@ class Rhost:
     name: str
     hosts: tuple[str, ...]   # host name suffixes (lower case), e.g. ".google.com"
     find: Finder
-    match_text: bool = False  # also match when a host appears in the diagnostic text
+    # Text every reply of the provider carries, documented as such (Gmail appends "gsmtp" to
+    # every error; Mimecast links its error-code page): picks the provider when no host
+    # does, as when the DSN names only a relay or a test server as the remote MTA.
+    markers: tuple[str, ...] = ()
 
 
 _RHOSTS: list[Rhost] = []
 _loaded = False
 
 
-def rhost(name: str, hosts: tuple[str, ...], *, match_text: bool = False
+def rhost(name: str, hosts: tuple[str, ...], *, markers: tuple[str, ...] = ()
           ) -> Callable[[Finder], Finder]:
     def decorator(fn: Finder) -> Finder:
-        _RHOSTS.append(Rhost(name, tuple(h.lower() for h in hosts), fn, match_text))
+        _RHOSTS.append(Rhost(name, tuple(h.lower() for h in hosts), fn,
+                             tuple(m.lower() for m in markers)))
         return fn
 
     return decorator

@@ -24,7 +24,11 @@ MESSAGES = {
 }
 
 
-@rhost("apple", HOSTS)
+# iCloud's rejections link Apple's postmaster page (support.apple.com/en-us/HT204137).
+MARKERS = ("support.apple.com/en-us/ht204137",)
+
+
+@rhost("apple", HOSTS, markers=MARKERS)
 def find(f):
     hit = first_phrase(f.text, MESSAGES)
     return (hit[0], f"rhost.apple.{hit[0]}") if hit else None

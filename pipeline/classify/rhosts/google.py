@@ -146,7 +146,11 @@ MESSAGES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-@rhost("google", HOSTS)
+# Every Gmail error ends with "gsmtp" (https://support.google.com/a/answer/3726730).
+MARKERS = ("gsmtp",)
+
+
+@rhost("google", HOSTS, markers=MARKERS)
 def find(f):
     if not f.diagnostic or not f.reply_code or not f.status:
         return None

@@ -170,7 +170,12 @@ MESSAGES: tuple[tuple[str, str, int, int, str], ...] = (
 )
 
 
-@rhost("microsoft", HOSTS)
+# Exchange Online replies name the answering EOP host ("[...prod.protection.outlook.com]")
+# and link Microsoft's delisting / NDR pages (the NDR reference above).
+MARKERS = (".protection.outlook.com", "go.microsoft.com/fwlink", "delist@microsoft.com")
+
+
+@rhost("microsoft", HOSTS, markers=MARKERS)
 def find(f):
     status = f.status or ""
     if not f.diagnostic or status.count(".") != 2:

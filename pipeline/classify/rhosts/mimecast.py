@@ -55,7 +55,11 @@ MESSAGES: dict[str, tuple[tuple[int, str], ...]] = {
 }
 
 
-@rhost("mimecast", HOSTS)
+# Every Mimecast rejection links its error-code page (community.mimecast.com/docs/DOC-1369).
+MARKERS = ("community.mimecast.com",)
+
+
+@rhost("mimecast", HOSTS, markers=MARKERS)
 def find(f):
     if not f.reply_code:
         return None

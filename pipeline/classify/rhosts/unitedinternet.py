@@ -15,6 +15,9 @@ HOSTS = (".gmx.net", ".gmx.de", ".gmx.com", ".gmx.at", ".gmx.ch", ".web.de", ".m
 MESSAGES = {
     "authfailure": ("reject due to spf policy",),
     "blocked": ("ip address is block listed", "ip address is black listed"),
+    # "554-Transaction failed / 554-Reject due to policy restrictions." with a case link
+    # (https://postmaster.gmx.com/en/error-messages): the message broke GMX's policy
+    "policyviolation": ("reject due to policy restrictions",),
     "userunknown": ("requested action not taken: mailbox unavailable",),
 }
 

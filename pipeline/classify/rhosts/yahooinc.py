@@ -25,6 +25,9 @@ MESSAGES = {
 }
 
 
+# No text markers: Yahoo's table files "[TSS04] ... unexpected volume or user complaints"
+# under "rejected", which Sisimai gives only when the remote host is Yahoo's; quoted by
+# other hosts the same reply reads as badreputation (the public corpus, lhost-qmail-19).
 @rhost("yahooinc", HOSTS)
 def find(f):
     hit = first_phrase(f.text, MESSAGES)

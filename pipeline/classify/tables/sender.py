@@ -44,6 +44,14 @@ BLOCKED = Table(
         "ip address is block listed", "ip address is black listed",
         "found on one or more dnsbls",
         "your server requires confirmation",
+        # Gmail "421 4.7.0 IP not in whitelist for RCPT domain, closing connection"
+        # (https://support.google.com/a/answer/3726730; go-sisimai rhost/for-google.go: blocked);
+        # a recipient's own block list, whatever the code says (Forpsi "550 5.1.1 <sender>
+        # sender is blacklisted", https://support.grhosting.cz/kb/a290/; Interia "550 5.7.1
+        # Recipient doesn't want your mail", https://pomoc.poczta.interia.pl/): the address
+        # exists and refuses this sender, so not userunknown
+        "ip not in whitelist for rcpt domain", "sender is blacklisted",
+        "recipient doesn't want your mail",
     ),
     pairs=(
         ("(", "@", ":blocked)"), ("access from ip address ", " blocked"),
@@ -62,6 +70,10 @@ BLOCKED = Table(
         ("veuillez essayer plus tard. service refused, please try later. ", "510"),
         ("your access ip", " has been rejected"),
         ("your sender's ip address is listed at ", ".abuseat.org"),
+        # bouncepipe addition: Yahoo "553 5.7.2 [TSS09] All messages from <ip> will be
+        # permanently deferred; Retrying will NOT succeed" (https://senders.yahooinc.com/
+        # smtp-error-codes/: the sending IP is blocked)
+        ("all messages from ", " will be permanently deferred"),
     ),
 )
 
@@ -129,6 +141,20 @@ AUTHFAILURE = Table(
         "dkim verification failed", "dkim validation failed", "dkim check failed",
         "failed dkim", "dkim authentication failed", "does not pass dmarc",
         "failed dmarc", "dmarc check failed", "dmarc verification failed",
+        # Gmail 5.7.26/5.7.27 and Yahoo 5.7.9 "...blocked because the sender is
+        # unauthenticated. ... requires all senders to authenticate with SPF / DKIM"
+        # (https://support.google.com/a/answer/3726730, https://senders.yahooinc.com/smtp-error-codes/),
+        # Gmail 5.7.30 "DKIM does not pass"; Cisco Secure Email's default SPF reject text
+        # "SPF unauthorized mail is prohibited" (AsyncOS CLI reference, listenerconfig);
+        # Mimecast "SPF/DKIM/DMARC Sender Invalid - envelope rejected"
+        # (https://community.mimecast.com/docs/DOC-1369); RFC 7372 s3.1 5.7.20 "No passing
+        # DKIM signature found"
+        "the sender is unauthenticated", "senders to authenticate with", "dkim does not pass",
+        "spf unauthorized mail is prohibited", "spf sender invalid", "dkim sender invalid",
+        "dmarc sender invalid", "no passing dkim signature",
+        # Forpsi "550 5.1.0 <id> blocked by SPF" (https://support.grhosting.cz/kb/a290/):
+        # an SPF rejection under a 5.1.0 status that alone would read as an unknown user
+        "blocked by spf",
     ),
     pairs=((" is not allowed to send mail.", "_401"),
            ("is not allowed to send from <", " per it's spf record"),
@@ -200,6 +226,13 @@ SPAMDETECTED = Table(
         # bouncepipe additions: Yandex "Message rejected under suspicion of SPAM", "Sorry,
         # message looks like SPAM to me" (https://yandex.com/support/mail/bounces/other.html)
         "under suspicion of spam", "message looks like spam",
+        # Rspamd's reject reply "Spam message rejected" (no full stop; https://rspamd.com/doc/
+        # workers/rspamd_proxy.html milter mode)
+        "spam message rejected",
+        # Gmail "421 4.7.0 This message is suspicious due to the nature of the content or the
+        # links within" (https://support.google.com/a/answer/3726730; go-sisimai
+        # rhost/for-google.go: spamdetected), quoted by any host
+        "due to the nature of the content or the links within",
     ),
     pairs=(
         ("greylisted", " please try again in"), ("mail score (", " over "),
@@ -240,6 +273,10 @@ POLICYVIOLATION = Table(
         # "Anti-Spoofing policy - Inbound not allowed" (https://community.mimecast.com/docs/
         # DOC-1369, go-sisimai rhost/for-mimecast.go: policyviolation) under any host
         "anti-spoofing policy",
+        # Gmail "550 5.7.1 The user or domain that you are sending to (or from) has a policy
+        # that prohibited the mail that you sent" (https://support.google.com/a/answer/3726730;
+        # go-sisimai rhost/for-google.go files it under policyviolation)
+        "has a policy that prohibited",
     ),
     pairs=(("you have exceeded the", "allowable number of posts without solving a captcha"),
            # Gmail "550 5.7.1 This message violates <domain> email policy" (a receiving
@@ -258,6 +295,10 @@ NORELAYING = Table(index=(
     "specified domain is not allowed", "that domain isn't in my list of allowed rcpthost",
     "this system is not configured to relay mail", "unable to relay for",
     "we don't handle mail for",
+    # bouncepipe addition: Exchange Server "550 5.7.54 SMTP; Unable to relay recipient in
+    # non-accepted domain" (https://learn.microsoft.com/en-us/exchange/mail-flow/
+    # non-delivery-reports-and-bounce-messages/non-delivery-reports-and-bounce-messages)
+    "unable to relay recipient in non-accepted domain",
 ))
 
 # Source: go-sisimai reason/why-requireptr.go.
@@ -275,6 +316,9 @@ REQUIREPTR = Table(
         "this system will not accept messages from servers/devices with no reverse dns",
         "unresolvable relay host name",
         "we do not accept mail from hosts with dynamic ip or generic dns ptr-records",
+        # bouncepipe addition: Gmail "550 5.7.1 ... does not meet IPv6 sending guidelines
+        # regarding PTR records and authentication" (go-sisimai rhost/for-google.go: requireptr)
+        "sending guidelines regarding ptr records",
     ),
     pairs=(
         ("domain ", " mismatches client ip"), ("dns lookup failure: ", " try again later"),
@@ -332,7 +376,11 @@ TOOMANYCONN = Table(index=(
 
 # Source: go-sisimai reason/why-failedstarttls.go.
 FAILEDSTARTTLS = Table(index=("starttls is required to send mail",
-                              "tls required but not supported"))
+                              "tls required but not supported",
+                              # bouncepipe: Gmail "421 4.7.0 TLS required for RCPT domain,
+                              # closing connection" (https://support.google.com/a/answer/3726730;
+                              # go-sisimai rhost/for-google.go: failedstarttls)
+                              "tls required for rcpt domain"))
 
 # Source: go-sisimai reason/why-notcompliantrfc.go.
 NOTCOMPLIANTRFC = Table(

@@ -52,13 +52,14 @@ def opensmtpd_mta(reply_server):
 
 @pytest.fixture(scope="session")
 def campaign_of(request, reply_server):
-    """campaign_of(name) -> the reply table run through that MTA (run once per session)."""
+    """campaign_of(name) -> the reply table run through that MTA (run once per session), every
+    row once in batched messages (campaign.batched_plan: a third of the submissions)."""
     done: dict[str, Campaign] = {}
 
     def campaign(name: str) -> Campaign:
         if name not in done:
             mta = request.getfixturevalue(f"{name}_mta")   # skips when the MTA cannot run
-            done[name] = run_campaign(mta, reply_server)
+            done[name] = run_campaign(mta, reply_server, batched=True)
         return done[name]
 
     return campaign

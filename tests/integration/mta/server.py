@@ -54,7 +54,7 @@ class ReplyTableHandler:
         if row is None or row.stage == DATA:
             envelope.rcpt_tos.append(address)
             return "250 2.1.5 OK"
-        self._note_refused(address, row.code)
+        self._note_refused(address, row.wire_code)
         return row.smtp_lines(address)
 
     async def handle_DATA(self, server, session, envelope):
@@ -69,7 +69,7 @@ class ReplyTableHandler:
             row = row_for(rcpt)
             if row is not None and row.stage == DATA:
                 for each in envelope.rcpt_tos:
-                    self._note_refused(each, row.code)
+                    self._note_refused(each, row.wire_code)
                 return row.smtp_lines(rcpt)
         with self._changed:
             self.delivered.append(received)
