@@ -77,8 +77,9 @@ def archive_files(lake: str | Path) -> list[Path]:
     return sorted((Path(lake) / "raw_archive").glob("dt=*/*.parquet"))
 
 
-def row_group_runs(path: Path, rows: int = ROWS_PER_UNIT) -> Iterator[list[int]]:
+def row_group_runs(path: Path, rows: int | None = None) -> Iterator[list[int]]:
     """Consecutive row groups of one file, about `rows` rows a run."""
+    rows = rows or ROWS_PER_UNIT
     meta = pq.ParquetFile(path).metadata
     run: list[int] = []
     total = 0

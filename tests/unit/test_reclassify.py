@@ -276,3 +276,38 @@ def test_the_report_shows_what_the_last_reclassification_changed(tmp_path, monke
                            str(len(diff.suppressed)), "0"]
     assert values[9:14] == ["soft_bounce", "mailboxfull", "hard_bounce", "userunknown",
                             str(diff.revised)]
+
+
+def test_two_jobs_over_many_units_give_one_jobs_diff_and_since_picks_its_inputs(
+        tmp_path, monkeypatch):
+    """Archive files of many small row groups, units of a few of them: the units are shared by
+    two worker processes, and their answers merged in order give one job's diff exactly (the
+    examples too); --since keeps only inputs received from then on."""
+    from dataclasses import replace
+
+    import pyarrow.parquet as pq
+
+    import connectors.reclassify_units as units
+    from schemas.tables import TABLES
+
+    monkeypatch.setitem(TABLES, "raw_archive", replace(TABLES["raw_archive"], row_group_rows=3))
+    monkeypatch.setattr(units, "ROWS_PER_UNIT", 6)
+    lakes = [tmp_path / "one", tmp_path / "two"]
+    inputs = _inputs(tmp_path)
+    with rules(monkeypatch, "old"):
+        for lake in lakes:
+            ingest([inputs], lake)
+    files = units.archive_files(lakes[0])
+    assert sum(1 for f in files for _ in units.row_group_runs(f)) >= 7
+    assert all(pq.ParquetFile(f).metadata.row_group(0).num_rows <= 3 for f in files)
+    one, two = (reclassify(lake, now=NOW, jobs=jobs) for lake, jobs in zip(lakes, (1, 2)))
+    a, b = one.to_json(), two.to_json()
+    assert a.pop("run_id") != b.pop("run_id")     # the lake's path is part of the run id
+    assert a == b and a["inputs"] == N_DSNS and a["revised"] > 0
+    assert _current(lakes[0]) == _current(lakes[1]) and _state(lakes[0]) == _state(lakes[1])
+    con = connect(lakes[0])
+    received = sorted(r for (r,) in con.execute("SELECT received_at FROM raw_archive").fetchall())
+    con.close()
+    since = received[len(received) // 2]
+    dry = reclassify(lakes[0], now=NOW, since=since, dry_run=True)
+    assert dry.inputs == sum(1 for r in received if r >= since) and 0 < dry.inputs < N_DSNS
