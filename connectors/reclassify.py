@@ -1,15 +1,18 @@
 """`bouncepipe reclassify`: run today's engine over the archived evidence and correct the past.
 
-    raw_archive (+ dead letters of lakes older than the archive)
-      -> pipeline.core.process_stream (the same core as ingest and the worker; --jobs N)
-      -> per input, compare with its events as they stand now (v_events_current):
+    raw_archive (+ dead letters of lakes older than the archive), in units of row groups
+      -> each unit, in a worker (--jobs N; connectors/reclassify_units.py): its rows read with
+         pyarrow, pipeline.core.process_stream (the same core as ingest and the worker), and
+         per input a comparison with its events as they stand now (v_events_current):
            changed category / reason / recipient  -> an event_revisions row (previous kept)
            an event id the input never had         -> a new event (a dead letter that parses)
            an event the new rules no longer make   -> a withdrawn revision
-      -> replay every current event in time order through the suppression policy and compare
-         the state with the decisions in force: lift (`unsuppress`, rule `reclassified`) what
-         only the old evidence held, suppress what new hard evidence asks for; decisions of a
-         person (policy rule `manual.*`) are never touched
+      -> the changes land (or are published) a unit at a time, in unit order
+      -> replay in time order through the suppression policy the current events of the
+         receiving domains whose evidence changed, and compare the state with the decisions in
+         force for their addresses: lift (`unsuppress`, rule `reclassified`) what only the old
+         evidence held, suppress what new hard evidence asks for; decisions of a person
+         (policy rule `manual.*`) are never touched
       -> a diff (counts old -> new, recovered dead letters, addresses lifted and suppressed,
          examples), printed and written as JSON, and one `reclassifications` row
 
@@ -194,7 +197,8 @@ def _units(lake, con, selected: bool, since, until, run_id: str, now: datetime
     for path in archive_files(lake):
         file = pq.ParquetFile(path)
         for row_groups in row_group_runs(path):
-            heads = file.read_row_groups(row_groups, columns=["sha256", "received_at"])
+            heads = file.read_row_groups(row_groups, columns=["sha256", "received_at"],
+                                          use_threads=False)
             keep = keep_mask(heads, since, until, picks)
             shas = heads["sha256"] if keep is None else heads["sha256"].filter(keep)
             if not len(shas):
@@ -296,12 +300,16 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
     run_id = stable_id("reclassify", str(Path(lake).resolve()), CLASSIFIER_VERSION,
                        now.isoformat())
     diff = ReclassifyDiff(run_id, CLASSIFIER_VERSION, dry_run)
-    con = connect(lake, analytics=False)
+    # One thread: DuckDB's work here (the snapshot, a look-up per unit) is small next to the
+    # engine's, and its parallel scans cost more CPU in all than one thread does; the cores
+    # are the workers' (--jobs).
+    con = connect(lake, analytics=False, config={"threads": 1})
     # DuckDB may use this much and spills the rest (the time-ordered replay, the snapshot of
     # current events, this run's staged changes) to a temporary directory: memory stays flat
     # in the lake's size instead of growing to 80 % of the machine, DuckDB's default.
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")   # stdout may be the diff (--out -)
     writer = LakeWriter(lake)
     stem = f"reclassify-{run_id[:20]}"
     try:

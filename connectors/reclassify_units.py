@@ -118,7 +118,8 @@ def _read_raws(unit: Unit) -> list[RawMessage]:
         return unit.raws
     file = pq.ParquetFile(unit.path)
     present = [c for c in RAW_COLUMNS if c in file.schema_arrow.names]
-    table = file.read_row_groups(unit.row_groups, columns=present)
+    # one thread: the other cores run the other workers
+    table = file.read_row_groups(unit.row_groups, columns=present, use_threads=False)
     if unit.keep is not None:
         table = table.filter(unit.keep)
     columns = table.to_pydict()
