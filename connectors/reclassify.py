@@ -53,7 +53,6 @@ from .reclassify_units import (
     Unit,
     UnitAnswer,
     archive_files,
-    keep_mask,
     row_group_runs,
     worked,
 )
@@ -156,54 +155,72 @@ def _dead_letter_raws(con, selected: bool, since, until) -> Iterator[RawMessage]
 
 
 # -- the units of work ----------------------------------------------------------------------
-def _snapshot_current(con) -> None:
-    """The compared columns of every current event, copied once into a DuckDB table (DuckDB
-    keeps it compressed and spills it to disk past its memory limit): a lake of years has
-    thousands of event files, and scanning them per unit would be most of a run's time. And
-    the sha256s that were dead-lettered."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _current AS
-        SELECT {", ".join(BEFORE_COLUMNS)} FROM _current_events""")
-    con.execute("CREATE OR REPLACE TEMP TABLE _dead AS "
+def _index_archive(con, files: list[Path], selected: bool, since, until) -> None:
+    """Two DuckDB tables, in archive order (file, row), made once: `_positions`, each archived
+    input's sha256, whether it was dead-lettered and whether the filters keep it; `_current`,
+    the compared columns of the current events of each kept position. A unit then looks up its
+    rows as a range of that order: DuckDB skips the other row groups by their min/max, so a
+    look-up costs the same in a lake of any size (a look-up by a set of sha256s scans the
+    whole snapshot, once per unit). DuckDB keeps both compressed and spills them to disk past
+    its memory limit; a lake of years has thousands of event files, read here once."""
+    con.execute("CREATE OR REPLACE TABLE _dead AS "
                 "SELECT DISTINCT raw_sha256 AS sha FROM dead_letters")
+    where, params = received_between(since, until, "a.received_at")
+    if selected:
+        where.append("a.sha256 IN (SELECT sha FROM _selected)")
+    keep = " AND ".join(where) or "TRUE"
+    if files:
+        paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        source = (f"read_parquet([{paths}], filename = true, file_row_number = true, "
+                  "union_by_name = true)")
+    else:
+        source = ("(SELECT NULL::VARCHAR AS filename, NULL::BIGINT AS file_row_number, "
+                  "NULL::VARCHAR AS sha256, NULL::TIMESTAMPTZ AS received_at WHERE false)")
+    con.register("_files", pa.table({"file_no": pa.array(range(len(files)), pa.int32()),
+                                     "path": pa.array([str(f) for f in files], pa.string())}))
+    con.execute(f"""
+        CREATE OR REPLACE TABLE _positions AS
+        SELECT f.file_no, a.file_row_number AS row_no, a.sha256,
+               a.sha256 IN (SELECT sha FROM _dead) AS dead, coalesce({keep}, false) AS keep
+        FROM {source} a JOIN _files f ON f.path = a.filename
+        ORDER BY f.file_no, row_no""", params)
+    con.unregister("_files")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE _current AS
+        SELECT p.file_no, p.row_no, {", ".join("c." + c for c in BEFORE_COLUMNS)}
+        FROM _positions p JOIN _current_events c ON c.raw_sha256 = p.sha256
+        WHERE p.keep
+        ORDER BY p.file_no, p.row_no""")
 
 
-def _unit_inputs(con, shas: pa.Array) -> tuple[pa.Table, frozenset[str]]:
-    """The current events of these inputs, and which of them were dead-lettered."""
-    con.register("_unit_shas", pa.table({"s": shas}))
-    before = con.sql(f"SELECT {', '.join(BEFORE_COLUMNS)} FROM _current "
-                         "WHERE raw_sha256 IN (SELECT s FROM _unit_shas)").to_arrow_table()
-    dead = frozenset(s for (s,) in con.execute(
-        "SELECT s FROM _unit_shas WHERE s IN (SELECT sha FROM _dead)").fetchall())
-    con.unregister("_unit_shas")
-    return before, dead
-
-
-def _selected_mask(con):
-    def selected(shas: pa.ChunkedArray) -> pa.Array:
-        con.register("_unit_shas", pa.table({"s": shas}))
-        picked = con.sql("SELECT s FROM _unit_shas WHERE s IN (SELECT sha FROM _selected)"
-                             ).to_arrow_table()["s"]
-        con.unregister("_unit_shas")
-        return pc.is_in(shas, value_set=picked.combine_chunks())
-    return selected
+_RANGE = "file_no = ? AND row_no >= ? AND row_no < ?"
 
 
 def _units(lake, con, selected: bool, since, until, run_id: str, now: datetime
            ) -> Iterator[Unit]:
     """The archive in runs of row groups (each file in its order), then the dead letters'
     own copies, with what a worker needs to compare."""
-    picks = _selected_mask(con) if selected else None
-    for path in archive_files(lake):
-        file = pq.ParquetFile(path)
+    files = archive_files(lake)
+    _index_archive(con, files, selected, since, until)
+    for file_no, path in enumerate(files):
+        meta = pq.ParquetFile(path).metadata
+        first = 0
         for row_groups in row_group_runs(path):
-            heads = file.read_row_groups(row_groups, columns=["sha256", "received_at"],
-                                          use_threads=False)
-            keep = keep_mask(heads, since, until, picks)
-            shas = heads["sha256"] if keep is None else heads["sha256"].filter(keep)
-            if not len(shas):
+            rows = sum(meta.row_group(g).num_rows for g in row_groups)
+            span = [file_no, first, first + rows]
+            first += rows
+            flags = con.sql(f"SELECT sha256, dead, keep FROM _positions WHERE {_RANGE} "
+                            "ORDER BY row_no", params=span).to_arrow_table()
+            if len(flags) != rows:
+                raise RuntimeError(f"{path}: {len(flags)} rows indexed, {rows} in its row groups")
+            kept = pc.sum(flags["keep"]).as_py() or 0
+            if not kept:
                 continue
-            before, dead = _unit_inputs(con, shas.combine_chunks())
+            before = con.sql(f"SELECT {', '.join(BEFORE_COLUMNS)} FROM _current WHERE {_RANGE}",
+                             params=span).to_arrow_table()
+            dead = frozenset(flags.filter(pc.and_(flags["keep"], flags["dead"]))["sha256"]
+                             .to_pylist())
+            keep = None if kept == rows else flags["keep"].combine_chunks()
             yield Unit(run_id, now, before, dead, path=str(path), row_groups=row_groups,
                        keep=keep)
     raws: list[RawMessage] = []
@@ -217,8 +234,14 @@ def _units(lake, con, selected: bool, since, until, run_id: str, now: datetime
 
 
 def _raws_unit(con, raws: list[RawMessage], run_id: str, now: datetime) -> Unit:
-    before, dead = _unit_inputs(con, pa.array([r.sha256 for r in raws], pa.string()))
-    return Unit(run_id, now, before, dead, raws=raws)
+    """Dead letters of lakes older than the archive (each dead-lettered, by where they come
+    from): their current events looked up by sha256 (a rare path: the scan is not indexed)."""
+    shas = [r.sha256 for r in raws]
+    con.register("_unit_shas", pa.table({"s": pa.array(shas, pa.string())}))
+    before = con.sql(f"SELECT {', '.join(BEFORE_COLUMNS)} FROM _current_events "
+                     "WHERE raw_sha256 IN (SELECT s FROM _unit_shas)").to_arrow_table()
+    con.unregister("_unit_shas")
+    return Unit(run_id, now, before, frozenset(shas), raws=raws)
 
 
 # -- suppressions ---------------------------------------------------------------------------
@@ -314,7 +337,6 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
     stem = f"reclassify-{run_id[:20]}"
     try:
         con.execute("CREATE OR REPLACE TEMP VIEW _current_events AS SELECT * FROM v_events_current")
-        _snapshot_current(con)
         selected = _select(con, parser, only_dead_letters)
         addresses: set[str] = set()
         domains: set[str] = set()

@@ -1,9 +1,9 @@
 """The work of `bouncepipe reclassify` cut into units, so N processes share it.
 
 A unit is a run of row groups of one raw_archive file (or, for lakes older than the archive,
-a list of dead-lettered inputs). The main process plans it (`plan_units`): reads only the
-unit's sha256 and received_at columns, decides which rows the filters keep, and attaches the
-current events of those inputs (one DuckDB look-up, Arrow in and out). A worker (or the main
+a list of dead-lettered inputs). The main process plans it (connectors/reclassify.py `_units`):
+which of its rows the filters keep, which were dead-lettered, and the current events of those
+inputs (DuckDB look-ups of a range of archive positions, Arrow out). A worker (or the main
 process with one job) works it (`work_unit`): reads the kept rows' other columns straight from
 the Parquet file with pyarrow, runs the core over them in batches (`process_stream`) and
 compares each input's events with its current ones, returning only what changed (revisions,
@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.core import process_stream
@@ -91,25 +90,6 @@ def row_group_runs(path: Path, rows: int | None = None) -> Iterator[list[int]]:
             run, total = [], 0
     if run:
         yield run
-
-
-def keep_mask(table: pa.Table, since: datetime | None, until: datetime | None,
-              selected) -> pa.Array | None:
-    """Which rows the filters keep ([since, until) on received_at; sha256 in `selected`, a
-    DuckDB-side set, given here as a callable: sha256 array -> bool array)."""
-    mask = None
-
-    def both(a, b):
-        return b if a is None else pc.and_(a, b)
-    if since is not None:
-        mask = both(mask, pc.greater_equal(table["received_at"], pa.scalar(since, table.schema.field("received_at").type)))
-    if until is not None:
-        mask = both(mask, pc.less(table["received_at"], pa.scalar(until, table.schema.field("received_at").type)))
-    if selected is not None:
-        mask = both(mask, selected(table["sha256"]))
-    if mask is not None:
-        mask = pc.fill_null(mask, False)
-    return mask
 
 
 # -- working (worker process) ---------------------------------------------------------------
