@@ -193,7 +193,36 @@ def _index_archive(con, files: list[Path], selected: bool, since, until) -> None
         ORDER BY p.file_no, p.row_no""")
 
 
-_RANGE = "file_no = ? AND row_no >= ? AND row_no < ?"
+class _InOrder:
+    """The rows of a query ordered by (file_no, row_no), taken a range of positions at a time:
+    one ordered scan serves every unit in turn (a query per unit cost more than the index)."""
+
+    def __init__(self, con, sql: str):
+        self._cursor = con.cursor()   # its own: several are read in step on one connection
+        self._batches = iter(self._cursor.sql(sql).to_arrow_reader(8192))
+        self._pending: pa.Table | None = None
+
+    def take(self, file_no: int, end_row: int) -> pa.Table:
+        """The next rows before position (file_no, end_row)."""
+        parts = []
+        while True:
+            if self._pending is None or not len(self._pending):
+                batch = next(self._batches, None)
+                if batch is None:
+                    break
+                self._pending = pa.Table.from_batches([batch])
+            files, rows = self._pending["file_no"], self._pending["row_no"]
+            earlier = pc.or_(pc.less(files, file_no),
+                             pc.and_(pc.equal(files, file_no), pc.less(rows, end_row)))
+            n = pc.sum(earlier).as_py() or 0     # a prefix: the rows are in order
+            parts.append(self._pending.slice(0, n))
+            self._pending = self._pending.slice(n)
+            if len(self._pending):
+                break
+        return pa.concat_tables(parts) if parts else None
+
+    def close(self) -> None:
+        self._cursor.close()
 
 
 def _units(lake, con, selected: bool, since, until, run_id: str, now: datetime
@@ -202,27 +231,34 @@ def _units(lake, con, selected: bool, since, until, run_id: str, now: datetime
     own copies, with what a worker needs to compare."""
     files = archive_files(lake)
     _index_archive(con, files, selected, since, until)
-    for file_no, path in enumerate(files):
-        meta = pq.ParquetFile(path).metadata
-        first = 0
-        for row_groups in row_group_runs(path):
-            rows = sum(meta.row_group(g).num_rows for g in row_groups)
-            span = [file_no, first, first + rows]
-            first += rows
-            flags = con.sql(f"SELECT sha256, dead, keep FROM _positions WHERE {_RANGE} "
-                            "ORDER BY row_no", params=span).to_arrow_table()
-            if len(flags) != rows:
-                raise RuntimeError(f"{path}: {len(flags)} rows indexed, {rows} in its row groups")
-            kept = pc.sum(flags["keep"]).as_py() or 0
-            if not kept:
-                continue
-            before = con.sql(f"SELECT {', '.join(BEFORE_COLUMNS)} FROM _current WHERE {_RANGE}",
-                             params=span).to_arrow_table()
-            dead = frozenset(flags.filter(pc.and_(flags["keep"], flags["dead"]))["sha256"]
-                             .to_pylist())
-            keep = None if kept == rows else flags["keep"].combine_chunks()
-            yield Unit(run_id, now, before, dead, path=str(path), row_groups=row_groups,
-                       keep=keep)
+    positions = _InOrder(con, "SELECT file_no, row_no, sha256, dead, keep FROM _positions "
+                              "ORDER BY file_no, row_no")
+    current = _InOrder(con, f"SELECT file_no, row_no, {', '.join(BEFORE_COLUMNS)} "
+                            "FROM _current ORDER BY file_no, row_no")
+    try:
+        for file_no, path in enumerate(files):
+            meta = pq.ParquetFile(path).metadata
+            first = 0
+            for row_groups in row_group_runs(path):
+                rows = sum(meta.row_group(g).num_rows for g in row_groups)
+                first += rows
+                flags = positions.take(file_no, first)
+                before = current.take(file_no, first)
+                if flags is None or len(flags) != rows:
+                    raise RuntimeError(f"{path}: the index and the file's row groups disagree")
+                kept = pc.sum(flags["keep"]).as_py() or 0
+                if not kept:
+                    continue
+                before = (before.select(list(BEFORE_COLUMNS)) if before is not None
+                          else pa.table({c: pa.array([], pa.string()) for c in BEFORE_COLUMNS}))
+                dead = frozenset(flags.filter(pc.and_(flags["keep"], flags["dead"]))["sha256"]
+                                 .to_pylist())
+                keep = None if kept == rows else flags["keep"].combine_chunks()
+                yield Unit(run_id, now, before, dead, path=str(path), row_groups=row_groups,
+                           keep=keep)
+    finally:
+        positions.close()
+        current.close()
     raws: list[RawMessage] = []
     for raw in _dead_letter_raws(con, selected, since, until):
         raws.append(raw)
