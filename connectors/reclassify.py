@@ -195,7 +195,8 @@ def _index_archive(con, files: list[Path], selected: bool, since, until) -> None
 
 class _InOrder:
     """The rows of a query ordered by (file_no, row_no), taken a range of positions at a time:
-    one ordered scan serves every unit in turn (a query per unit cost more than the index)."""
+    one ordered scan serves every unit in turn (two look-ups per unit cost the main process
+    ~10 ms a unit, a third of its work with two jobs)."""
 
     def __init__(self, con, sql: str):
         self._cursor = con.cursor()   # its own: several are read in step on one connection
