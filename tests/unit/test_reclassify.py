@@ -311,3 +311,24 @@ def test_two_jobs_over_many_units_give_one_jobs_diff_and_since_picks_its_inputs(
     since = received[len(received) // 2]
     dry = reclassify(lakes[0], now=NOW, since=since, dry_run=True)
     assert dry.inputs == sum(1 for r in received if r >= since) and 0 < dry.inputs < N_DSNS
+
+
+def test_decisions_whose_evidence_this_run_did_not_touch_are_left_alone(tmp_path, monkeypatch):
+    """Only the receiving domains whose evidence changed are replayed: a suppression with no
+    event in the lake (imported from an ESP, or its events pruned) is not lifted by a run that
+    revised other domains' events, and a run that changes nothing replays nothing."""
+    from pipeline.suppression.rules import make_decision
+
+    lake = tmp_path / "lake"
+    with rules(monkeypatch, "old"):
+        ingest([_inputs(tmp_path)], lake)
+    imported = "someone@elsewhere.example"
+    LakeWriter(lake).land("suppressions", [make_decision(
+        f"global::{imported}", imported, "suppress", "global", None, ["esp-import-1"],
+        rule="hard_bounce.immediate", at=datetime(2029, 1, 1, tzinfo=timezone.utc))],
+        file_stem="imported")
+    diff = reclassify(lake, now=NOW)
+    assert diff.revised > 0 and diff.suppressed and f"global::{imported}" not in diff.lifted
+    assert _state(lake)[f"global::{imported}"][0] == "suppress"
+    again = reclassify(lake, now=NOW)
+    assert (again.revised, again.lifted, again.suppressed, again.manual_kept) == (0, [], [], 0)
