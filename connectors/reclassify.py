@@ -34,6 +34,7 @@ from pathlib import Path
 
 import orjson
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline.settings import Settings, default_settings
 from pipeline.suppression import SuppressionEngine, SuppressionPolicy, load_policy
@@ -215,8 +216,8 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
     try:
         con.execute("CREATE OR REPLACE TEMP VIEW _current_events AS SELECT * FROM v_events_current")
         selected = _select(con, parser, only_dead_letters)
-        addresses: set[str] = set()
-        domains: set[str] = set()
+        # the evidence a run that never finished changed: its corrections were never made
+        addresses, domains = _unfinished_runs(con, lake)
         landed = 0
         for answer in worked(plan_units(lake, con, selected, since, until, run_id, now), jobs):
             diff.merge(answer)
@@ -239,7 +240,7 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
         if landed:
             _stage_changes(con)
         corrections = _corrections(con, policy or load_policy(settings), now, run_id, diff,
-                                   REPLAY_BATCH) if landed else []   # no evidence changed
+                                   REPLAY_BATCH) if domains else []   # no evidence changed
         if not dry_run:
             if publisher is not None:
                 publisher([], [], corrections)
@@ -255,6 +256,32 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
     finally:
         con.close()
     return diff
+
+
+def _unfinished_runs(con, lake) -> tuple[set[str], set[str]]:
+    """Addresses and receiving domains whose evidence a run that has no `reclassifications`
+    row changed: it landed (or published) changes a unit at a time and stopped before its
+    corrections, which this run then makes. Its revisions carry its run id; its new events
+    are found by their files' names (`reclassify-<run>-<n>`)."""
+    addresses: set[str] = set()
+    domains: set[str] = set()
+    finished = {r for (r,) in con.execute("SELECT run_id FROM reclassifications").fetchall()}
+    rows = con.execute("SELECT previous_recipient, recipient, recipient_domain "
+                       "FROM event_revisions WHERE run_id NOT IN "
+                       "(SELECT run_id FROM reclassifications)").fetchall()
+    prefixes = {r[:20] for r in finished}
+    for path in sorted(Path(lake).glob("events/dt=*/reclassify-*.parquet")):
+        if path.stem.split("-")[1] not in prefixes:
+            table = pq.read_table(path, columns=["recipient", "recipient_domain"])
+            rows.extend((None, *row) for row in zip(*table.to_pydict().values()))
+    for previous, recipient, domain in rows:
+        for address in (previous, recipient):
+            if address:
+                addresses.add(address)
+                domains.add(address.rpartition("@")[2])
+        if domain:
+            domains.add(domain)
+    return addresses, domains
 
 
 def _stage(con, answer: UnitAnswer, first: bool) -> None:

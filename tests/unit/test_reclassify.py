@@ -332,3 +332,27 @@ def test_decisions_whose_evidence_this_run_did_not_touch_are_left_alone(tmp_path
     assert _state(lake)[f"global::{imported}"][0] == "suppress"
     again = reclassify(lake, now=NOW)
     assert (again.revised, again.lifted, again.suppressed, again.manual_kept) == (0, [], [], 0)
+
+
+def test_a_run_that_stopped_before_its_corrections_gets_them_from_the_next(tmp_path, monkeypatch):
+    """Changes land a unit at a time: a run that dies after landing them and before its
+    corrections leaves no `reclassifications` row, and the next run, which finds nothing left
+    to revise, still makes the corrections for the evidence the stopped run changed."""
+    import connectors.reclassify as module
+
+    lake = tmp_path / "lake"
+    with rules(monkeypatch, "old"):
+        ingest([_inputs(tmp_path)], lake)
+    with monkeypatch.context() as m:
+        def stop(*args, **kwargs):
+            raise KeyboardInterrupt("stopped before the corrections")
+        m.setattr(module, "_corrections", stop)
+        with pytest.raises(KeyboardInterrupt):
+            reclassify(lake, now=NOW)
+    assert _current(lake) and not any(a == "suppress" for a, _ in _state(lake).values())
+    diff = reclassify(lake, now=NOW)
+    assert diff.revised == 0 and diff.suppressed                 # revised by the stopped run
+    assert sorted(diff.suppressed) == sorted(
+        k for k, (a, _) in _state(lake).items() if a == "suppress")
+    again = reclassify(lake, now=NOW)
+    assert (again.revised, again.suppressed, again.lifted) == (0, [], [])
