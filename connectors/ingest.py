@@ -27,11 +27,13 @@ from pipeline.outcome import Outcome
 from pipeline.settings import Settings, default_settings
 from pipeline.suppression import SuppressionEngine
 from schemas.ids import stable_id
-from schemas.models import MailEvent, NotParsed, RawMessage
+from schemas.models import NotParsed, RawMessage
 
 from .archive import LakeArchive
 from .lake import LakeWriter, to_arrow
 from .staging import Staged, land_staged, stage_rows, staging_dir
+from .replay import replay_events
+
 
 @dataclass
 class IngestSummary:
@@ -379,17 +381,10 @@ def recompute_suppressions(lake: str | os.PathLike[str], writer: LakeWriter,
     # one thread and a memory cap: the sort spills to disk rather than growing with the lake
     con.execute("SET threads = 1")
     con.execute("SET memory_limit = '64MB'")
-    cols = ", ".join(f for f in MailEvent.model_fields)
-    reader = con.sql(   # v_events_current: events as revised by `bouncepipe reclassify`
-        f"SELECT {cols} FROM v_events_current WHERE recipient IS NOT NULL "
-        "ORDER BY occurred_at, event_id").to_arrow_reader(settings.lake.rows_per_file)
-    decisions = []
-    for batch in reader:
-        for row in batch.to_pylist():
-            row["tags"] = dict(row["tags"]) if row["tags"] else {}
-            row["unverified"] = bool(row.get("unverified"))   # files from before the column
-            decisions.extend(engine.feed(MailEvent.model_validate(row)))
-    con.close()
+    try:   # v_events_current: events as revised by `bouncepipe reclassify`
+        decisions = list(replay_events(con, engine, "v_events_current"))
+    finally:
+        con.close()
     if not decisions:
         return 0
     stem = "ingest-" + stable_id(*(d.suppression_id for d in decisions))[:20]

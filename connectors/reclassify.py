@@ -1,15 +1,18 @@
 """`bouncepipe reclassify`: run today's engine over the archived evidence and correct the past.
 
-    raw_archive (+ dead letters of lakes older than the archive)
-      -> pipeline.core.process_stream (the same core as ingest and the worker; --jobs N)
-      -> per input, compare with its events as they stand now (v_events_current):
+    raw_archive (+ dead letters of lakes older than the archive), in units of row groups
+      -> each unit, in a worker (--jobs N; connectors/reclassify_units.py): its rows read with
+         pyarrow, pipeline.core.process_stream (the same core as ingest and the worker), and
+         per input a comparison with its events as they stand now (v_events_current):
            changed category / reason / recipient  -> an event_revisions row (previous kept)
            an event id the input never had         -> a new event (a dead letter that parses)
            an event the new rules no longer make   -> a withdrawn revision
-      -> replay every current event in time order through the suppression policy and compare
-         the state with the decisions in force: lift (`unsuppress`, rule `reclassified`) what
-         only the old evidence held, suppress what new hard evidence asks for; decisions of a
-         person (policy rule `manual.*`) are never touched
+      -> the changes land (or are published) a unit at a time, in unit order
+      -> replay in time order through the suppression policy the current events of the
+         receiving domains whose evidence changed, and compare the state with the decisions in
+         force for their addresses: lift (`unsuppress`, rule `reclassified`) what only the old
+         evidence held, suppress what new hard evidence asks for; decisions of a person
+         (policy rule `manual.*`) are never touched
       -> a diff (counts old -> new, recovered dead letters, addresses lifted and suppressed,
          examples), printed and written as JSON, and one `reclassifications` row
 
@@ -24,36 +27,31 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import islice
 from pathlib import Path
 
 import orjson
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from pipeline.core import process_stream
 from pipeline.settings import Settings, default_settings
 from pipeline.suppression import SuppressionEngine, SuppressionPolicy, load_policy
 from pipeline.version import CLASSIFIER_VERSION
 from schemas.archive import EventRevision, ReclassifyRun
 from schemas.ids import stable_id
-from schemas.models import MailEvent, RawMessage, RawSource, SuppressionEvent
+from schemas.models import MailEvent, SuppressionEvent
 
-from .archive import read_archive, received_between
 from .duck import CURRENT_EVENTS_SQL, connect
-from .lake import LakeWriter
+from .lake import LakeWriter, to_arrow
+from .reclassify_units import UnitAnswer, plan_units, worked
+from .replay import replay_events
 
-CHUNK = 1000          # inputs per classification task (what one worker process gets)
-COMPARE_CHUNK = 5_000  # inputs compared per look-up of their current events (one events scan)
 EXAMPLES = 5          # examples kept per kind of change in the diff
 DUCKDB_MEMORY = "192MB"
-REPLAY_BATCH = 2_000  # events per Arrow batch of the time-ordered suppression replay
+REPLAY_BATCH = 10_000  # events per Arrow batch of the time-ordered suppression replay
 RECLASSIFIED = "reclassified"
-_COMPARED = ("category", "reason", "recipient")
-
 
 
 @dataclass
@@ -79,6 +77,15 @@ class ReclassifyDiff:
         if len(items) < EXAMPLES:
             items.append(item)
 
+    def merge(self, answer: UnitAnswer) -> None:
+        """Add one unit's answer (units merged in order give one pass's diff)."""
+        for name, n in answer.counts.items():
+            setattr(self, name, getattr(self, name) + n)
+        self.category_changes.update(answer.category_changes)
+        self.reason_changes.update(answer.reason_changes)
+        for kind, item in answer.examples:
+            self.example(kind, item)
+
     def to_json(self) -> dict:
         return {
             "run_id": self.run_id, "classifier_version": self.classifier_version,
@@ -94,17 +101,12 @@ class ReclassifyDiff:
         }
 
 
-@dataclass
-class _Changes:
-    revisions: list[EventRevision] = field(default_factory=list)
-    new_events: list[MailEvent] = field(default_factory=list)
-
-
 # -- which inputs ---------------------------------------------------------------------------
-def _selected_shas(con, parser: str | None, only_dead_letters: bool) -> list[str] | None:
-    """None = every archived input; else the sha256s the filters pick."""
+def _select(con, parser: str | None, only_dead_letters: bool) -> bool:
+    """Fill the temp table `_selected` with the sha256s the filters pick; False = no filter
+    (every archived input)."""
     if not parser and not only_dead_letters:
-        return None
+        return False
     if only_dead_letters:
         sql = ("SELECT DISTINCT raw_sha256 FROM dead_letters WHERE raw_sha256 NOT IN "
                "(SELECT raw_sha256 FROM events)")
@@ -116,159 +118,36 @@ def _selected_shas(con, parser: str | None, only_dead_letters: bool) -> list[str
         sql = ("SELECT raw_sha256 FROM events WHERE parser LIKE ? UNION "
                "SELECT raw_sha256 FROM dead_letters WHERE parser LIKE ?")
         params = [parser + "%", parser + "%"]
-    return [row[0] for row in con.execute(sql, params).fetchall()]
-
-
-def _dead_letter_raws(con, shas: list[str] | None, since, until) -> Iterator[RawMessage]:
-    """Dead-lettered inputs the archive does not hold (lakes older than the archive), from the
-    dead letter's own copy of the bytes (only when it kept them whole)."""
-    where, params = received_between(since, until)
-    where += ["payload IS NOT NULL", "NOT payload_truncated",
-              "raw_sha256 NOT IN (SELECT sha256 FROM raw_archive)"]
-    if shas is not None:
-        con.register("_dl_wanted", pa.table({"s": pa.array(shas, pa.string())}))
-        where.append("raw_sha256 IN (SELECT s FROM _dl_wanted)")
-    rows = con.execute(
-        "SELECT raw_sha256, any_value(payload) AS payload, min(received_at) AS received_at, "
-        "any_value(source) AS source FROM dead_letters WHERE " + " AND ".join(where)
-        + " GROUP BY raw_sha256 ORDER BY received_at, raw_sha256", params).fetchall()
-    for sha, payload, received_at, source in rows:
-        raw = RawMessage.from_bytes(payload, RawSource(transport="file", path=source or sha),
-                                    received_at)
-        if raw.sha256 == sha:
-            yield raw
-
-
-# -- classification, one or many processes --------------------------------------------------
-def _classify_chunk(raws: list[RawMessage]) -> list[tuple[list[MailEvent], bool]]:
-    """(events, dead-lettered?) per input: what a worker process sends back."""
-    return [(list(outcome.events), bool(outcome.dead_letters) and not outcome.events)
-            for _, outcome in process_stream(raws)]
-
-
-def _chunks(raws: Iterable[RawMessage], size: int) -> Iterator[list[RawMessage]]:
-    it = iter(raws)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-def _classified(raws: Iterable[RawMessage], jobs: int
-                ) -> Iterator[tuple[list[RawMessage], list[tuple[list[MailEvent], bool]]]]:
-    """(chunk, its answers) in input order; with jobs > 1 the chunks are worked out in worker
-    processes, at most 2 per worker in flight (memory stays bounded)."""
-    if jobs <= 1:
-        for chunk in _chunks(raws, CHUNK):
-            yield chunk, _classify_chunk(chunk)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: list = []
-        for chunk in _chunks(raws, CHUNK):
-            pending.append((chunk, pool.submit(_classify_chunk, chunk)))
-            if len(pending) >= 2 * jobs:
-                first, future = pending.pop(0)
-                yield first, future.result()
-        for chunk, future in pending:
-            yield chunk, future.result()
-
-
-# -- comparing ------------------------------------------------------------------------------
-def _snapshot_current(con) -> None:
-    """The compared columns of every current event, copied once into a DuckDB table (DuckDB
-    keeps it compressed and spills it to disk past its memory limit): a lake of years has
-    thousands of event files, and scanning them per chunk was most of a run's time."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _current AS
-        SELECT raw_sha256, event_id, category, reason, recipient, rule, classifier_version, parser
-        FROM _current_events""")
-
-
-def _current_events(con, shas: list[str]) -> dict[str, dict[str, dict]]:
-    """raw sha256 -> event id -> the event as it stands now (compared columns + rule)."""
-    con.register("_chunk_shas", pa.table({"s": pa.array(shas, pa.string())}))
-    rows = con.execute(
-        "SELECT raw_sha256, event_id, category, reason, recipient, rule, classifier_version, "
-        "parser FROM _current WHERE raw_sha256 IN (SELECT s FROM _chunk_shas)").fetchall()
-    out: dict[str, dict[str, dict]] = {}
-    for sha, event_id, category, reason, recipient, rule, version, parser in rows:
-        out.setdefault(sha, {})[event_id] = {
-            "category": category, "reason": reason, "recipient": recipient, "rule": rule,
-            "classifier_version": version, "parser": parser}
-    return out
-
-
-def _compare(raw: RawMessage, events: list[MailEvent], unreadable: bool,
-             before: dict[str, dict], was_dead: bool, run_id: str, now: datetime,
-             diff: ReclassifyDiff, changes: _Changes) -> None:
-    if unreadable and before:
-        diff.now_unreadable += 1
-        diff.example("now_unreadable", {"raw_sha256": raw.sha256, "source": raw.source.label})
-        return
-    seen = set()
-    for event in events:
-        seen.add(event.event_id)
-        old = before.get(event.event_id)
-        if old is None:
-            changes.new_events.append(event)
-            diff.new_events += 1
-            if was_dead:
-                diff.example("recovered", {"raw_sha256": raw.sha256, "recipient": event.recipient,
-                                           "category": event.category, "reason": event.reason})
-            continue
-        if tuple(old[k] for k in _COMPARED) == (event.category, event.reason, event.recipient):
-            continue
-        changes.revisions.append(_revision(event.event_id, raw.sha256, old, event, run_id, now))
-        diff.revised += 1
-        diff.category_changes[f"{old['category']} -> {event.category}"] += 1
-        diff.reason_changes[f"{old['reason']} -> {event.reason}"] += 1
-        diff.example(f"{old['category']} -> {event.category}", {
-            "event_id": event.event_id, "recipient": event.recipient,
-            "before": [old["category"], old["reason"]], "after": [event.category, event.reason],
-            "rule": event.rule})
-    for event_id, old in before.items():
-        if event_id not in seen:
-            changes.revisions.append(_revision(event_id, raw.sha256, old, None, run_id, now))
-            diff.withdrawn += 1
-            diff.category_changes[f"{old['category']} -> (withdrawn)"] += 1
-    if was_dead and events and not before:
-        diff.dead_letters_recovered += 1
-
-
-def _revision(event_id: str, sha: str, old: dict, new: MailEvent | None, run_id: str,
-              now: datetime) -> EventRevision:
-    outcome = (new.category, new.reason, new.recipient) if new else ("withdrawn",)
-    return EventRevision(
-        revision_id=EventRevision.make_id(event_id, CLASSIFIER_VERSION, *outcome),
-        event_id=event_id, raw_sha256=sha, revised_at=now, run_id=run_id,
-        classifier_version=CLASSIFIER_VERSION,
-        previous_classifier_version=old["classifier_version"], withdrawn=new is None,
-        previous_category=old["category"], previous_reason=old["reason"],
-        previous_recipient=old["recipient"], previous_rule=old["rule"],
-        category=new.category if new else None, reason=new.reason if new else None,
-        recipient=new.recipient if new else None,
-        recipient_domain=new.recipient_domain if new else None,
-        status=new.status if new else None, rule=new.rule if new else None,
-        event_json=new.model_dump_json() if new else None)
+    con.execute(f"CREATE OR REPLACE TABLE _selected AS SELECT * FROM ({sql}) t(sha)", params)
+    return True
 
 
 # -- suppressions ---------------------------------------------------------------------------
 def _corrections(con, policy: SuppressionPolicy, now: datetime, run_id: str,
                  diff: ReclassifyDiff, batch_rows: int) -> list[SuppressionEvent]:
-    """Replay the current events through the policy; what differs from the decisions in
-    force becomes a correction."""
+    """Replay the current events of the receiving domains whose evidence changed (`_scope`)
+    through the policy; what differs from the decisions in force for their addresses (and the
+    addresses that lost their evidence) becomes a correction.
+
+    Why only those domains: an address's state depends on its own events and, through the
+    blast-radius guard, on the other events to its receiving domain, and on nothing else; so
+    the replay of those domains decides exactly what a replay of the whole lake decides for
+    them, and the rest of the lake, whose evidence this run did not change, is left as it is.
+    A run that changes nothing replays nothing."""
     engine = SuppressionEngine(policy)
     last_decision: dict[str, SuppressionEvent] = {}
-    cols = ", ".join(MailEvent.model_fields)
-    reader = con.sql(f"SELECT {cols} FROM _current_events WHERE recipient IS NOT NULL "
-                     "ORDER BY occurred_at, event_id").to_arrow_reader(batch_rows)
-    for batch in reader:
-        for row in batch.to_pylist():
-            row["tags"] = dict(row["tags"]) if row["tags"] else {}
-            for decision in engine.feed(MailEvent.model_validate(row)):
-                last_decision[decision.key] = decision
+    con.execute("""CREATE OR REPLACE TEMP VIEW _scoped_events AS SELECT * FROM _current_events
+                   WHERE coalesce(nullif(recipient_domain, ''),
+                                  list_last(string_split(recipient, '@')))
+                         IN (SELECT domain FROM _scope_domains)""")
+    for decision in replay_events(con, engine, "_scoped_events", batch_rows=batch_rows):
+        last_decision[decision.key] = decision
     wanted = engine.active()
+    con.register("_replayed", pa.table({"address": pa.array(list(engine.state), pa.string())}))
     in_force = {key: (action, rule, address, scope, scope_value, tenant, suppressed)
                 for key, action, rule, address, scope, scope_value, tenant, suppressed
                 in con.execute(_IN_FORCE_SQL).fetchall()}
+    con.unregister("_replayed")
     out: list[SuppressionEvent] = []
     for key, (action, rule, address, scope, scope_value, tenant, suppressed) in sorted(
             in_force.items()):
@@ -297,10 +176,12 @@ def _corrections(con, policy: SuppressionPolicy, now: datetime, run_id: str,
     return out
 
 
+# the latest decision per key of the addresses in scope: replayed, or whose evidence changed
 _IN_FORCE_SQL = """
 SELECT key, action, policy_rule, address, scope, scope_value, tenant,
        action = 'suppress' AND (expires_at IS NULL OR expires_at > now()) AS suppressed
 FROM suppressions
+WHERE address IN (SELECT address FROM _replayed UNION ALL SELECT address FROM _scope_addresses)
 QUALIFY row_number() OVER (PARTITION BY key ORDER BY decided_at DESC, suppression_id DESC) = 1
 """
 
@@ -320,76 +201,105 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
     run_id = stable_id("reclassify", str(Path(lake).resolve()), CLASSIFIER_VERSION,
                        now.isoformat())
     diff = ReclassifyDiff(run_id, CLASSIFIER_VERSION, dry_run)
-    con = connect(lake, analytics=False)
-    # DuckDB may use this much and spills the rest (the time-ordered replay of every event,
-    # the snapshot of current events) to a temporary directory: memory stays flat in the
-    # lake's size instead of growing to 80 % of the machine, DuckDB's default.
+    # One thread: DuckDB's work here (the snapshot, a look-up per unit) is small next to the
+    # engine's, and its parallel scans cost more CPU in all than one thread does; the cores
+    # are the workers' (--jobs).
+    con = connect(lake, analytics=False, config={"threads": 1})
+    # DuckDB may use this much and spills the rest (the time-ordered replay, the snapshot of
+    # current events, this run's staged changes) to a temporary directory: memory stays flat
+    # in the lake's size instead of growing to 80 % of the machine, DuckDB's default.
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")   # stdout may be the diff (--out -)
     writer = LakeWriter(lake)
-    changes = _Changes()
+    stem = f"reclassify-{run_id[:20]}"
     try:
         con.execute("CREATE OR REPLACE TEMP VIEW _current_events AS SELECT * FROM v_events_current")
-        _snapshot_current(con)
-        shas = _selected_shas(con, parser, only_dead_letters)
-        dead = {row[0] for row in con.execute(
-            "SELECT DISTINCT raw_sha256 FROM dead_letters").fetchall()}
-        raws = _inputs(lake, con, shas, since, until)
-        pending: list = []
-
-        def compare_pending() -> None:
-            before = _current_events(con, [raw.sha256 for raw, _ in pending])
-            for raw, (events, unreadable) in pending:
-                diff.inputs += 1
-                _compare(raw, events, unreadable, before.get(raw.sha256, {}),
-                         raw.sha256 in dead, run_id, now, diff, changes)
-            pending.clear()
-
-        for chunk, answers in _classified(raws, jobs):
-            pending.extend(zip(chunk, answers))
-            if len(pending) >= COMPARE_CHUNK:
-                compare_pending()
-        if pending:
-            compare_pending()
-        if not dry_run and publisher is None:
-            stem = f"reclassify-{run_id[:20]}"
-            writer.land("event_revisions", changes.revisions, file_stem=stem)
-            writer.land("events", changes.new_events, file_stem=stem)
-        # the suppression replay sees the revised evidence (on a dry run: staged in memory)
-        if changes.revisions or changes.new_events:
-            _stage_changes(con, changes)
+        selected = _select(con, parser, only_dead_letters)
+        # the evidence a run that never finished changed: its corrections were never made
+        addresses, domains = _unfinished_runs(con, lake)
+        landed = 0
+        for answer in worked(plan_units(lake, con, selected, since, until, run_id, now), jobs):
+            diff.merge(answer)
+            if not (answer.revisions or answer.new_events):
+                continue
+            addresses |= answer.addresses
+            domains |= answer.domains
+            # the changes go out a unit at a time (memory stays flat), and are staged for the
+            # replay in DuckDB (on a dry run or when published, that is their only copy here)
+            if not dry_run:
+                if publisher is not None:
+                    publisher(answer.revisions, answer.new_events, [])
+                else:
+                    writer.land("event_revisions", answer.revisions, file_stem=f"{stem}-{landed:05d}")
+                    writer.land("events", answer.new_events, file_stem=f"{stem}-{landed:05d}")
+            _stage(con, answer, first=landed == 0)
+            landed += 1
+        con.register("_scope_addresses", pa.table({"address": pa.array(sorted(addresses), pa.string())}))
+        con.register("_scope_domains", pa.table({"domain": pa.array(sorted(domains), pa.string())}))
+        if landed:
+            _stage_changes(con)
         corrections = _corrections(con, policy or load_policy(settings), now, run_id, diff,
-                                   REPLAY_BATCH)
+                                   REPLAY_BATCH) if domains else []   # no evidence changed
         if not dry_run:
             if publisher is not None:
-                publisher(changes.revisions, changes.new_events, corrections)
+                publisher([], [], corrections)
             else:
-                writer.land("suppressions", corrections, file_stem=f"reclassify-{run_id[:20]}")
+                writer.land("suppressions", corrections, file_stem=stem)
             writer.land("reclassifications", [ReclassifyRun(
                 run_id=run_id, started_at=now, classifier_version=CLASSIFIER_VERSION,
                 dry_run=False, inputs=diff.inputs, revised=diff.revised,
                 withdrawn=diff.withdrawn, new_events=diff.new_events,
                 dead_letters_recovered=diff.dead_letters_recovered,
                 suppressed=len(diff.suppressed), lifted=len(diff.lifted),
-                diff_json=orjson.dumps(diff.to_json()).decode())],
-                file_stem=f"reclassify-{run_id[:20]}")
+                diff_json=orjson.dumps(diff.to_json()).decode())], file_stem=stem)
     finally:
         con.close()
     return diff
 
 
-def _inputs(lake, con, shas, since, until) -> Iterator[RawMessage]:
-    yield from read_archive(lake, since=since, until=until, shas=shas)
-    yield from _dead_letter_raws(con, shas, since, until)
+def _unfinished_runs(con, lake) -> tuple[set[str], set[str]]:
+    """Addresses and receiving domains whose evidence a run that has no `reclassifications`
+    row changed: it landed (or published) changes a unit at a time and stopped before its
+    corrections, which this run then makes. Its revisions carry its run id; its new events
+    are found by their files' names (`reclassify-<run>-<n>`)."""
+    addresses: set[str] = set()
+    domains: set[str] = set()
+    finished = {r for (r,) in con.execute("SELECT run_id FROM reclassifications").fetchall()}
+    rows = con.execute("SELECT previous_recipient, recipient, recipient_domain "
+                       "FROM event_revisions WHERE run_id NOT IN "
+                       "(SELECT run_id FROM reclassifications)").fetchall()
+    prefixes = {r[:20] for r in finished}
+    for path in sorted(Path(lake).glob("events/dt=*/reclassify-*.parquet")):
+        if path.stem.split("-")[1] not in prefixes:
+            table = pq.read_table(path, columns=["recipient", "recipient_domain"])
+            rows.extend((None, *row) for row in zip(*table.to_pydict().values()))
+    for previous, recipient, domain in rows:
+        for address in (previous, recipient):
+            if address:
+                addresses.add(address)
+                domains.add(address.rpartition("@")[2])
+        if domain:
+            domains.add(domain)
+    return addresses, domains
 
 
-def _stage_changes(con, changes: _Changes) -> None:
+def _stage(con, answer: UnitAnswer, first: bool) -> None:
+    """Append one unit's revisions and new events to this run's DuckDB tables."""
+    for table, rows in (("_run_revisions", to_arrow("event_revisions", answer.revisions)),
+                        ("_run_events", to_arrow("events", answer.new_events))):
+        con.register("_unit_rows", rows)
+        if first:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _unit_rows")
+        else:
+            con.execute(f"INSERT INTO {table} SELECT * FROM _unit_rows")
+        con.unregister("_unit_rows")
+
+
+def _stage_changes(con) -> None:
     """Make the replay see this run's revisions and new events: re-point `_current_events`
     at the lake plus them (the lake itself was already written, unless this is a dry run or
     the publisher owns the writes; the union is deduplicated on event id either way)."""
-    from .lake import to_arrow
-    con.register("_run_revisions", to_arrow("event_revisions", changes.revisions))
-    con.register("_run_events", to_arrow("events", changes.new_events))
     con.execute("""
         CREATE OR REPLACE TEMP VIEW _all_revisions AS
         SELECT * EXCLUDE (dt) FROM event_revisions UNION ALL BY NAME SELECT * FROM _run_revisions""")

@@ -18,6 +18,15 @@ from .state import AddressState, DomainWindow, SuppressionAlert, UnsuppressReque
 
 DOMAIN_PREFIX = "@"   # state keys: "address" or "@domain"
 
+# Every MailEvent field the policy reads (engine, rules, guard). A replay of a lake's events
+# (`connectors/replay.py`) sorts and reads only these columns: a time-ordered sort of whole
+# events ran out of its memory cap on a lake of 100,000 events. An event built from them alone
+# (`MailEvent.model_construct`) has no other attribute, so a rule that starts reading another
+# field fails loudly until it is added here (tests/unit/test_suppression_replay.py).
+POLICY_FIELDS = ("event_id", "occurred_at", "category", "reason", "action", "recipient",
+                 "recipient_domain", "sender_domain", "tenant", "stream", "list_id",
+                 "unverified")
+
 
 class SuppressionEngine:
     def __init__(self, policy: SuppressionPolicy | None = None):

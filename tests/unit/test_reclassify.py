@@ -276,3 +276,83 @@ def test_the_report_shows_what_the_last_reclassification_changed(tmp_path, monke
                            str(len(diff.suppressed)), "0"]
     assert values[9:14] == ["soft_bounce", "mailboxfull", "hard_bounce", "userunknown",
                             str(diff.revised)]
+
+
+def test_two_jobs_over_many_units_give_one_jobs_diff_and_since_picks_its_inputs(
+        tmp_path, monkeypatch):
+    """Archive files of many small row groups, units of a few of them: the units are shared by
+    two worker processes, and their answers merged in order give one job's diff exactly (the
+    examples too); --since keeps only inputs received from then on."""
+    from dataclasses import replace
+
+    import pyarrow.parquet as pq
+
+    import connectors.reclassify_units as units
+    from schemas.tables import TABLES
+
+    monkeypatch.setitem(TABLES, "raw_archive", replace(TABLES["raw_archive"], row_group_rows=3))
+    monkeypatch.setattr(units, "ROWS_PER_UNIT", 6)
+    lakes = [tmp_path / "one", tmp_path / "two"]
+    inputs = _inputs(tmp_path)
+    with rules(monkeypatch, "old"):
+        for lake in lakes:
+            ingest([inputs], lake)
+    files = units.archive_files(lakes[0])
+    assert sum(1 for f in files for _ in units.row_group_runs(f)) >= 7
+    assert all(pq.ParquetFile(f).metadata.row_group(0).num_rows <= 3 for f in files)
+    one, two = (reclassify(lake, now=NOW, jobs=jobs) for lake, jobs in zip(lakes, (1, 2)))
+    a, b = one.to_json(), two.to_json()
+    assert a.pop("run_id") != b.pop("run_id")     # the lake's path is part of the run id
+    assert a == b and a["inputs"] == N_DSNS and a["revised"] > 0
+    assert _current(lakes[0]) == _current(lakes[1]) and _state(lakes[0]) == _state(lakes[1])
+    con = connect(lakes[0])
+    received = sorted(r for (r,) in con.execute("SELECT received_at FROM raw_archive").fetchall())
+    con.close()
+    since = received[len(received) // 2]
+    dry = reclassify(lakes[0], now=NOW, since=since, dry_run=True)
+    assert dry.inputs == sum(1 for r in received if r >= since) and 0 < dry.inputs < N_DSNS
+
+
+def test_decisions_whose_evidence_this_run_did_not_touch_are_left_alone(tmp_path, monkeypatch):
+    """Only the receiving domains whose evidence changed are replayed: a suppression with no
+    event in the lake (imported from an ESP, or its events pruned) is not lifted by a run that
+    revised other domains' events, and a run that changes nothing replays nothing."""
+    from pipeline.suppression.rules import make_decision
+
+    lake = tmp_path / "lake"
+    with rules(monkeypatch, "old"):
+        ingest([_inputs(tmp_path)], lake)
+    imported = "someone@elsewhere.example"
+    LakeWriter(lake).land("suppressions", [make_decision(
+        f"global::{imported}", imported, "suppress", "global", None, ["esp-import-1"],
+        rule="hard_bounce.immediate", at=datetime(2029, 1, 1, tzinfo=timezone.utc))],
+        file_stem="imported")
+    diff = reclassify(lake, now=NOW)
+    assert diff.revised > 0 and diff.suppressed and f"global::{imported}" not in diff.lifted
+    assert _state(lake)[f"global::{imported}"][0] == "suppress"
+    again = reclassify(lake, now=NOW)
+    assert (again.revised, again.lifted, again.suppressed, again.manual_kept) == (0, [], [], 0)
+
+
+def test_a_run_that_stopped_before_its_corrections_gets_them_from_the_next(tmp_path, monkeypatch):
+    """Changes land a unit at a time: a run that dies after landing them and before its
+    corrections leaves no `reclassifications` row, and the next run, which finds nothing left
+    to revise, still makes the corrections for the evidence the stopped run changed."""
+    import connectors.reclassify as module
+
+    lake = tmp_path / "lake"
+    with rules(monkeypatch, "old"):
+        ingest([_inputs(tmp_path)], lake)
+    with monkeypatch.context() as m:
+        def stop(*args, **kwargs):
+            raise KeyboardInterrupt("stopped before the corrections")
+        m.setattr(module, "_corrections", stop)
+        with pytest.raises(KeyboardInterrupt):
+            reclassify(lake, now=NOW)
+    assert _current(lake) and not any(a == "suppress" for a, _ in _state(lake).values())
+    diff = reclassify(lake, now=NOW)
+    assert diff.revised == 0 and diff.suppressed                 # revised by the stopped run
+    assert sorted(diff.suppressed) == sorted(
+        k for k, (a, _) in _state(lake).items() if a == "suppress")
+    again = reclassify(lake, now=NOW)
+    assert (again.revised, again.suppressed, again.lifted) == (0, [], [])
