@@ -42,12 +42,13 @@ SELECT *,
        action = 'suppress' AND (expires_at IS NULL OR expires_at > now()) AS suppressed
 FROM latest;
 
--- One row per decision. Its evidence ids are looked up in events once (the ids as the build
--- side: DuckDB prunes the events scan with their filter) and folded back per decision.
--- evidence_categories / evidence_kinds: from min and max when the decision has one evidence id
--- (its matches are copies of one event: one value, or two if a copy disagrees); a list is
--- built only for decisions with several ids: building a list per decision cost a sixth of
--- the view. is_current as in v_suppression_state: the window only for contested keys.
+-- One row per decision. Its evidence ids are looked up in events once (the ids are the join's
+-- build side: DuckDB prunes the events scan with their filter) and folded back per decision.
+-- evidence_categories / evidence_kinds: a list per decision cost a sixth of the view, so a
+-- decision with one evidence id takes min and max: its matches are copies of one event, so one
+-- value, or two if a copy disagrees (exact unless one event id is in the lake three times
+-- with three different values; the lake lands an event id once). Lists only for several ids.
+-- is_current as in v_suppression_state: the window only over contested keys.
 -- A decision row without suppression_id or address (both required) has no audit row.
 CREATE OR REPLACE VIEW v_suppression_audit AS
 WITH contested AS (
