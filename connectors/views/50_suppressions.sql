@@ -21,7 +21,7 @@ FROM ev LEFT JOIN hit ON hit.event_id = ev.evidence_event_id;
 
 -- The decision in force per key (scope + address): the latest one (ties: highest id).
 -- Nearly every key has one decision, which is then in force: only the keys with several
--- (`contested`) go through the window, whose sort over all decisions cost most of the view.
+-- (`contested`) go through the window (bench lake: it sorts 1,440 keys' decisions, not 189k).
 -- (A max_by over a struct of the columns measured 2-3x slower than the window.)
 CREATE OR REPLACE VIEW v_suppression_state AS
 WITH contested AS (
