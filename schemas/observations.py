@@ -9,9 +9,13 @@
   (the API's TrafficStats resource: developers.google.com/gmail/postmaster/reference/rest).
 - `snds_data`: Microsoft SNDS per-IP activity (the "data" CSV of SNDS Automated Data Access:
   sendersupport.olc.protection.outlook.com/snds/FAQ.aspx), one row per IP and activity period.
+- `yahoo_insights`: Yahoo Sender Hub Insights, one row per DKIM domain and day: inbox-delivered
+  volume and the spam complaint rate over inbox-delivered mail. Yahoo documents no export: the
+  rows come from a CSV an analyst fills from the dashboard (connectors/views/import_yahoo.py).
 
 Rates are DOUBLE 0..1 (SNDS states complaint rates as "< 0.1%" text; the text is kept too).
-`row_id` is derived from the natural key, so importing the same export twice lands it once.
+`row_id` is derived from the natural key, so importing the same export twice lands it once
+(yahoo_insights: the key and the values, so a corrected day lands as a newer row the view picks).
 """
 from __future__ import annotations
 
@@ -93,6 +97,17 @@ class SndsDataRow(_Row):
     imported_at: UtcDatetime
 
 
+class YahooInsightsRow(_Row):
+    row_id: str
+    dkim_domain: str                  # the DKIM d= domain Yahoo aggregates by, lower case
+    day: UtcDatetime                  # the dashboard's date, 00:00 UTC
+    inbox_delivered: int | None = Field(default=None, ge=0)
+    spam_complaint_rate: float | None = Field(default=None, ge=0, le=1)  # of inbox-delivered mail
+    spam_complaint_rate_text: str | None = None   # the rate as written in the file ("0.12%")
+    source: str | None = None
+    imported_at: UtcDatetime
+
+
 def observation_id(table: str, *key: object) -> str:
     return stable_id(table, *key)
 
@@ -117,6 +132,10 @@ SNDS_DATA = pa.schema([
     ("complaint_rate_text", _S), ("trap_message_start", TS), ("trap_message_end", TS),
     ("trap_hits", pa.int64()), ("sample_helo", _S), ("sample_mail_from", _S), ("comments", _S),
     ("source", _S), ("imported_at", TS)])
+YAHOO_INSIGHTS = pa.schema([
+    ("row_id", _S), ("dkim_domain", _S), ("day", TS), ("inbox_delivered", pa.int64()),
+    ("spam_complaint_rate", _F), ("spam_complaint_rate_text", _S), ("source", _S),
+    ("imported_at", TS)])
 
 
 def _register() -> None:
@@ -127,6 +146,7 @@ def _register() -> None:
     register_table(LakeTable("postmaster_traffic", PostmasterTrafficRow, POSTMASTER_TRAFFIC,
                              "row_id", "day"))
     register_table(LakeTable("snds_data", SndsDataRow, SNDS_DATA, "row_id", "activity_start"))
+    register_table(LakeTable("yahoo_insights", YahooInsightsRow, YAHOO_INSIGHTS, "row_id", "day"))
 
 
 _register()

@@ -1,7 +1,7 @@
 """`bouncepipe query --lake DIR [--format table|csv|json|jsonl] SQL` — DuckDB over the lake,
 with a view per table (events, suppressions, dmarc_aggregate, dmarc_failure, tls_reports,
-dead_letters, mx_cache, ip_identity, postmaster_traffic, snds_data) and the analytics views;
---since / --until / --tenant / --stream narrow every view to a slice."""
+dead_letters, mx_cache, ip_identity, postmaster_traffic, snds_data, yahoo_insights) and the
+analytics views; --since / --until / --tenant / --stream narrow every view to a slice."""
 from __future__ import annotations
 
 import argparse

@@ -10,6 +10,9 @@ Lookups and imports land in the lake first (each optional):
   --lookup-mx           MX hosts of recipient domains not matched by name (network)
   --import-postmaster F Google Postmaster Tools TrafficStats JSON
   --import-snds F       Microsoft SNDS data CSV
+  --import-yahoo F      Yahoo Sender Hub Insights per DKIM domain and day: Yahoo has no export,
+                        so a CSV filled from the dashboard (date, dkim_domain, inbox_delivered,
+                        spam_complaint_rate; connectors/views/import_yahoo.py)
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lookup-mx", action="store_true")
     p.add_argument("--import-postmaster", metavar="FILE", action="append", default=[])
     p.add_argument("--import-snds", metavar="FILE", action="append", default=[])
+    p.add_argument("--import-yahoo", metavar="FILE", action="append", default=[])
     p.set_defaults(func=run, _error=p.error)
 
 
@@ -39,11 +43,12 @@ def run(args: argparse.Namespace) -> int:
     if not lake.is_dir():
         args._error(f"no lake at {lake}")
     if not (args.database or args.identify or args.lookup_mx or args.import_postmaster
-            or args.import_snds):
+            or args.import_snds or args.import_yahoo):
         args._error("nothing to do: give --database and/or a lookup or import")
     from connectors.views.imports import ImportFormatError, import_file
 
-    for kind, files in (("postmaster", args.import_postmaster), ("snds", args.import_snds)):
+    for kind, files in (("postmaster", args.import_postmaster), ("snds", args.import_snds),
+                        ("yahoo", args.import_yahoo)):
         for f in files:
             try:
                 n = import_file(lake, kind, f)

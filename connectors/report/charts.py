@@ -307,11 +307,17 @@ def provider_rates_chart(con) -> Figure | None:
         for i, r in enumerate(data):
             if r[over] is not None:
                 ax.plot([r[over]] * 2, [i - 0.4, i + 0.4], color=STATUS_COLORS["over"], linewidth=1.5)
+            if key == "complaint_rate" and r["provider_complaint_source"] == "yahoo_insights":
+                # Yahoo's own rate (over inbox-delivered mail) beside our ARF-derived bar
+                ax.plot([r["provider_complaint_rate"]], [i], marker="D", markersize=5,
+                        color="#212121", linestyle="none")
             if key == "complaint_rate" and r[key] is None:
                 ax.annotate("no ARF", (0, i), xytext=(3, -3), textcoords="offset points", fontsize=7,
                             color="#757575")
-        ax.set_title(label, fontsize=9)
-        top = max(values + [r[over] or 0 for r in data]) * 1.15 or 0.01
+        own = [r["provider_complaint_rate"] for r in data
+               if key == "complaint_rate" and r["provider_complaint_source"] == "yahoo_insights"]
+        ax.set_title(label + (" (◆ Yahoo Insights)" if own else ""), fontsize=9)
+        top = max(values + own + [r[over] or 0 for r in data]) * 1.15 or 0.01
         ax.set_xlim(0, min(1.0, top))
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=tick_decimals(ax.xaxis, 0, min(1.0, top))))

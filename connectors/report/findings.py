@@ -106,6 +106,10 @@ def tls_findings(con) -> list[tuple[str, str]]:
              f"{r['first_day']} and {r['last_day']} (mostly {r['top_result']}).") for r in data]
 
 
+PROVIDER_SOURCES = {"yahoo_insights": "Yahoo Sender Hub Insights (inbox-delivered mail)",
+                    "postmaster_tools": "Google Postmaster Tools"}
+
+
 def provider_findings(con) -> list[tuple[str, str]]:
     """Providers at warn / over on their own thresholds (last 7 days, with volume)."""
     out = []
@@ -118,6 +122,14 @@ def provider_findings(con) -> list[tuple[str, str]]:
                             f"last {RECENT_DAYS} days, {'at or over' if status == 'over' else 'above'} "
                             f"{pct(r[f'{metric}_{status}'], decimals)} ({r['provider']}'s "
                             f"{'limit' if status == 'over' else 'warning level'})."))
+        # the provider's own measurement where it is not already the complaint rate (Yahoo's)
+        status = r["provider_complaint_status"]
+        if status in ("warn", "over") and r["provider_complaint_source"] != r["complaint_source"]:
+            out.append((status, f"{r['provider']}: complaint rate {pct(r['provider_complaint_rate'], 3)} by "
+                        f"{PROVIDER_SOURCES.get(r['provider_complaint_source'], r['provider_complaint_source'])} "
+                        f"over the last {RECENT_DAYS} days, {'at or over' if status == 'over' else 'above'} "
+                        f"{pct(r[f'complaint_{status}'], 3)} ({r['provider']}'s "
+                        f"{'limit' if status == 'over' else 'warning level'})."))
     return out
 
 

@@ -145,7 +145,9 @@ def _sections(con) -> list[tuple[str, str, str]]:
         chart(con, "provider_rates")
         + '<p class="note">Per mailbox provider over the lake\'s last 7 days. Complaint rate = complaints '
         'from that provider / mail delivered to it (Gmail and Apple send no ARF: Gmail\'s is the Postmaster '
-        'Tools spam rate when imported). Deferral rate = delayed attempts / (delivered + bounced + deferred); '
+        'Tools spam rate when imported). "Provider\'s own" = the provider\'s measurement beside ours: Google '
+        'Postmaster Tools, Yahoo Sender Hub Insights (all Yahoo\'s complaints over inbox-delivered mail only, so usually '
+        'above ours; <code>bouncepipe views --import-yahoo</code>). Deferral rate = delayed attempts / (delivered + bounced + deferred); '
         'throttled = deferrals and soft bounces for rate limits. Thresholds are each provider\'s own '
         '(connectors/views/data/provider_thresholds.csv, with sources).</p>'
         + table(q("SELECT * FROM v_provider_status ORDER BY delivered DESC, provider"), [
@@ -154,7 +156,9 @@ def _sections(con) -> list[tuple[str, str, str]]:
             ("deferral_status", "", level), ("throttling_rate", "throttled", rate()),
             ("complaints", "complaints"), ("complaint_rate", "complaint rate", rate(3)),
             ("complaint_source", "from"), ("complaint_warn", "warn at", rate(2)),
-            ("complaint_over", "over at", rate(2)), ("complaint_status", "", level)])
+            ("complaint_over", "over at", rate(2)), ("complaint_status", "", level),
+            ("provider_complaint_rate", "provider's own", rate(3)), ("provider_complaint_source", "from"),
+            ("provider_complaint_status", "", level)])
         + "<h3>Incidents (runs of days at warn / over)</h3>"
         + table(q("SELECT * FROM v_incidents ORDER BY state = 'resolved', last_day DESC, peak_rate DESC LIMIT 20"), [
             ("metric", "metric"), ("subject", "who"), ("first_day", "from"), ("last_day", "to"),

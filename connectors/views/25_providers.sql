@@ -52,15 +52,49 @@ SELECT bp_utc_day(activity_start) AS day, ip,
        arg_max(filter_result, activity_end) AS filter_result
 FROM snds_data GROUP BY ALL;
 
+-- Yahoo Sender Hub Insights per DKIM domain and day (the latest import of each; imported with
+-- `bouncepipe views --import-yahoo`), against Yahoo's own levels (bp_provider_thresholds,
+-- 'Yahoo/AOL'). Yahoo's rate is over INBOX-delivered mail only, so it runs above complaints /
+-- all delivered; complaints_estimated = rate x inbox_delivered (the rate is rounded on the
+-- dashboard, so this is an estimate).
+CREATE OR REPLACE VIEW v_yahoo_insights_daily AS
+WITH latest AS (
+        SELECT bp_utc_day(day) AS day, dkim_domain, inbox_delivered, spam_complaint_rate
+        FROM yahoo_insights
+        QUALIFY row_number() OVER (PARTITION BY bp_utc_day(day), dkim_domain
+                                   ORDER BY imported_at DESC, row_id) = 1),
+     thr AS (
+        SELECT arg_min(warn, provider = '*') AS warn, arg_min(over, provider = '*') AS over
+        FROM bp_provider_thresholds
+        WHERE provider IN ('Yahoo/AOL', '*') AND metric = 'complaint_rate')
+SELECT l.day, l.dkim_domain, l.inbox_delivered, l.spam_complaint_rate,
+       round(l.spam_complaint_rate * l.inbox_delivered)::BIGINT AS complaints_estimated,
+       thr.warn AS complaint_warn, thr.over AS complaint_over,
+       bp_level(l.spam_complaint_rate, thr.warn, thr.over) AS status
+FROM latest l, thr;
+
 -- Per provider over the lake's last `window_days` days: volumes, rates, the provider's own
 -- thresholds and a status per metric (low_volume under bp_incident_min_volume() messages). Google's complaint rate is Postmaster Tools' spam rate
--- (volume-weighted mean of the window's days), marked complaint_source = 'postmaster_tools'.
+-- (mean of the window's days: Postmaster gives no volume), marked complaint_source = 'postmaster_tools'.
+-- provider_complaint_rate is the provider's own measurement beside ours: Google's Postmaster
+-- spam rate, Yahoo/AOL's Sender Hub Insights rate (over inbox-delivered mail, weighted by each
+-- day's and DKIM domain's inbox volume; the plain mean when no volumes were given), with
+-- provider_complaint_source (postmaster_tools | yahoo_insights), provider_volume (Yahoo's
+-- inbox-delivered count) and provider_complaint_status on the provider's thresholds.
 CREATE OR REPLACE MACRO provider_status(window_days) AS TABLE
 WITH daily AS (  -- one pass over v_provider_daily (a second one for max(day) doubled the time)
         SELECT *, max(day) OVER () AS last_day FROM v_provider_daily),
      w AS (SELECT * FROM daily WHERE day > last_day - window_days),
      pm AS (SELECT avg(spam_rate) AS spam_rate FROM v_postmaster_daily
             WHERE day > (SELECT max(last_day) FROM w) - window_days AND spam_rate IS NOT NULL),
+     yi AS (
+        SELECT sum(inbox_delivered)::BIGINT AS inbox_delivered,
+               CASE WHEN sum(inbox_delivered) FILTER (WHERE spam_complaint_rate IS NOT NULL) > 0
+                    THEN sum(spam_complaint_rate * inbox_delivered)
+                         / sum(inbox_delivered) FILTER (WHERE spam_complaint_rate IS NOT NULL)
+                    ELSE avg(spam_complaint_rate) END AS spam_rate
+        FROM v_yahoo_insights_daily
+        WHERE day > (SELECT max(last_day) FROM w) - window_days),
      agg AS (
         SELECT provider, sum(delivered)::BIGINT AS delivered, sum(bounces)::BIGINT AS bounces,
                sum(deferrals)::BIGINT AS deferrals, sum(throttled)::BIGINT AS throttled,
@@ -89,10 +123,17 @@ WITH daily AS (  -- one pass over v_provider_daily (a second one for max(day) do
                     WHEN a.provider = 'Google' THEN pm.spam_rate END AS complaint_rate,
                CASE WHEN a.arf_complaints THEN 'arf'
                     WHEN a.provider = 'Google' AND pm.spam_rate IS NOT NULL THEN 'postmaster_tools'
-                    ELSE 'none' END AS complaint_source
-        FROM agg a LEFT JOIN wide USING (provider), pm)
+                    ELSE 'none' END AS complaint_source,
+               CASE a.provider WHEN 'Google' THEN pm.spam_rate
+                               WHEN 'Yahoo/AOL' THEN yi.spam_rate END AS provider_complaint_rate,
+               CASE WHEN a.provider = 'Google' AND pm.spam_rate IS NOT NULL THEN 'postmaster_tools'
+                    WHEN a.provider = 'Yahoo/AOL' AND yi.spam_rate IS NOT NULL THEN 'yahoo_insights'
+                    END AS provider_complaint_source,
+               CASE WHEN a.provider = 'Yahoo/AOL' THEN yi.inbox_delivered END AS provider_volume
+        FROM agg a LEFT JOIN wide USING (provider), pm, yi)
 SELECT provider, delivered, bounces, deferrals, throttled, complaints, bounce_rate, deferral_rate,
-       throttling_rate, complaint_rate, complaint_source, bounce_warn, bounce_over, deferral_warn,
+       throttling_rate, complaint_rate, complaint_source, provider_complaint_rate,
+       provider_complaint_source, provider_volume, bounce_warn, bounce_over, deferral_warn,
        deferral_over, complaint_warn, complaint_over,
        -- a status needs volume (bp_incident_min_volume() messages): 1 bounce of 3 is not 33 %
        CASE WHEN delivered + bounces < bp_incident_min_volume() THEN 'low_volume'
@@ -100,7 +141,11 @@ SELECT provider, delivered, bounces, deferrals, throttled, complaints, bounce_ra
        CASE WHEN delivered + bounces + deferrals < bp_incident_min_volume() THEN 'low_volume'
             ELSE bp_level(deferral_rate, deferral_warn, deferral_over) END AS deferral_status,
        CASE WHEN complaint_source = 'arf' AND delivered < bp_incident_min_volume() THEN 'low_volume'
-            ELSE bp_level(complaint_rate, complaint_warn, complaint_over) END AS complaint_status
+            ELSE bp_level(complaint_rate, complaint_warn, complaint_over) END AS complaint_status,
+       CASE WHEN provider_complaint_source IS NULL THEN NULL
+            WHEN provider_volume < bp_incident_min_volume() THEN 'low_volume'
+            ELSE bp_level(provider_complaint_rate, complaint_warn, complaint_over)
+            END AS provider_complaint_status
 FROM rated;
 
 CREATE OR REPLACE VIEW v_provider_status AS SELECT * FROM provider_status(7);

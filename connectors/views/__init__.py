@@ -23,11 +23,16 @@ Slices and mailbox providers (events; reference data in connectors/views/data/*.
   complaints, arf_complaints, bounce_rate, deferral_rate, throttling_rate, complaint_rate
   (= complaints from that provider / delivered to it; NULL for Google and Apple, which send no ARF).
 - v_provider_status (= provider_status(7)): per provider over the lake's last 7 days, rates,
-  complaint_source (arf | postmaster_tools | none), the provider's thresholds
-  (bp_provider_thresholds) and bounce_status, deferral_status, complaint_status.
+  complaint_source (arf | postmaster_tools | none), the provider's own measurement beside ours
+  (provider_complaint_rate, provider_complaint_source postmaster_tools | yahoo_insights,
+  provider_volume: Yahoo's inbox-delivered count, provider_complaint_status), the provider's
+  thresholds (bp_provider_thresholds) and bounce_status, deferral_status, complaint_status.
 - v_postmaster_daily: day, domain, spam_rate, domain_reputation, dmarc_success_ratio,
   delivery_error_ratio (Google Postmaster Tools imports). v_snds_daily: day, ip,
   rcpt_commands, message_recipients, complaint_rate, trap_hits, filter_result (Microsoft SNDS).
+- v_yahoo_insights_daily: day, dkim_domain, inbox_delivered, spam_complaint_rate (over
+  inbox-delivered mail), complaints_estimated, complaint_warn, complaint_over, status (Yahoo
+  Sender Hub Insights, filled from the dashboard: connectors/views/import_yahoo.py).
 Bounces (events)
 - v_bounce_rate_daily: day, recipient_domain, delivered, hard_bounces, soft_bounces, deferrals,
   bounces, bounce_rate, hard_bounce_rate. bounces = hard + soft, excluding delayed DSNs
@@ -144,6 +149,7 @@ log = logging.getLogger(__name__)
 VIEWS = (
     "v_recipient_provider", "v_mx_latest", "v_delivery_daily", "v_slice_daily", "v_pool_daily",
     "v_provider_daily", "v_provider_status", "v_postmaster_daily", "v_snds_daily",
+    "v_yahoo_insights_daily",
     "v_bounce_rate_daily", "v_bounce_reason_mix", "v_bounce_trend", "v_bounce_diagnostics",
     "v_incidents",
     "v_complaint_rate", "v_complaint_status", "v_complaint_rate_7d",

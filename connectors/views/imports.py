@@ -9,8 +9,9 @@
   address, activity start, activity end, RCPT commands, DATA commands, message recipients,
   filter result, complaint rate, trap message start, trap message end, trap hits, sample HELO,
   JMR P1 sender, comments), https://sendersupport.olc.protection.outlook.com/snds/FAQ.aspx
-- Yahoo Sender Hub: Insights (complaint rate, inbox volume) has no documented export format or
-  API, so there is no importer; Yahoo/AOL complaints reach bouncepipe as CFL ARF reports.
+- Yahoo Sender Hub Insights (spam complaint rate over inbox-delivered mail, inbox volume, per
+  DKIM domain and day) has no documented export format or API: connectors/views/import_yahoo.py
+  reads a CSV an analyst fills from the dashboard, in a layout bouncepipe defines there.
 
 A malformed record raises ImportFormatError naming the record; nothing is half-written (rows
 are landed once every record of the file parsed). Re-importing the same export lands nothing new.
@@ -128,7 +129,7 @@ def snds_rows(text: str, *, source: str | None, now: datetime) -> list[dict]:
 
 def import_file(lake: str | os.PathLike[str], kind: str, path: str | os.PathLike[str],
                 *, now: datetime | None = None) -> int:
-    """Land one export file (kind: postmaster | snds); returns rows new to the lake."""
+    """Land one export file (kind: postmaster | snds | yahoo); returns rows new to the lake."""
     now = now or datetime.now(timezone.utc)
     path = Path(path)
     raw = path.read_bytes()
@@ -140,6 +141,14 @@ def import_file(lake: str | os.PathLike[str], kind: str, path: str | os.PathLike
         table, rows = "postmaster_traffic", postmaster_rows(data, source=str(path), now=now)
     elif kind == "snds":
         table, rows = "snds_data", snds_rows(raw.decode("utf-8-sig", "replace"), source=str(path), now=now)
+    elif kind == "yahoo":
+        from connectors.views.import_yahoo import yahoo_insights_rows
+
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(f"{path}: not UTF-8 ({exc})") from exc
+        table, rows = "yahoo_insights", yahoo_insights_rows(text, source=str(path), now=now)
     else:
         raise ValueError(f"unknown import kind {kind!r}")
     return LakeWriter(lake).land(table, rows, file_stem=f"{kind}-{now:%Y%m%dT%H%M%S%f}")
