@@ -79,15 +79,18 @@ def test_a_corrected_day_lands_and_the_view_keeps_the_latest_import(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     # the unit stated in the header makes bare numbers percent
-    ("Date;DKIM Domain;Inbox-Delivered;Spam Complaint Rate (%)\n2026-11-17;News.Example.COM.;12 480;0.12\n",
+    ("Date;DKIM Domain;Inbox-Delivered;Spam Complaint Rate (%)\n"
+     "2026-11-17;News.Example.COM.;12 480;0.12\n",
      [("news.example.com", date(2026, 11, 17), 12480, 0.0012)]),
-    ("\ufeffday\tdomain\tinbox volume\tcomplaint rate\nNov 17, 2026\tnews.example.com\t1\u202f204\t0,12%\n",
+    ("\ufeffday\tdomain\tinbox volume\tcomplaint rate\n"
+     "Nov 17, 2026\tnews.example.com\t1\u202f204\t0,12%\n",
      [("news.example.com", date(2026, 11, 17), 1204, 0.0012)]),
     ("DKIM_DOMAIN,notes,SPAM_COMPLAINT_RATE_PCT,date,Inbox Delivered Volume\n"
      "news.example.com,launch day,0.3,17 Nov 2026,\"1,204,000\"\n",
      [("news.example.com", date(2026, 11, 17), 1204000, 0.003)]),
     # no value on the dashboard: NULL, not 0
-    (HEADER + "2026-11-17,news.example.com,—,n/a\n\n", [("news.example.com", date(2026, 11, 17), None, None)]),
+    (HEADER + "2026-11-17,news.example.com,—,n/a\n\n",
+     [("news.example.com", date(2026, 11, 17), None, None)]),
     # the same row twice (a copied line) lands once
     (HEADER + "2026-11-17,a.example,10,0.001\n2026-11-17,a.example,10,0.10%\n",
      [("a.example", date(2026, 11, 17), 10, 0.001)]),
@@ -99,14 +102,16 @@ def test_accepted_spellings(text, expected):
 
 
 @pytest.mark.parametrize("body, message", [
-    ("2026-11-17,news.example.com,100,abc\n", r"line 3 \(2026-11-17,news.example.com,100,abc\): spam_complaint_rate 'abc'"),
+    ("2026-11-17,news.example.com,100,abc\n",
+     r"line 3 \(2026-11-17,news.example.com,100,abc\): spam_complaint_rate 'abc'"),
     ("2026-11-17,news.example.com,100,120%\n", "line 3 .*over 100 %"),
     ("11/17/2026,news.example.com,100,0.1%\n", "line 3 .*date '11/17/2026' is not YYYY-MM-DD"),
     ("2026-11-17,news.example.com,12.3K,0.1%\n", "line 3 .*'12.3K' is not a whole count"),
     ("2026-11-17,news.example.com,12.345,0.1%\n", "line 3 .*'12.345' is not a whole count"),
     ("2026-11-17,news.example.com,12,345,0.1%\n", "line 3 .*5 cells, the header has 4"),
     ("2026-11-17,not a domain,100,0.1%\n", "line 3 .*dkim_domain 'not a domain'"),
-    ("2026-11-17,a.example,100,0.1%\n2026-11-17,a.example,100,0.2%\n", "line 4: a.example on 2026-11-17 is given twice"),
+    ("2026-11-17,a.example,100,0.1%\n2026-11-17,a.example,100,0.2%\n",
+     "line 4: a.example on 2026-11-17 is given twice"),
 ])
 def test_malformed_rows_name_the_line_and_land_nothing(tmp_path, body, message):
     bad = tmp_path / "bad.csv"
@@ -162,7 +167,8 @@ def test_provider_status_puts_yahoos_rate_beside_ours(slice_lake, tmp_path):
     assert direct[0] == pytest.approx(70.511 / 42450) and direct[1] == 42450
     assert y["provider_complaint_rate"] == pytest.approx(direct[0])
     assert (y["provider_complaint_source"], y["provider_volume"]) == ("yahoo_insights", 42450)
-    assert (y["complaint_warn"], y["complaint_over"], y["provider_complaint_status"]) == (0.001, 0.003, "warn")
+    assert (y["complaint_warn"], y["complaint_over"]) == (0.001, 0.003)
+    assert y["provider_complaint_status"] == "warn"
     # our ARF-derived rate stays beside it: 3 complaints / 450 delivered to yahoo.com
     assert ours == (3, 450)
     assert (y["complaint_source"], y["complaint_rate"]) == ("arf", pytest.approx(3 / 450))
@@ -189,3 +195,30 @@ def test_report_shows_yahoos_rate_and_a_finding(slice_lake, tmp_path):
     assert main(["report", "--lake", str(lake), "--out", str(out)]) == 0
     html = out.read_text()
     assert "yahoo_insights" in html and "provider&#x27;s own" in html.replace("'", "&#x27;")
+
+
+def test_provider_status_low_volume_and_googles_own_rate(slice_lake, tmp_path):
+    lake = tmp_path / "lake"
+    shutil.copytree(slice_lake, lake)
+    w = LakeWriter(lake)
+    # 99 inbox-delivered messages in the window: under bp_incident_min_volume() (100)
+    w.land("yahoo_insights", yahoo_insights_rows(
+        HEADER + "2026-11-03,news.example.com,99,1.01%\n"
+        "2026-10-27,news.example.com,50000,0.50%\n",  # 7 days before the last day: outside
+        source=None, now=NOW), file_stem="y")
+    w.write("postmaster_traffic", [dict(row_id="p1", domain="example.com",
+                                        day=datetime(2026, 11, 3, tzinfo=timezone.utc),
+                                        user_reported_spam_ratio=0.0012, imported_at=NOW)],
+            file_stem="pm")
+    c = open_lake(lake)
+    try:
+        y = rows(c, "SELECT * FROM v_provider_status WHERE provider = 'Yahoo/AOL'")[0]
+        g = rows(c, "SELECT * FROM v_provider_status WHERE provider = 'Google'")[0]
+    finally:
+        c.close()
+    assert (y["provider_volume"], y["provider_complaint_status"]) == (99, "low_volume")
+    assert y["provider_complaint_rate"] == pytest.approx(0.0101)
+    assert g["provider_complaint_source"] == "postmaster_tools"
+    assert g["provider_complaint_status"] == "warn"
+    assert g["provider_complaint_rate"] == g["complaint_rate"] == pytest.approx(0.0012)
+    assert g["provider_volume"] is None
