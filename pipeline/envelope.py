@@ -60,10 +60,19 @@ def envelope_of(raw: RawMessage) -> Envelope | None:
         return Envelope(None if mail_from is None else _clean(mail_from), rcpts,
                         headers.get(CLIENT_ADDRESS) or None, headers.get(HELO) or None)
     head = raw.payload[:_HEADER_SCAN]
-    end = head.find(b"\n\n")
-    end2 = head.find(b"\r\n\r\n")
-    if end2 != -1 and (end == -1 or end2 < end):
-        end = end2
+    # The header block ends at the first "\n\n" or "\r\n\r\n": the form the first line
+    # ending suggests is searched for first, the other only before it (not to the end).
+    first_lf = head.find(b"\n")
+    if first_lf > 0 and head[first_lf - 1] == 13:   # CRLF
+        end = head.find(b"\r\n\r\n")
+        lf = head.find(b"\n\n", 0, len(head) if end == -1 else end + 1)
+        if lf != -1:
+            end = lf
+    else:
+        end = head.find(b"\n\n")
+        crlf = head.find(b"\r\n\r\n", 0, len(head) if end == -1 else end + 3)
+        if crlf != -1:
+            end = crlf
     block = head if end == -1 else head[:end]
     # The topmost (first) line of each trace header, found by substring search in the
     # lower-cased block (ASCII lower-casing keeps every offset): what a case-insensitive

@@ -157,6 +157,10 @@ def test_mailbox_trace_headers_are_the_envelope():
     (b"Subject: x\n return-path: <a@x.example>\n\nReturn-Path: <b@x.example>\n", None),
     (b"Return-Path:", Envelope("", ())),
     (b"Return-Path: <>\r\n\r\nDelivered-To: a@x.example\r\n", Envelope("", ())),
+    # the block ends at the first blank line, whichever line endings come before it
+    (b"Subject: x\r\n\nReturn-Path: <a@x.example>\r\n", None),
+    (b"Subject: x\nReturn-Path: <a@x.example>\r\n\r\nDelivered-To: d@x.example\n",
+     Envelope("a@x.example", ())),
 ])
 def test_trace_headers_read_from_the_raw_header_block(head, expected):
     raw = RawMessage.from_bytes(head + b"\nbody\n", RawSource(transport="memory"))
