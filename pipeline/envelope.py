@@ -60,24 +60,62 @@ def envelope_of(raw: RawMessage) -> Envelope | None:
         return Envelope(None if mail_from is None else _clean(mail_from), rcpts,
                         headers.get(CLIENT_ADDRESS) or None, headers.get(HELO) or None)
     head = raw.payload[:_HEADER_SCAN]
-    end = head.find(b"\n\n")
-    end2 = head.find(b"\r\n\r\n")
-    if end2 != -1 and (end == -1 or end2 < end):
-        end = end2
+    # The header block ends at the first "\n\n" or "\r\n\r\n": the form the first line
+    # ending suggests is searched for first, the other only before it (not to the end).
+    first_lf = head.find(b"\n")
+    if first_lf > 0 and head[first_lf - 1] == 13:   # CRLF
+        end = head.find(b"\r\n\r\n")
+        lf = head.find(b"\n\n", 0, len(head) if end == -1 else end + 1)
+        if lf != -1:
+            end = lf
+    else:
+        end = head.find(b"\n\n")
+        crlf = head.find(b"\r\n\r\n", 0, len(head) if end == -1 else end + 3)
+        if crlf != -1:
+            end = crlf
     block = head if end == -1 else head[:end]
+    # The topmost (first) line of each trace header, found by substring search in the
+    # lower-cased block (ASCII lower-casing keeps every offset): what a case-insensitive
+    # line-by-line regex over the block found, at a fraction of its cost on every email.
+    lowered = block.lower()
+    return_path = _first_value(block, lowered, b"return-path:")
     found: dict[bytes, str] = {}
-    for match in _TRACE.finditer(block):
-        name = match[1].lower()
-        if name not in found:   # the topmost one is the last delivery's
-            found[name] = _clean(match[2].decode("utf-8", "replace"))
-    if b"return-path" not in found:   # a Received without delivery trace says nothing here
-        found.pop(b"received", None)
+    if return_path is not None:   # a Received without delivery trace says nothing here
+        found[b"return-path"] = return_path
+        received = _first_value(block, lowered, b"received:")
+        if received is not None:
+            found[b"received"] = received
+    for name in (b"x-original-to", b"delivered-to"):
+        value = _first_value(block, lowered, name + b":")
+        if value is not None:
+            found[name] = value
     if not found:
         return None
     rcpt = found.get(b"x-original-to") or found.get(b"delivered-to")
     client = _RECEIVED_FROM.match(found.get(b"received", ""))
     return Envelope(found.get(b"return-path"), (rcpt,) if rcpt else (),
                     client[2] if client else None, client[1] if client else None)
+
+
+def _first_value(block: bytes, lowered: bytes, field: bytes) -> str | None:
+    """The cleaned value of the first line of `block` that starts with `field` ("name:",
+    lower case; `lowered` is block.lower()): blanks after the colon skipped, one CR before
+    the line's end dropped. None when no line starts with it."""
+    if lowered.startswith(field):
+        at = len(field)
+    else:
+        at = lowered.find(b"\n" + field)
+        if at < 0:
+            return None
+        at += 1 + len(field)
+    while at < len(block) and block[at] in b" \t":
+        at += 1
+    stop = block.find(b"\n", at)
+    if stop < 0:
+        stop = len(block)
+    if stop > at and block[stop - 1] == 13:   # CR
+        stop -= 1
+    return _clean(block[at:stop].decode("utf-8", "replace"))
 
 
 _CODECS: dict[int, tuple[object, verp.Codec]] = {}

@@ -66,13 +66,12 @@ def _table_line(line: dict) -> str:
 
 def classify_unit(unit: list[tuple[str, str]], *, fmt: str, provider: str | None) -> str:
     """The output text of a run of files (connectors/parallel.py work unit)."""
-    from pathlib import Path
-
     from connectors.sources.files import raw_messages_of_file
     from pipeline.core import process_stream
 
+    # the file path as the unit holds it (str): raw_messages_of_file needs no Path
     raws = (raw for file, label in unit
-            for raw in raw_messages_of_file(Path(file), label, provider_hint=provider))
+            for raw in raw_messages_of_file(file, label, provider_hint=provider))
     text = []
     for raw, outcome in process_stream(raws):
         for line in lines_for(raw, outcome):

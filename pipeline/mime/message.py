@@ -143,6 +143,15 @@ class CachedMessage(email.message.Message):
         name Python cannot decode with "replace" (NUL in the name, punycode, idna) comes
         back as ASCII with U+FFFD, as the stdlib already does for an unknown charset name
         (it catches only LookupError; these raised ValueError/UnicodeError)."""
+        if i is None and not decode:
+            # The common read (dialects, part text): the stdlib scans and lower-cases every
+            # header for the transfer encoding, which only matters when decoding. A list is
+            # the multipart answer; an ASCII text (no surrogates) comes back as it is when the
+            # parser kept the header values (the scan could neither raise nor change it).
+            payload = self._payload
+            if isinstance(payload, list) or (type(payload) is str and payload.isascii()
+                                             and self._head() is not None):
+                return payload
         try:
             return super().get_payload(i, decode)
         except (UnicodeError, ValueError, TypeError):

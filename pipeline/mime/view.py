@@ -182,7 +182,9 @@ class MailView:
         raw = self._headers.get(key)
         if raw is None:
             return ""  # absent (most look-ups: the dialects' marker headers)
-        memo = self.__dict__.setdefault("_decoded", {})
+        memo = self.__dict__.get("_decoded")
+        if memo is None:
+            memo = self.__dict__["_decoded"] = {}
         value = memo.get(key)
         if value is None:
             value = memo[key] = decode_header_value(raw)

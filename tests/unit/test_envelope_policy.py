@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from pipeline import verp
 from pipeline.core import process
+from pipeline.envelope import Envelope, envelope_of
 from pipeline.settings import Settings, VerpSettings
 from pipeline.suppression import SuppressionEngine
 from schemas.models import RawMessage, RawSource
@@ -141,3 +142,26 @@ def test_mailbox_trace_headers_are_the_envelope():
     [event] = process(RawMessage.from_bytes(payload, RawSource(transport="memory")), settings).events
     assert (event.envelope_from, event.envelope_to, event.verp, event.tenant) == ("", to, "verified", "acme")
     assert (event.client_address, event.helo) == ("192.0.2.9", "mx.example.org")
+
+
+@pytest.mark.parametrize("head, expected", [
+    # names in any case; the topmost of each; blanks after the colon and one CR dropped
+    (b"X-Spam: 1\nRETURN-PATH:\t <b@x.example>\r\nreturn-path: <c@x.example>\n"
+     b"received: from h.example (h [192.0.2.1])\r\ndelivered-to: Box@x.example\r\r\n",
+     Envelope("b@x.example", ("Box@x.example",), "192.0.2.1", "h.example")),
+    # a Received without a Return-Path says nothing; X-Original-To wins over Delivered-To
+    (b"Received: from h.example ([192.0.2.1])\nDelivered-To: d@x.example\n"
+     b"X-Original-To: <o@x.example>\n", Envelope(None, ("o@x.example",))),
+    (b"Received: from h.example ([192.0.2.1])\nX-Return-Path: <a@x.example>\n", None),
+    # only the header block counts, and only a line that starts with the name
+    (b"Subject: x\n return-path: <a@x.example>\n\nReturn-Path: <b@x.example>\n", None),
+    (b"Return-Path:", Envelope("", ())),
+    (b"Return-Path: <>\r\n\r\nDelivered-To: a@x.example\r\n", Envelope("", ())),
+    # the block ends at the first blank line, whichever line endings come before it
+    (b"Subject: x\r\n\nReturn-Path: <a@x.example>\r\n", None),
+    (b"Subject: x\nReturn-Path: <a@x.example>\r\n\r\nDelivered-To: d@x.example\n",
+     Envelope("a@x.example", ())),
+])
+def test_trace_headers_read_from_the_raw_header_block(head, expected):
+    raw = RawMessage.from_bytes(head + b"\nbody\n", RawSource(transport="memory"))
+    assert envelope_of(raw) == expected

@@ -184,3 +184,21 @@ def test_every_corpus_email_parses_to_the_stdlib_tree():
         text = path.read_bytes().decode("ascii", "surrogateescape")
         fast = fastparse.parse_text(text)
         assert tree(fast) == tree(stdlib(text)), path.name
+
+
+def test_every_corpus_part_payload_is_the_stdlibs():
+    """CachedMessage.get_payload() answers a plain read without the stdlib's header scan:
+    the same payload for every part of every corpus email (8-bit and encoded parts too)."""
+    files = _corpus_emails()
+    if not files:
+        pytest.skip("corpus not found (BOUNCEPIPE_CORPUS or ../shared/corpus)")
+    fast_reads = 0
+    for path in files:
+        for part in fastparse.parse_bytes(path.read_bytes()).walk():
+            expected = email.message.Message.get_payload(part)
+            assert part.get_payload() == expected, path.name
+            assert part.get_payload(decode=True) == email.message.Message.get_payload(
+                part, decode=True), path.name
+            fast_reads += isinstance(expected, str) and expected.isascii() and \
+                part._head() is not None
+    assert fast_reads > len(files)   # the direct read is the common case
