@@ -12,7 +12,7 @@ half-way), and then it is rewritten without them a record batch at a time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .durable import durable_replace
-from .lake import LakeWriter, table_spec, to_arrow
+from .lake import LakeWriter, chunk_to_arrow, table_spec, to_arrow
 
 # Rows converted to Arrow at a time, and so rows per row group of a chunk file: the row
 # dicts of one batch and its Arrow copy are all that a report's rows ever hold in memory.
@@ -92,9 +92,8 @@ def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
     reports: set[str] = set()
     position = 0
 
-    def write(chunk_rows: list) -> None:
+    def write(batch: pa.Table) -> None:
         nonlocal position
-        batch = to_arrow(table, chunk_rows)
         if has_report_key:
             reports.update(pc.unique(batch["report_key"]).to_pylist())
         while batch.num_rows:   # a piece per chunk: chunk n holds rows n*batch_rows..
@@ -105,9 +104,8 @@ def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
             writers.append(chunk, piece, spec.date_field)
 
     try:
-        rows = iter(rows)
-        while pending := list(islice(rows, STAGE_BATCH_ROWS)):
-            write(pending)
+        for batch in _arrow_batches(table, rows):
+            write(batch)
         writers.close()
     except BaseException:
         writers.close()
@@ -115,6 +113,50 @@ def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
         raise
     return Staged(table, writers.files, position,
                   frozenset(k for k in reports if k is not None))
+
+
+def _arrow_batches(table: str, rows: Iterable) -> Iterator[pa.Table]:
+    """`rows` as Arrow tables of STAGE_BATCH_ROWS rows (the last one shorter). Rows that come
+    in chunks of columns (`ChunkedRows.chunks()`: a big DMARC report's records) are converted
+    a chunk at a time without a dict per row, then cut to the same batches."""
+    chunks = getattr(rows, "chunks", None)
+    if chunks is None:
+        rows = iter(rows)
+        while pending := list(islice(rows, STAGE_BATCH_ROWS)):
+            yield to_arrow(table, pending)
+        return
+    held: list[pa.Table] = []
+    count = 0
+    for piece in _chunk_tables(table, chunks()):
+        while piece.num_rows:
+            take = min(STAGE_BATCH_ROWS - count, piece.num_rows)
+            held.append(piece.slice(0, take))
+            count += take
+            piece = piece.slice(take)
+            if count == STAGE_BATCH_ROWS:
+                yield held[0] if len(held) == 1 else pa.concat_tables(held)
+                held, count = [], 0
+    if held:
+        yield held[0] if len(held) == 1 else pa.concat_tables(held)
+
+
+def _chunk_tables(table: str, items: Iterator) -> Iterator[pa.Table]:
+    """Chunks -> Arrow tables; plain row dicts among them (a fallback parser's) -> Arrow
+    tables of up to STAGE_BATCH_ROWS rows."""
+    pending: list[dict] = []
+    for item in items:
+        if type(item) is dict:
+            pending.append(item)
+            if len(pending) >= STAGE_BATCH_ROWS:
+                yield to_arrow(table, pending)
+                pending = []
+            continue
+        if pending:
+            yield to_arrow(table, pending)
+            pending = []
+        yield chunk_to_arrow(table, item)
+    if pending:
+        yield to_arrow(table, pending)
 
 
 def land_staged(writer: LakeWriter, item: Staged, stem: str) -> int:
