@@ -65,8 +65,7 @@ class _ChunkWriters:
         if chunk != self.chunk:
             self.close()
             self.chunk = chunk
-        dates = pc.fill_null(pc.strftime(piece[date_field], format="%Y-%m-%d"), "unknown")
-        unique = pc.unique(dates).to_pylist()
+        dates, unique = _partition_dates(piece[date_field])
         for dt in unique:
             part = piece if len(unique) == 1 else piece.filter(pc.equal(dates, dt))
             if dt not in self.open:
@@ -79,6 +78,18 @@ class _ChunkWriters:
         for out in self.open.values():
             out.close()
         self.open = {}
+
+
+def _partition_dates(column) -> tuple[pa.Array | None, list[str]]:
+    """(each row's partition date, the distinct ones). One date, the usual case (a report's
+    rows share their date): from its earliest and latest instants, without formatting every
+    row's (then the per-row dates are None: not needed)."""
+    if column.null_count == 0 and len(column):
+        bounds = pc.min_max(column)
+        if bounds["min"] == bounds["max"]:   # every row's instant is the first row's
+            return None, pc.strftime(column.slice(0, 1), format="%Y-%m-%d").to_pylist()
+    dates = pc.fill_null(pc.strftime(column, format="%Y-%m-%d"), "unknown")
+    return dates, pc.unique(dates).to_pylist()
 
 
 def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
