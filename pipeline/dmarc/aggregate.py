@@ -1,7 +1,8 @@
 """Streaming DMARC aggregate (rua) parser: lxml iterparse, <record>s read in chunks of values.
 
 Reads draft, RFC 7489 and RFC 9990 (DMARCbis) reports, namespaced or not, from a binary
-stream, holding one <record> at a time (rows are yielded lazily, elements freed as they go).
+stream: elements are freed as they go, and a chunk of up to CHUNK_RECORDS records' values
+(chunk.py: no dict per row; rows are made from it on demand) is all of a report it holds.
 DTDs are refused before lxml sees them and lxml is not fed past 1 MiB it cannot turn into
 elements (xmlguard.py); entities are never resolved and the network is never touched.
 Values are kept as stated (see schemas/dmarc.py for conventions).
@@ -16,7 +17,7 @@ from lxml import etree
 
 from pipeline.errors import LimitExceeded, ParseError, UnsafeInput
 from pipeline.deadline import check_time
-from schemas.dmarc import aggregate_report_key, aggregate_row_id
+from schemas.dmarc import aggregate_report_key
 
 from .chunk import RecordChunk, row_of
 from .xmlguard import PARSER, check_prolog, guard_prolog
