@@ -155,6 +155,7 @@ def _chunk_tables(table: str, items: Iterator) -> Iterator[pa.Table]:
     """Chunks -> Arrow tables; plain row dicts among them (a fallback parser's) -> Arrow
     tables of up to STAGE_BATCH_ROWS rows."""
     pending: list[dict] = []
+    last: list = []   # the previous chunk's shared columns, for the next of its report
     for item in items:
         if type(item) is dict:
             pending.append(item)
@@ -165,7 +166,7 @@ def _chunk_tables(table: str, items: Iterator) -> Iterator[pa.Table]:
         if pending:
             yield to_arrow(table, pending)
             pending = []
-        yield chunk_to_arrow(table, item)
+        yield chunk_to_arrow(table, item, last)
     if pending:
         yield to_arrow(table, pending)
 
