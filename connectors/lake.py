@@ -60,6 +60,30 @@ def to_arrow(table: str, rows: Iterable[BaseModel | Mapping[str, Any]]) -> pa.Ta
                      for i, values in enumerate(columns)], schema=schema)
 
 
+def chunk_to_arrow(table: str, chunk, last: list | None = None) -> pa.Table:
+    """A chunk of rows held by column (`chunk.columns()`: the values all its rows share by
+    name, and the others' values by name; see pipeline.outcome.ChunkedRows) -> the same Arrow
+    table `to_arrow(table, chunk.rows())` gives, without a dict per row. A chunk that does
+    not cover the table's columns (the model gained a field its parser does not give) goes
+    through its rows. `last`: a list the caller keeps between the chunks of one iterator;
+    the shared columns' arrays are reused for a chunk of the same report and length."""
+    spec = table_spec(table)
+    schema = spec.schema
+    shared, columns = chunk.columns()
+    if spec.derive is not None or not all(n in columns or n in shared for n in schema.names):
+        return to_arrow(table, chunk.rows())
+    count = len(chunk)
+    if last and last[0] is shared and last[1] == count:
+        repeated = last[2]
+    else:   # each shared value converted once, repeated
+        repeated = {name: pa.repeat(pa.scalar(shared[name], type=schema.field(name).type),
+                                    count) for name in schema.names if name not in columns}
+        if last is not None:
+            last[:] = [shared, count, repeated]
+    return pa.table([pa.array(columns[field.name], type=field.type) if field.name in columns
+                     else repeated[field.name] for field in schema], schema=schema)
+
+
 def _partition_dates(arrow_table: pa.Table, date_field: str) -> pa.Array:
     dates = pc.strftime(arrow_table[date_field], format="%Y-%m-%d")
     return pc.fill_null(dates, "unknown")

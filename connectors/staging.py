@@ -12,7 +12,7 @@ half-way), and then it is rewritten without them a record batch at a time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .durable import durable_replace
-from .lake import LakeWriter, table_spec, to_arrow
+from .lake import LakeWriter, chunk_to_arrow, table_spec, to_arrow
 
 # Rows converted to Arrow at a time, and so rows per row group of a chunk file: the row
 # dicts of one batch and its Arrow copy are all that a report's rows ever hold in memory.
@@ -65,8 +65,7 @@ class _ChunkWriters:
         if chunk != self.chunk:
             self.close()
             self.chunk = chunk
-        dates = pc.fill_null(pc.strftime(piece[date_field], format="%Y-%m-%d"), "unknown")
-        unique = pc.unique(dates).to_pylist()
+        dates, unique = _partition_dates(piece[date_field])
         for dt in unique:
             part = piece if len(unique) == 1 else piece.filter(pc.equal(dates, dt))
             if dt not in self.open:
@@ -81,6 +80,18 @@ class _ChunkWriters:
         self.open = {}
 
 
+def _partition_dates(column) -> tuple[pa.Array | None, list[str]]:
+    """(each row's partition date, the distinct ones). One date, the usual case (a report's
+    rows share their date): from its earliest and latest instants, without formatting every
+    row's (then the per-row dates are None: not needed)."""
+    if column.null_count == 0 and len(column):
+        bounds = pc.min_max(column)
+        if bounds["min"] == bounds["max"]:   # every row's instant is the first row's
+            return None, pc.strftime(column.slice(0, 1), format="%Y-%m-%d").to_pylist()
+    dates = pc.fill_null(pc.strftime(column, format="%Y-%m-%d"), "unknown")
+    return dates, pc.unique(dates).to_pylist()
+
+
 def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
                batch_rows: int) -> Staged:
     """Consume a (possibly huge) row iterator into chunk files of `batch_rows` rows in
@@ -92,9 +103,8 @@ def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
     reports: set[str] = set()
     position = 0
 
-    def write(chunk_rows: list) -> None:
+    def write(batch: pa.Table) -> None:
         nonlocal position
-        batch = to_arrow(table, chunk_rows)
         if has_report_key:
             reports.update(pc.unique(batch["report_key"]).to_pylist())
         while batch.num_rows:   # a piece per chunk: chunk n holds rows n*batch_rows..
@@ -105,9 +115,8 @@ def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
             writers.append(chunk, piece, spec.date_field)
 
     try:
-        rows = iter(rows)
-        while pending := list(islice(rows, STAGE_BATCH_ROWS)):
-            write(pending)
+        for batch in _arrow_batches(table, rows):
+            write(batch)
         writers.close()
     except BaseException:
         writers.close()
@@ -115,6 +124,51 @@ def stage_rows(table: str, rows: Iterable, staging: Path, name: str,
         raise
     return Staged(table, writers.files, position,
                   frozenset(k for k in reports if k is not None))
+
+
+def _arrow_batches(table: str, rows: Iterable) -> Iterator[pa.Table]:
+    """`rows` as Arrow tables of STAGE_BATCH_ROWS rows (the last one shorter). Rows that come
+    in chunks of columns (`ChunkedRows.chunks()`: a big DMARC report's records) are converted
+    a chunk at a time without a dict per row, then cut to the same batches."""
+    chunks = getattr(rows, "chunks", None)
+    if chunks is None:
+        rows = iter(rows)
+        while pending := list(islice(rows, STAGE_BATCH_ROWS)):
+            yield to_arrow(table, pending)
+        return
+    held: list[pa.Table] = []
+    count = 0
+    for piece in _chunk_tables(table, chunks()):
+        while piece.num_rows:
+            take = min(STAGE_BATCH_ROWS - count, piece.num_rows)
+            held.append(piece.slice(0, take))
+            count += take
+            piece = piece.slice(take)
+            if count == STAGE_BATCH_ROWS:
+                yield held[0] if len(held) == 1 else pa.concat_tables(held)
+                held, count = [], 0
+    if held:
+        yield held[0] if len(held) == 1 else pa.concat_tables(held)
+
+
+def _chunk_tables(table: str, items: Iterator) -> Iterator[pa.Table]:
+    """Chunks -> Arrow tables; plain row dicts among them (a fallback parser's) -> Arrow
+    tables of up to STAGE_BATCH_ROWS rows."""
+    pending: list[dict] = []
+    last: list = []   # the previous chunk's shared columns, for the next of its report
+    for item in items:
+        if type(item) is dict:
+            pending.append(item)
+            if len(pending) >= STAGE_BATCH_ROWS:
+                yield to_arrow(table, pending)
+                pending = []
+            continue
+        if pending:
+            yield to_arrow(table, pending)
+            pending = []
+        yield chunk_to_arrow(table, item, last)
+    if pending:
+        yield to_arrow(table, pending)
 
 
 def land_staged(writer: LakeWriter, item: Staged, stem: str) -> int:

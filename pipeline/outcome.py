@@ -64,7 +64,9 @@ def accounted(raw: RawMessage, outcome: Outcome) -> Outcome:
     if lazy:
         counter = _RowCounter(raw, outcome.parser, len(lazy))
         for table in lazy:
-            outcome.rows[table] = counter.watch(outcome.rows[table])
+            rows = outcome.rows[table]
+            outcome.rows[table] = (ChunkedRows(counter.watch(rows.chunks()))
+                                   if isinstance(rows, ChunkedRows) else counter.watch(rows))
         return outcome
     error = ParseError(
         f"{outcome.parser or 'a handler'} recognised the input but produced no event, row or "
@@ -81,7 +83,7 @@ class _RowCounter:
         self.raw, self.parser, self.open, self.rows = raw, parser, tables, 0
 
     def watch(self, rows: Iterable) -> Iterator:
-        for row in rows:
+        for row in rows:   # rows, or chunks of rows (never empty)
             self.rows += 1
             yield row
         self.open -= 1
@@ -89,3 +91,41 @@ class _RowCounter:
             raise ParseError(f"{self.parser or 'a handler'} recognised the input but its "
                              "report held no row", raw_sha256=self.raw.sha256,
                              parser=self.parser)
+
+
+class ChunkedRows:
+    """A lazy table's rows that a parser produces a chunk at a time (a huge DMARC report's
+    records: pipeline/dmarc/chunk.py). Iterated, it gives row dicts like any lazy rows;
+    `chunks()` hands a consumer that converts rows into columns (the lake's staging) the
+    chunks themselves, each with `rows()` (the same dicts), `columns()` (its values by
+    column, see `RecordChunk`) and `len()`, so it need not build a dict per row. An item
+    may also be a plain row dict (a fallback parser's rows). Use one or the other, once."""
+
+    def __init__(self, items: Iterator):
+        self._items = items
+        self._rows: Iterator[dict] | None = None
+        self._chunked = False
+
+    def chunks(self) -> Iterator:
+        if self._rows is not None or self._chunked:
+            raise RuntimeError("these rows were already taken")
+        self._chunked = True
+        return self._items
+
+    def __iter__(self) -> "ChunkedRows":
+        return self
+
+    def __next__(self) -> dict:
+        if self._rows is None:
+            if self._chunked:
+                raise RuntimeError("these rows were already taken as chunks")
+            self._rows = _flatten(self._items)
+        return next(self._rows)
+
+
+def _flatten(items: Iterator) -> Iterator[dict]:
+    for item in items:
+        if type(item) is dict:
+            yield item
+        else:
+            yield from item.rows()

@@ -60,6 +60,13 @@ def aggregate_row_id(report_key: str, record_index: int) -> str:
     return hashlib.sha256(f"{report_key}\x1f{record_index}".encode()).hexdigest()[:32]
 
 
+def aggregate_row_ids(report_key: str, start: int, count: int) -> list[str]:
+    """aggregate_row_id for the records start .. start+count-1 of one report, in one call."""
+    sha256 = hashlib.sha256
+    return [sha256(f"{report_key}\x1f{index}".encode()).hexdigest()[:32]
+            for index in range(start, start + count)]
+
+
 class DmarcAggregateRow(_Row):
     """One `<record>` of a DMARC aggregate (rua) report, with its report's metadata."""
 

@@ -1,7 +1,8 @@
-"""Streaming DMARC aggregate (rua) parser: lxml iterparse, one row dict per <record>.
+"""Streaming DMARC aggregate (rua) parser: lxml iterparse, <record>s read in chunks of values.
 
 Reads draft, RFC 7489 and RFC 9990 (DMARCbis) reports, namespaced or not, from a binary
-stream, holding one <record> at a time (rows are yielded lazily, elements freed as they go).
+stream: elements are freed as they go, and a chunk of up to CHUNK_RECORDS records' values
+(chunk.py: no dict per row; rows are made from it on demand) is all of a report it holds.
 DTDs are refused before lxml sees them and lxml is not fed past 1 MiB it cannot turn into
 elements (xmlguard.py); entities are never resolved and the network is never touched.
 Values are kept as stated (see schemas/dmarc.py for conventions).
@@ -16,11 +17,17 @@ from lxml import etree
 
 from pipeline.errors import LimitExceeded, ParseError, UnsafeInput
 from pipeline.deadline import check_time
-from schemas.dmarc import aggregate_report_key, aggregate_row_id
+from schemas.dmarc import aggregate_report_key
 
+from .chunk import RecordChunk, row_of
 from .xmlguard import PARSER, check_prolog, guard_prolog
 
-__all__ = ["PARSER", "check_prolog", "iter_aggregate_rows", "org_domain", "record_row"]
+__all__ = ["PARSER", "check_prolog", "iter_aggregate_chunks", "iter_aggregate_rows",
+           "org_domain", "record_row", "record_values"]
+
+# Records per chunk: what a consumer converts to columns at a time (the lake's staging
+# writes record batches of this many rows) and all of a report the parser holds.
+CHUNK_RECORDS = 2_000
 
 _TAGS = ("{*}version", "{*}report_metadata", "{*}policy_published", "{*}record")
 _POLICY_FIELDS = ("domain", "adkim", "aspf", "p", "sp", "pct", "np", "fo", "testing",
@@ -138,14 +145,19 @@ LOCAL = _LocalNames()
 
 
 def record_row(el, base: dict, index: int) -> dict:
-    """One row dict from a <record> element and its report's shared columns.
+    """One row dict from a <record> element and its report's shared columns."""
+    return row_of(base, index, record_values(el, index))
+
+
+def record_values(el, index: int) -> tuple:
+    """The values of a <record> element, in chunk.RECORD_COLUMNS order.
 
     The hot loop of the parser: element names come from the LOCAL memo and texts are read
-    inline (a function call per element costs more than the rest)."""
+    inline (a function call per element costs more than the rest). A repeated element:
+    the last one counts."""
     local = LOCAL
-    source_ip = count = None
-    evaluated: dict[str, str | None] = {}
-    identifiers: dict[str, str | None] = {}
+    source_ip = count = disposition = p_dkim = p_spf = None
+    header_from = envelope_from = envelope_to = None
     reasons: list[dict] = []
     dkim: list[dict] = []
     spf: list[dict] = []
@@ -173,11 +185,24 @@ def record_row(el, base: dict, index: int) -> dict:
                             reasons.append(r)
                             continue
                         t = pe.text  # disposition, dkim, spf: lower-case tokens
-                        evaluated[pn] = (t.strip().lower() or None) if t else None
+                        if pn == "disposition":
+                            disposition = (t.strip().lower() or None) if t else None
+                        elif pn == "dkim":
+                            p_dkim = (t.strip().lower() or None) if t else None
+                        elif pn == "spf":
+                            p_spf = (t.strip().lower() or None) if t else None
         elif name == "identifiers" or name == "identities":
             for c in part:
-                t = c.text
-                identifiers[local[c.tag]] = (t.strip() or None) if t else None
+                cn = local[c.tag]
+                if cn == "header_from":
+                    t = c.text
+                    header_from = (t.strip() or None) if t else None
+                elif cn == "envelope_from":
+                    t = c.text
+                    envelope_from = (t.strip() or None) if t else None
+                elif cn == "envelope_to":
+                    t = c.text
+                    envelope_to = (t.strip() or None) if t else None
         elif name == "auth_results":
             for res in part:
                 rn = local[res.tag]
@@ -203,8 +228,6 @@ def record_row(el, base: dict, index: int) -> dict:
                          parser=PARSER) from None
     if message_count < 0:
         raise ParseError(f"record {index}: negative <count> {message_count}", parser=PARSER)
-    p_dkim, p_spf = evaluated.get("dkim"), evaluated.get("spf")
-    header_from = identifiers.get("header_from")
     if header_from:
         org = _HEADER_FROM_ORG.get(header_from)
         if org is None:
@@ -213,25 +236,9 @@ def record_row(el, base: dict, index: int) -> dict:
                 _HEADER_FROM_ORG[header_from] = org
     else:
         org = ""
-    row = {
-        **base,
-        "row_id": aggregate_row_id(base["report_key"], index),
-        "record_index": index,
-        "source_ip": source_ip,
-        "message_count": message_count,
-        "disposition": evaluated.get("disposition"),
-        "policy_dkim": p_dkim,
-        "policy_spf": p_spf,
-        "dmarc_aligned": p_dkim == "pass" or p_spf == "pass",
-        "override_reasons": reasons,
-        "header_from": header_from,
-        "header_from_org_domain": org or None,
-        "envelope_from": identifiers.get("envelope_from"),
-        "envelope_to": identifiers.get("envelope_to"),
-        "dkim_results": dkim,
-        "spf_results": spf,
-    }
-    return row
+    return (source_ip, message_count, disposition, p_dkim, p_spf,
+            p_dkim == "pass" or p_spf == "pass", reasons, header_from, org or None,
+            envelope_from, envelope_to, dkim, spf)
 
 
 def _check_document(el, name: str) -> str | None:
@@ -254,6 +261,14 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
     Raises UnsafeInput (DTD), LimitExceeded (records), ParseError (not a report / bad row)
     or lxml.etree.XMLSyntaxError (not well-formed: the caller may fall back).
     """
+    for chunk in iter_aggregate_chunks(stream, context, max_records):
+        yield from chunk.rows()
+
+
+def iter_aggregate_chunks(stream, context: dict, max_records: int,
+                          chunk_records: int = CHUNK_RECORDS) -> Iterator[RecordChunk]:
+    """The report's records in chunks of `chunk_records` (the last one shorter), as they are
+    read; raises as iter_aggregate_rows does."""
     guarded = guard_prolog(stream)
     feed = guarded.raw  # its `unparsed` is reset per element handed back (see xmlguard)
     events = etree.iterparse(guarded, events=("end",), tag=("{*}feedback", *_TAGS),
@@ -265,6 +280,8 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
     index = 0
     root_seen = False
     local = LOCAL
+    records: list[tuple] = []
+    add = records.append
     for _, el in events:
         feed.unparsed = 0
         name = local[el.tag]
@@ -272,9 +289,13 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
             if index >= max_records:
                 raise LimitExceeded(f"report has more than {max_records} records "
                                     "(limits.max_report_records)", parser=PARSER)
-            yield record_row(el, base, index)
+            add(record_values(el, index))
             index += 1
             el.clear(keep_tail=False)
+            if len(records) >= chunk_records:
+                yield RecordChunk(base, index - len(records), records)
+                records = []
+                add = records.append
             if not index & 1023:  # drop the emptied records read so far, in one go
                 check_time()   # the worker's per-input wall-time budget
                 parent = el.getparent()
@@ -291,7 +312,7 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
                     raise ParseError("<record> before <report_metadata>/<policy_published>",
                                      parser=PARSER)
                 base = report_base(meta, policy, version, namespace, context)
-                yield record_row(el, base, index)
+                add(record_values(el, index))
                 index += 1
         elif name == "version" and el.getparent() is not None and _local(
                 el.getparent().tag) == "feedback":
@@ -306,6 +327,8 @@ def iter_aggregate_rows(stream, context: dict, max_records: int) -> Iterator[dic
         if parent is not None:
             while el.getprevious() is not None:
                 del parent[0]
+    if records:
+        yield RecordChunk(base, index - len(records), records)
     if not root_seen:
         raise ParseError("no <feedback> root element: not a DMARC aggregate report",
                          parser=PARSER)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline.errors import BouncepipeError, NotSupported
+from pipeline.outcome import ChunkedRows
 from pipeline.settings import Settings, default_settings
 
 from .failure import FailureReport, parse_failure
@@ -16,7 +17,8 @@ from .unwrap import Unwrapper
 
 @dataclass
 class ParsedReports:
-    """Rows found in one input. `aggregate` is lazy: iterate it once."""
+    """Rows found in one input. `aggregate` is lazy: iterate it once (a ChunkedRows: or
+    take its chunks of records once)."""
 
     aggregate: Iterator[dict] = field(default_factory=lambda: iter(()))
     tls: list[dict] = field(default_factory=list)
@@ -33,7 +35,7 @@ def context_of(raw_sha256: str | None, source: str | None = None,
     return {"raw_sha256": raw_sha256, "source": source, "received_at": received_at}
 
 
-def primed(rows: Iterator[dict]) -> Iterator[dict]:
+def primed(rows: Iterator) -> Iterator:
     """Run the parser up to its first row now, so a report that is not readable at all fails
     where it is handed in (a dead letter at once) rather than when the rows are consumed."""
     try:
@@ -69,7 +71,7 @@ def parse_report_file(path, *, settings: Settings | None = None,
     try:
         unwrapper.add_stream(lambda: path.open("rb"), head, "", None, 0, size=size)
         found = unwrapper.found
-        return ParsedReports(aggregate=primed(found.aggregate_rows()), tls=found.tls,
+        return ParsedReports(aggregate=ChunkedRows(primed(found.aggregate_rows())), tls=found.tls,
                              containers=found.containers)
     except BouncepipeError as exc:
         exc.raw_sha256 = exc.raw_sha256 or context.get("raw_sha256")
@@ -108,7 +110,7 @@ def parse_report(payload: bytes | None = None, *, msg: email.message.Message | N
                                     context=context)
             unwrapper.add_bytes(payload, "")
         found = unwrapper.found
-        out.aggregate = primed(found.aggregate_rows())
+        out.aggregate = ChunkedRows(primed(found.aggregate_rows()))
         out.tls = found.tls
         out.containers = found.containers
     except BouncepipeError as exc:

@@ -54,7 +54,8 @@ class Found:
     def empty(self) -> bool:
         return not self.aggregate and not self.tls
 
-    def aggregate_rows(self) -> Iterator[dict]:
+    def aggregate_rows(self) -> Iterator:
+        """Every aggregate report's chunks of records / row dicts, in order."""
         return itertools.chain.from_iterable(self.aggregate)
 
 
@@ -202,9 +203,11 @@ def _leaf_parts(msg: email.message.Message):
 
 
 def aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits: Limits,
-                   size: int | None = None) -> Iterator[dict]:
-    """Rows of one aggregate report: streaming fast path, parsedmarc when the XML is broken.
-    `size`: the report's length in bytes when known (the fallback refuses by it, unread).
+                   size: int | None = None) -> Iterator:
+    """Rows of one aggregate report: streaming fast path (chunks of records, see
+    chunk.RecordChunk), parsedmarc's row dicts when the XML is broken; `ChunkedRows` turns
+    either into rows. `size`: the report's length in bytes when known (the fallback refuses
+    by it, unread).
 
     Errors raised while the rows are consumed carry the input's sha256 like eager ones."""
     try:
@@ -215,16 +218,18 @@ def aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits: 
 
 
 def _aggregate_rows(open_stream: Callable[[], io.IOBase], context: dict, limits: Limits,
-                    size: int | None) -> Iterator[dict]:
-    held: list[dict] | None = []
+                    size: int | None) -> Iterator:
+    held: list | None = []
+    held_rows = 0
     try:
-        for row in aggregate.iter_aggregate_rows(open_stream(), context,
-                                                 limits.max_report_records):
+        for chunk in aggregate.iter_aggregate_chunks(open_stream(), context,
+                                                     limits.max_report_records):
             if held is None:
-                yield row
+                yield chunk
                 continue
-            held.append(row)
-            if len(held) >= HOLD_ROWS:
+            held.append(chunk)
+            held_rows += len(chunk)
+            if held_rows >= HOLD_ROWS:
                 yield from held
                 held = None
     except etree.XMLSyntaxError as exc:
