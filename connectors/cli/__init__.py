@@ -79,15 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and args.command in WARM_UP:
         # the process is this command: freeze its start-up (never for an in-process caller,
         # whose own objects would be frozen too)
-        import gc
-
         from pipeline.core import warm_up
 
         warm_up()
-        # The engine allocates many short-lived objects per email; the default 700-object
-        # young generation runs the collector every few emails for nothing (2-4 % of a
-        # classify run's CPU, measured by alternating runs). Process-wide, so only here.
-        gc.set_threshold(10_000, 20, 100)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
