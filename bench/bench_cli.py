@@ -131,6 +131,12 @@ def main() -> int:
     ap.add_argument("--peer", action="store_true",
                     help="Sisimai (Perl) and Sisimai Go (when built here) in the same run")
     args = ap.parse_args()
+    # byte-compiled, as an installed package is: a shell with PYTHONDONTWRITEBYTECODE would
+    # otherwise recompile every module on every run and bill it to start-up
+    import compileall
+
+    for package in ("schemas", "pipeline", "connectors"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     with tempfile.TemporaryDirectory(prefix="bouncepipe-bench-cli-") as tmp:
         tmp = Path(tmp)
         files = make_files(tmp / "in", args.copies)
