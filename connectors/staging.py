@@ -11,6 +11,10 @@ half-way), and then it is rewritten without them a record batch at a time.
 """
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import socket
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -354,8 +358,37 @@ def _without_positions(staged: Path, positions: dict):
 
 def staging_dir(lake: Path) -> Path:
     """Where a run stages report rows: a hidden directory inside the lake (renames into the
-    lake stay on one file system), outside every table's `{table}/dt=*/` glob."""
+    lake stay on one file system), outside every table's `{table}/dt=*/` glob. Its name says
+    which host and process own it, so a later run can sweep what a killed run left behind."""
     import tempfile
 
     lake.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=".staging-", dir=lake))
+    sweep_abandoned_staging(lake)
+    return Path(tempfile.mkdtemp(prefix=f".staging-{_HOST}-{os.getpid()}-", dir=lake))
+
+
+_HOST = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+
+
+def sweep_abandoned_staging(lake: Path) -> list[Path]:
+    """Remove staging directories whose owning process on this host no longer runs (a run
+    killed with -9 never renames its chunks into the lake; they are not data: the next run
+    stages the report again). Another host's directories, and ones whose owner lives, stay."""
+    removed = []
+    for path in lake.glob(f".staging-{_HOST}-*-*"):
+        pid_text = path.name[len(f".staging-{_HOST}-"):].split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # someone else's process: alive
+        return True
+    return True

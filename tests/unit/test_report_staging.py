@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import random
 import sys
 from datetime import datetime, timezone
@@ -183,3 +184,29 @@ def test_partition_dates_of_a_batch_one_date_or_each_rows() -> None:
     assert unique == ["2024-01-01", "2024-01-02"]
     assert dates.to_pylist() == ["2024-01-01", "2024-01-02", "2024-01-01"]
     assert _partition_dates(column(None, late))[1] == ["unknown", "2024-01-01"]
+
+
+def test_a_killed_runs_staging_directory_is_swept_by_the_next_run(tmp_path):
+    import subprocess
+    import sys
+
+    from connectors import staging
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()   # its pid no longer runs (reuse within this test is vanishingly unlikely)
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    abandoned = lake / f".staging-{staging._HOST}-{dead.pid}-abc123"
+    (abandoned / "x.parquet").parent.mkdir()
+    (abandoned / "x.parquet").write_bytes(b"chunk")
+    live = lake / f".staging-{staging._HOST}-{os.getpid()}-def456"
+    live.mkdir()
+    other_host = lake / f".staging-otherhost-{dead.pid}-ghi789"
+    other_host.mkdir()
+
+    mine = staging.staging_dir(lake)
+
+    assert not abandoned.exists()
+    assert live.is_dir() and other_host.is_dir()   # a live owner's, and another host's, stay
+    assert mine.name.startswith(f".staging-{staging._HOST}-{os.getpid()}-")
+    assert staging.sweep_abandoned_staging(lake) == []   # its own directory is not swept
