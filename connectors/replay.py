@@ -15,20 +15,9 @@ from collections.abc import Iterator
 from datetime import timezone
 
 from pipeline.suppression import POLICY_FIELDS, SuppressionEngine
-from schemas.models import MailEvent, SuppressionEvent
+from schemas.models import SuppressionEvent, unvalidated_mail_event
 
 REPLAY_BATCH = 10_000   # events per Arrow batch
-
-
-def _policy_event(values: dict) -> MailEvent:
-    """A MailEvent holding only the policy's fields, unvalidated (they come from the lake,
-    written from validated events)."""
-    event = object.__new__(MailEvent)
-    object.__setattr__(event, "__dict__", values)
-    object.__setattr__(event, "__pydantic_fields_set__", set(values))
-    object.__setattr__(event, "__pydantic_extra__", None)
-    object.__setattr__(event, "__pydantic_private__", None)
-    return event
 
 
 def replay_events(con, engine: SuppressionEngine, source: str = "v_events_current", *,
@@ -46,4 +35,4 @@ def replay_events(con, engine: SuppressionEngine, source: str = "v_events_curren
         # files from before the column read back NULL: not flagged
         columns["unverified"] = [bool(u) for u in columns["unverified"]]
         for row in zip(*(columns[name] for name in POLICY_FIELDS)):
-            yield from engine.feed(_policy_event(dict(zip(POLICY_FIELDS, row))))
+            yield from engine.feed(unvalidated_mail_event(dict(zip(POLICY_FIELDS, row))))

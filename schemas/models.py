@@ -163,6 +163,20 @@ class MailEvent(_Frozen):
         return stable_id("event", *natural_key)
 
 
+def unvalidated_mail_event(values: dict) -> MailEvent:
+    """A MailEvent from values already valid (built by validated code, or read back from the
+    lake that validated events wrote), without validating again: the core of
+    `MailEvent.model_construct` minus its per-field loop (that loop was 45 % of the webhook
+    normaliser's profile, and validation most of the suppression replay). The event holds
+    exactly `values`' fields: one left out raises AttributeError when read, never a default."""
+    event = object.__new__(MailEvent)
+    object.__setattr__(event, "__dict__", values)
+    object.__setattr__(event, "__pydantic_fields_set__", set(values))
+    object.__setattr__(event, "__pydantic_extra__", None)
+    object.__setattr__(event, "__pydantic_private__", None)
+    return event
+
+
 class SuppressionEvent(_Frozen):
     """A suppression decision. Published compacted, keyed by `key` (scope + address)."""
 

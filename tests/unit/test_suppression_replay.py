@@ -9,9 +9,9 @@ import pytest
 
 from connectors.duck import connect
 from connectors.ingest import ingest
-from connectors.replay import _policy_event, replay_events
+from connectors.replay import replay_events
 from pipeline.suppression import POLICY_FIELDS, SuppressionEngine
-from schemas.models import MailEvent
+from schemas.models import MailEvent, unvalidated_mail_event
 from tests.integration.generate import dsn_emails
 
 
@@ -68,7 +68,7 @@ def test_events_from_before_the_unverified_column_replay_as_verified(tmp_path):
 
 def test_a_policy_event_has_only_the_policy_fields():
     at = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    event = _policy_event(dict.fromkeys(POLICY_FIELDS) | {"occurred_at": at})
+    event = unvalidated_mail_event(dict.fromkeys(POLICY_FIELDS) | {"occurred_at": at})
     assert event.occurred_at == at and event.recipient is None
     with pytest.raises(AttributeError):
         _ = event.raw_sha256  # a rule reading it must be added to POLICY_FIELDS
