@@ -19,6 +19,7 @@ from schemas.models import MailEvent, RawMessage, unvalidated_mail_event
 from schemas.vocab import REASONS
 
 from pipeline.errors import BouncepipeError, LimitExceeded, ParseError
+from pipeline.mime.headers import fold
 from pipeline.version import CLASSIFIER_VERSION
 
 from .contract import SignatureScheme  # noqa: F401  (for pipeline.mta_log: one import edge)
@@ -250,12 +251,6 @@ _ACTIONS = {"hard_bounce": "failed", "soft_bounce": "failed", "auth_failure": "f
             "delivered": "delivered"}
 
 
-def text_reason(status: Any, reply_code: Any, diagnostic: Any) -> tuple[str, str] | None:
-    """Sisimai reason from the SMTP text when the provider's fields name none (the DSN
-    engine's probes, pipeline.classify). Never changes the category."""
-    return engine_reason(status, reply_code, diagnostic)
-
-
 def engine_reason(status: Any, reply_code: Any, diagnostic: Any, *, given: str | None = None,
                   recipient: str | None = None, remote_mta: Any = None
                   ) -> tuple[str, str] | None:
@@ -278,7 +273,7 @@ def _engine_reason(status: str | None, reply_code: int | None, diagnostic: str,
                    ) -> tuple[str, str] | None:
     # Cached: providers repeat the same replies (and the engine's answer depends only on
     # these, the recipient through its domain: the receiving-provider overrides).
-    diagnostic = " ".join(diagnostic.split())  # folded, as the DSN engine reads it
+    diagnostic = fold(diagnostic)  # as the DSN engine reads it
     if not diagnostic:
         return None
     try:
