@@ -84,9 +84,16 @@ def chunk_to_arrow(table: str, chunk, last: list | None = None) -> pa.Table:
                      else repeated[field.name] for field in schema], schema=schema)
 
 
-def _partition_dates(arrow_table: pa.Table, date_field: str) -> pa.Array:
-    dates = pc.strftime(arrow_table[date_field], format="%Y-%m-%d")
-    return pc.fill_null(dates, "unknown")
+def partition_dates(column: pa.ChunkedArray) -> tuple[pa.Array | None, list[str]]:
+    """(each row's partition date, the distinct ones). One date, the usual case (a report's
+    rows share their date): from its earliest and latest instants, without formatting every
+    row's (then the per-row dates are None: not needed). Rows without one go to "unknown"."""
+    if column.null_count == 0 and len(column):
+        bounds = pc.min_max(column)
+        if bounds["min"] == bounds["max"]:   # every row's instant is the first row's
+            return None, pc.strftime(column.slice(0, 1), format="%Y-%m-%d").to_pylist()
+    dates = pc.fill_null(pc.strftime(column, format="%Y-%m-%d"), "unknown")
+    return dates, pc.unique(dates).to_pylist()
 
 
 def _value_column_options(schema: pa.Schema) -> dict:
@@ -140,10 +147,10 @@ class LakeWriter:
         arrow_table = rows if isinstance(rows, pa.Table) else to_arrow(table, rows)
         if arrow_table.num_rows == 0:
             return []
-        dates = _partition_dates(arrow_table, spec.date_field)
+        dates, unique = partition_dates(arrow_table[spec.date_field])
         written = []
-        for dt in sorted(pc.unique(dates).to_pylist()):
-            part = arrow_table.filter(pc.equal(dates, dt))
+        for dt in sorted(unique):
+            part = arrow_table if dates is None else arrow_table.filter(pc.equal(dates, dt))
             path = self.table_dir(table) / f"dt={dt}" / f"{file_stem}.parquet"
             _atomic_write(part, path, spec.row_group_rows)
             written.append(path)

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .durable import durable_replace
-from .lake import LakeWriter, chunk_to_arrow, table_spec, to_arrow
+from .lake import LakeWriter, chunk_to_arrow, partition_dates, table_spec, to_arrow
 
 # Rows converted to Arrow at a time, and so rows per row group of a chunk file: the row
 # dicts of one batch and its Arrow copy are all that a report's rows ever hold in memory.
@@ -69,7 +69,7 @@ class _ChunkWriters:
         if chunk != self.chunk:
             self.close()
             self.chunk = chunk
-        dates, unique = _partition_dates(piece[date_field])
+        dates, unique = partition_dates(piece[date_field])
         for dt in unique:
             part = piece if len(unique) == 1 else piece.filter(pc.equal(dates, dt))
             if dt not in self.open:
@@ -82,18 +82,6 @@ class _ChunkWriters:
         for out in self.open.values():
             out.close()
         self.open = {}
-
-
-def _partition_dates(column) -> tuple[pa.Array | None, list[str]]:
-    """(each row's partition date, the distinct ones). One date, the usual case (a report's
-    rows share their date): from its earliest and latest instants, without formatting every
-    row's (then the per-row dates are None: not needed)."""
-    if column.null_count == 0 and len(column):
-        bounds = pc.min_max(column)
-        if bounds["min"] == bounds["max"]:   # every row's instant is the first row's
-            return None, pc.strftime(column.slice(0, 1), format="%Y-%m-%d").to_pylist()
-    dates = pc.fill_null(pc.strftime(column, format="%Y-%m-%d"), "unknown")
-    return dates, pc.unique(dates).to_pylist()
 
 
 def stage_rows(table: str, rows: Iterable, staging: Path, name: str,

@@ -172,18 +172,18 @@ def test_landed_count_by_positions_equals_distinct_row_keys(report, tmp_path):
 
 def test_partition_dates_of_a_batch_one_date_or_each_rows() -> None:
     """One instant for every row: its date alone; else (another day, a null) each row's."""
-    from connectors.staging import _partition_dates
+    from connectors.lake import partition_dates
 
     def column(*values):
         return pa.chunked_array([pa.array(list(values), pa.timestamp("us", tz="UTC"))])
 
     late = datetime(2024, 1, 1, 23, 59, tzinfo=timezone.utc)
     next_day = datetime(2024, 1, 2, 0, 0, tzinfo=timezone.utc)
-    assert _partition_dates(column(late, late, late)) == (None, ["2024-01-01"])
-    dates, unique = _partition_dates(column(late, next_day, late))
+    assert partition_dates(column(late, late, late)) == (None, ["2024-01-01"])
+    dates, unique = partition_dates(column(late, next_day, late))
     assert unique == ["2024-01-01", "2024-01-02"]
     assert dates.to_pylist() == ["2024-01-01", "2024-01-02", "2024-01-01"]
-    assert _partition_dates(column(None, late))[1] == ["unknown", "2024-01-01"]
+    assert partition_dates(column(None, late))[1] == ["unknown", "2024-01-01"]
 
 
 def test_a_killed_runs_staging_directory_is_swept_by_the_next_run(tmp_path):
