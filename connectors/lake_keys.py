@@ -28,6 +28,9 @@ class _TableIndex:
     def __init__(self) -> None:
         self.files: dict[str, tuple[int, int, int]] = {}   # path -> (inode, size, mtime_ns) read
         self.keys: set[str] = set()
+        # Past MAX_KEYS: no keys kept, only the files that made it too big. New files only add
+        # keys, so it stays too big until one of those is rewritten or removed.
+        self.too_big = False
 
 
 _indexes: dict[tuple[str, str], _TableIndex] = {}
@@ -54,6 +57,8 @@ def landed_among(table_dir: Path, table: str, key: str, files: list[Path],
             index = None   # a file was rewritten or removed: its old keys may be gone
         if index is None:
             index = _indexes[name] = _TableIndex()
+        if index.too_big:
+            return None   # not read again on every call only to overflow again
         for path, sig in seen.items():
             if path in index.files:
                 continue
@@ -64,7 +69,8 @@ def landed_among(table_dir: Path, table: str, key: str, files: list[Path],
             index.keys.update(k for k in column.to_pylist() if k is not None)
             index.files[path] = sig
             if len(index.keys) > MAX_KEYS:
-                del _indexes[name]
+                index.keys = set()
+                index.too_big = True
                 return None
         return {k for k in candidates if k in index.keys}
 

@@ -59,3 +59,25 @@ def test_past_the_cap_duckdb_answers_the_same(tmp_path, monkeypatch):
                                   _ids(1)) is None
     assert _known(writer, 1, 4, 7) == set(_ids(1, 4))
     assert writer.land("events", [_event(4), _event(7)], file_stem="b") == 1
+
+
+def test_a_table_past_the_cap_is_not_read_again_until_one_of_its_files_changes(tmp_path,
+                                                                              monkeypatch):
+    writer = LakeWriter(tmp_path)
+    writer.write("events", [_event(n) for n in range(5)], file_stem="a")
+    monkeypatch.setattr(lake_keys, "MAX_KEYS", 3)
+    reads = []
+    real = lake_keys.pq.ParquetFile
+    monkeypatch.setattr(lake_keys.pq, "ParquetFile", lambda p: reads.append(p) or real(p))
+    table_dir = writer.table_dir("events")
+
+    def ask():
+        return lake_keys.landed_among(table_dir, "events", "event_id",
+                                      list(table_dir.rglob("*.parquet")), _ids(1))
+
+    assert ask() is None and len(reads) == 1
+    writer.write("events", [_event(9)], file_stem="b")   # a new file only adds keys
+    assert ask() is None and len(reads) == 1              # still too big: nothing read
+    for path in table_dir.rglob("a.parquet"):
+        path.unlink()                                     # the file that overflowed is gone
+    assert ask() == set() and len(reads) == 2             # rebuilt: the one key of b fits
