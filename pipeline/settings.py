@@ -98,6 +98,10 @@ class ServiceSettings(_Section):
     ready_max_lag: int = 1000           # /readyz: at most this many records behind, per loop
     stall_seconds: float = 120.0        # /healthz: a loop that has not polled for this long is dead
     log_format: str = "text"            # text | json
+    # After SIGTERM/SIGINT the loops flush and commit; a flush that cannot finish (the broker
+    # gone, a sink's storage hung) would hold the process forever. Past this many seconds the
+    # loops are cancelled: their uncommitted records are replayed by the next owner.
+    shutdown_grace_seconds: float = 30.0
 
 
 class VerpSettings(_Section):

@@ -4,11 +4,10 @@ offsets committed after the file is durable; a replay rewrites the same files)."
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from connectors.sinks import SINKS
 
-from .worker import add_kafka_args, add_service_args, serve_options, settings_from_args
+from .worker import add_kafka_args, add_service_args, run_service, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,10 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from connectors.streaming.app import run_loops, sink_loop
+    from connectors.streaming.app import sink_loop
 
     settings = settings_from_args(args)
     sink = sink_loop(settings, args.lake or settings.lake.path, prefix=args.group_prefix,
-                     sink=args.sink, max_rows=args.max_rows or settings.lake.rows_per_file, max_seconds=args.max_seconds)
-    asyncio.run(run_loops([sink], **serve_options(args, settings)))
-    return 0
+                     sink=args.sink, max_rows=args.max_rows or settings.lake.rows_per_file,
+                     max_seconds=args.max_seconds)
+    return run_service([sink], args, settings)

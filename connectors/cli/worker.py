@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
+
+log = logging.getLogger(__name__)
 
 
 def add_kafka_args(p: argparse.ArgumentParser) -> None:
@@ -31,6 +35,24 @@ def serve_options(args: argparse.Namespace, settings) -> dict:
         service = service.model_copy(update={"metrics_host": args.metrics_host})
     port = args.metrics_port if args.metrics_port is not None else service.metrics_port
     return {"metrics_port": port, "service": service}
+
+
+def run_service(loops, args: argparse.Namespace, settings) -> int:
+    """Run a streaming service's loops until SIGTERM/SIGINT (connectors.streaming.app
+    run_loops: bounded shutdown). Loops that ignore even cancellation end the process here,
+    with exit code 70: asyncio.run's own clean-up would wait on them for ever."""
+    from connectors.streaming.app import ShutdownTimeout, run_loops
+
+    async def serve() -> None:
+        try:
+            await run_loops(loops, **serve_options(args, settings))
+        except ShutdownTimeout as exc:
+            log.error("%s; exiting now (uncommitted records will be replayed)", exc)
+            logging.shutdown()
+            os._exit(70)
+
+    asyncio.run(serve())
+    return 0
 
 
 def settings_from_args(args: argparse.Namespace):
@@ -57,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from connectors.metrics import ServiceMetrics
-    from connectors.streaming.app import classify_loop, run_loops, suppress_loop
+    from connectors.streaming.app import classify_loop, suppress_loop
     from pipeline.suppression import SuppressionPolicy, load_policy
 
     settings = settings_from_args(args)
@@ -70,5 +92,4 @@ def run(args: argparse.Namespace) -> int:
     if args.only in (None, "suppress"):
         loops.append(suppress_loop(settings, policy=policy, prefix=args.group_prefix,
                                    metrics=metrics))
-    asyncio.run(run_loops(loops, **serve_options(args, settings)))
-    return 0
+    return run_service(loops, args, settings)

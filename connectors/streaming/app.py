@@ -136,24 +136,41 @@ def service_metrics(loops) -> ServiceMetrics:
     return next(iter(found.values()))
 
 
+class ShutdownTimeout(RuntimeError):
+    """The loops did not stop even after being cancelled (a call that ignores cancellation,
+    e.g. one blocked in a thread): the service must end its process (the CLI does, with
+    exit code 70); uncommitted records are replayed by the next owner."""
+
+
 async def run_loops(loops, *, until: asyncio.Future | None = None,
                     metrics_port: int | None = None, service: ServiceSettings | None = None,
                     on_serving: Callable[[int], None] | None = None) -> None:
     """Run loops until SIGINT/SIGTERM (or `until` completes); stop them cleanly. With a
     metrics port (0: a free one, reported to `on_serving`), serve /metrics, /healthz and
-    /readyz (connectors/health.py) while they run."""
+    /readyz (connectors/health.py) while they run.
+
+    Stopping is bounded: the loops get `service.shutdown_grace_seconds` to flush and commit
+    (a second signal cuts the grace short), then they are cancelled. Cancelling loses nothing
+    (offsets are committed only after outputs are durable, so what was not committed is
+    replayed); waiting forever on a broker that is gone would keep a dead service running."""
     aio = asyncio.get_running_loop()
-    stop = asyncio.Event()
+    service = service or ServiceSettings()
+    stop, hurry = asyncio.Event(), asyncio.Event()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            hurry.set()
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            aio.add_signal_handler(sig, stop.set)
+            aio.add_signal_handler(sig, on_signal)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
     tasks = [asyncio.create_task(loop.run(), name=getattr(loop, "name", "sink")) for loop in loops]
     runner = None
     if metrics_port is not None:
         from connectors.health import bound_port, health_app, serve
-        service = service or ServiceSettings()
         runner = await serve(health_app(loops, service_metrics(loops), service, tasks),
                              service.metrics_host, metrics_port)
         if on_serving:
@@ -164,11 +181,39 @@ async def run_loops(loops, *, until: asyncio.Future | None = None,
         waiters.append(until)
     done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()
+    stop.set()   # a signal from here on cuts the grace short
     for loop in loops:
         loop.stop()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    if runner is not None:
-        await runner.cleanup()
-    for task in done:
-        if task in tasks and task.exception():
+    try:
+        await _stop_within(tasks, service.shutdown_grace_seconds, hurry)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception():
             raise task.exception()
+
+
+async def _stop_within(tasks: list[asyncio.Task], grace: float, hurry: asyncio.Event,
+                       cancel_wait: float = 5.0) -> None:
+    """Wait for the stopping loops up to `grace` seconds (or until `hurry`), then cancel what
+    is left and give it `cancel_wait` seconds; raise ShutdownTimeout if even that fails."""
+    if not tasks:
+        return
+    finished = asyncio.ensure_future(asyncio.wait(tasks))
+    hurried = asyncio.ensure_future(hurry.wait())
+    await asyncio.wait([finished, hurried], timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+    hurried.cancel()
+    pending = [t for t in tasks if not t.done()]
+    if not pending:
+        return
+    log.warning("shutdown: %s did not stop within %g s (broker or sink unreachable?); "
+                "cancelling: uncommitted records will be replayed by the next owner",
+                ", ".join(t.get_name() for t in pending), grace)
+    for task in pending:
+        task.cancel()
+    _, still = await asyncio.wait(pending, timeout=cancel_wait)
+    finished.cancel()
+    if still:
+        raise ShutdownTimeout("shutdown: " + ", ".join(t.get_name() for t in still)
+                              + " ignored cancellation")

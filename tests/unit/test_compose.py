@@ -295,3 +295,17 @@ def test_promtool_accepts_the_rules_and_config(compose, tmp_path):
     done = subprocess.run(["promtool", "check", "config", str(tmp_path / "prometheus.yml")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_stop_grace_outlasts_the_services_shutdown_grace(compose):
+    """Docker SIGKILLs after stop_grace_period (10 s by default): the worker's and sink's own
+    bounded shutdown (service.shutdown_grace_seconds) must run out first."""
+    import re
+
+    from pipeline.settings import ServiceSettings
+
+    grace = ServiceSettings().shutdown_grace_seconds
+    for name in ("worker", "sink"):
+        period = compose["services"][name].get("stop_grace_period", "10s")
+        seconds = float(re.fullmatch(r"(\d+)s", period).group(1))
+        assert seconds > grace + 5, (name, period)
