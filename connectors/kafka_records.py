@@ -24,7 +24,9 @@ where (`dead_letter_headers`), and the sink reads them back into a `NotParsed` r
 Records on the events topic that are not events carry `bouncepipe-command` (`command_of`):
 "unsuppress" (`bouncepipe unsuppress`: an UnsuppressRequest the suppress stage applies) and
 "revision" (`bouncepipe reclassify --bootstrap`: an EventRevision the sink lands in
-event_revisions; the suppress stage skips it, the run publishes its own corrections).
+event_revisions; the suppress stage skips it, the run publishes its own corrections) and
+"correction" (the same run: a SuppressionEvent it published on the suppressions topic, keyed
+by address; the suppress stage records it in its state and decides nothing; the sink skips it).
 """
 from __future__ import annotations
 

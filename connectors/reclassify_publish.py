@@ -2,7 +2,11 @@
 
 Revisions travel on the events topic as `revision` commands (the sink lands them in
 event_revisions; the suppress stage skips them), new events as events, corrections on the
-compacted suppressions topic keyed like every decision, so CRMs receive the lifts.
+compacted suppressions topic keyed like every decision, so CRMs receive the lifts. Each
+correction also travels on the events topic as a `correction` command keyed by its address
+(the partition of that address's events): the streaming suppress stage records it in its
+state without deciding anything, so it does not go on believing a lifted address is still
+suppressed (a later hard bounce for it would otherwise decide nothing).
 """
 from __future__ import annotations
 
@@ -34,8 +38,10 @@ class KafkaCorrections:
                 key = event.recipient or f"raw:{event.raw_sha256}"
                 producer.send(topics.events, event.model_dump_json().encode(), key=key.encode())
             for decision in corrections:
-                producer.send(topics.suppressions, decision.model_dump_json().encode(),
-                              key=decision.key.encode())
+                value = decision.model_dump_json().encode()
+                producer.send(topics.suppressions, value, key=decision.key.encode())
+                producer.send(topics.events, value, key=decision.address.encode(),
+                              headers=command_headers("correction"))
             producer.flush()   # every record acknowledged (acks=all) before the run is recorded
             self.published += len(revisions) + len(events) + len(corrections)
         finally:

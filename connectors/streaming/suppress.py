@@ -22,7 +22,7 @@ from connectors.kafka_records import command_of  # an `events` record that is a 
 from pipeline.settings import Settings
 from pipeline.suppression import SuppressionEngine, SuppressionPolicy, UnsuppressRequest
 from pipeline.suppression.engine import DOMAIN_PREFIX
-from schemas.models import MailEvent
+from schemas.models import MailEvent, SuppressionEvent
 
 from .classify import Out
 
@@ -109,6 +109,11 @@ class SuppressStage:
     @staticmethod
     def _apply(engine: SuppressionEngine, applied: dict[str, int], record) -> list:
         command = command_of(record)
+        if command == "correction":   # reclassify published it; the state must know it
+            decision = SuppressionEvent.model_validate_json(record.value)
+            if applied.get(decision.address, -1) < record.offset:
+                engine.record_decision(decision)
+            return []
         if command is not None and command != "unsuppress":
             return []   # a revision (reclassify): its corrections are published by the run
         if command == "unsuppress":

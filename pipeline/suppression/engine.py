@@ -88,6 +88,13 @@ class SuppressionEngine:
         self._dirty.add(address)
         return decisions
 
+    def record_decision(self, decision: SuppressionEvent) -> None:
+        """Take a decision made elsewhere (a reclassify run's correction) into the state, so
+        later events are decided against it; nothing new is decided."""
+        held = self.state.get(decision.address) or AddressState(decision.address)
+        self.state[decision.address] = record(held, decision)
+        self._dirty.add(decision.address)
+
     def active(self) -> dict[str, str]:
         """The current decision per suppression key (what a compacted topic converges to)."""
         return {key: scope.action for st in self.state.values() for key, scope in st.scopes.items()}

@@ -70,6 +70,13 @@ def test_streaming_reclassify_brings_the_crm_to_the_batch_state(
     revisions = [r for r in read_topic(stream_settings, stream_settings.topics.events)
                  if dict(r.headers).get("bouncepipe-command") == b"revision"]
     assert len(revisions) == streamed.revised
+    # each correction also travels on events (keyed by address) for the suppress stage's state
+    corrections = [r for r in read_topic(stream_settings, stream_settings.topics.events)
+                   if dict(r.headers).get("bouncepipe-command") == b"correction"]
+    assert sorted(SuppressionEvent.model_validate_json(r.value).key for r in corrections) == \
+        sorted(streamed.lifted + streamed.suppressed)
+    assert all(r.key == SuppressionEvent.model_validate_json(r.value).address.encode()
+               for r in corrections)
     sunk = tmp_path / "sunk"
     pipeline = BackgroundPipeline(stream_settings, sunk, unique_topic_prefix).start()
     try:

@@ -173,3 +173,35 @@ def test_sink_forgets_keys_outside_its_dedup_window(tmp_path):
     assert len(sink.keys[(tp, "events")]) == 2
     sink.write_batch(tp, 120, [rec(T.events, 120, outs[2].value)])
     assert set(sink.keys[(tp, "events")].values()) == {30, 120}   # offset 0 is out of the window
+
+
+def test_suppress_stage_records_reclassify_corrections_and_decides_against_them():
+    """A reclassify run's lift (`correction` command on events) is taken into the stage's
+    state without a decision of its own; a later hard bounce for the address suppresses it
+    again (without the correction the state still says suppressed and nothing is decided)."""
+    from datetime import timedelta
+
+    dsn = (EXAMPLES_DIR / "dsn-userunknown.eml").read_bytes()
+    [out] = classify_record(rec(T.raw_email, 0, dsn), S, kind_hints(S))
+    first = MailEvent.model_validate_json(out.value)
+    stage = SuppressStage(S, SuppressionPolicy())
+    tp = TopicPartition(T.events, 0)
+    [suppressed], _ = stage.handle({tp: [rec(T.events, 0, out.value, key=out.key)]})
+    suppressed = SuppressionEvent.model_validate_json(suppressed.value)
+    assert suppressed.action == "suppress"
+
+    lift = suppressed.model_copy(update={
+        "suppression_id": "lift-1", "action": "unsuppress", "policy_rule": "reclassified",
+        "decided_at": first.occurred_at + timedelta(days=1), "evidence_event_ids": []})
+    decisions, states = stage.handle({tp: [rec(T.events, 1, lift.model_dump_json().encode(),
+                                               key=b"nobody@example.org",
+                                               headers=command_headers("correction"))]})
+    assert decisions == []                     # the run published the lift itself
+    assert [orjson.loads(o.value)["state"]["scopes"][lift.key][0] for o in states] == ["unsuppress"]
+
+    later = first.model_copy(update={"event_id": "later-hard-bounce",
+                                     "occurred_at": first.occurred_at + timedelta(days=2)})
+    decisions, _ = stage.handle({tp: [rec(T.events, 2, later.model_dump_json().encode(),
+                                          key=b"nobody@example.org")]})
+    again = [SuppressionEvent.model_validate_json(o.value) for o in decisions]
+    assert [(d.action, d.evidence_event_ids) for d in again] == [("suppress", ["later-hard-bounce"])]
