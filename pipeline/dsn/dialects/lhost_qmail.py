@@ -12,7 +12,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect
+from . import dialect, when
 from .kit import body_text, build, command_in, first_phrase, fold, received_text, split_at
 
 NAME = "lhost-qmail"
@@ -78,10 +78,13 @@ FAIL_ON_LDAP: dict[str, tuple[str, ...]] = {
 }
 
 
+RECEIVED_MARK = "(qmail "
+
+
 def _is_qmail(mail: MailView) -> bool:
     if mail.subject in SUBJECTS:
         return True
-    return "(qmail " in received_text(mail)   # = any("(qmail " in r for r in lines)
+    return RECEIVED_MARK in received_text(mail)   # = any("(qmail " in r for r in lines)
 
 
 def _reason(r: RecipientReport, remote_said: str) -> None:
@@ -108,7 +111,7 @@ def _reason(r: RecipientReport, remote_said: str) -> None:
             return
 
 
-@dialect(NAME)
+@dialect(NAME, when(subject=SUBJECTS, received=(RECEIVED_MARK,)))
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_qmail(mail):
         return None

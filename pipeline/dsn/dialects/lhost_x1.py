@@ -9,7 +9,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect
+from . import dialect, when
 from .kit import body_text, build, raw_text
 
 NAME = "lhost-x1"
@@ -17,7 +17,7 @@ START = "The following addresses had delivery errors---"
 _LINE = re.compile(r"^([^\s\[\]@]+@[^\s\[\]]+)\s+\[(.*)\]\s*$")
 
 
-@dialect(NAME)
+@dialect(NAME, when(from_=("Mail Deliver System",)))
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.from_.startswith("Mail Deliver System")
             or mail.from_.startswith('"Mail Deliver System"')):
