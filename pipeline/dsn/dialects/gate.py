@@ -81,56 +81,57 @@ def _field_text(mail: MailView, field: str, header: str) -> str:
 
 
 class GateIndex:
-    """The gates of a list of dialects, indexed by header name and by field."""
+    """The gates of a list of dialects, indexed by header name and by field. Each header
+    name and needle carries the bit mask of the dialects it lets through (bit k: the k-th
+    dialect), so a bounce costs one membership test per header name and one substring
+    search per needle, whatever the number of dialects sharing them."""
 
     def __init__(self, gates: list[Gate | None]):
         self.size = len(gates)
-        self.ungated = [k for k, g in enumerate(gates) if g is None]
-        by_header: dict[str, list[int]] = {}
-        by_field: dict[str, dict[str, list[int]]] = {}
+        by_header: dict[str, int] = {}
+        by_field: dict[str, dict[str, int]] = {}
         for k, gate in enumerate(gates):
             if gate is None:
                 continue
             for name in gate.headers:
-                by_header.setdefault(name, []).append(k)
+                by_header[name] = by_header.get(name, 0) | 1 << k
             for field, needle in gate.contains:
-                by_field.setdefault(field, {}).setdefault(needle, []).append(k)
-        self.by_header = [(name, tuple(ks)) for name, ks in by_header.items()]
-        # a header field is read only when the header is present; "received" when some
-        # Received header is; a raw field when its header is
-        self.by_field = [(field, _present_as(field),
-                          tuple((needle, tuple(ks)) for needle, ks in needles.items()))
-                         for field, needles in by_field.items()]
+                needles = by_field.setdefault(field, {})
+                needles[needle] = needles.get(needle, 0) | 1 << k
+        self.by_header = tuple(by_header.items())
+        # a field is read only when its header is present (absent, it reads as ""); for
+        # "received", when some Received header is
+        self.by_field = tuple((field, _present_as(field), tuple(needles.items()))
+                              for field, needles in by_field.items())
+        self.everything = (1 << self.size) - 1
+
+    def mask(self, mail: MailView) -> int:
+        """The bit mask of the gated dialects whose gate lets `mail` through."""
+        present = mail._headers
+        mask = 0
+        for name, bits in self.by_header:
+            if name in present:
+                mask |= bits
+        for field, header, needles in self.by_field:
+            if header in present:
+                text = _field_text(mail, field, header)
+                for needle, bits in needles:
+                    if needle in text:
+                        mask |= bits
+        return mask
 
     def candidates(self, mails: list[MailView], positions) -> list[list[int]]:
         """For each gated dialect (by its position), the positions in `positions` (ascending)
         of the mails its gate lets through; [] for an ungated one (the engine offers it
         every mail). A mail whose fields cannot be read is let through every gate."""
         found: list[list[int]] = [[] for _ in range(self.size)]
-        by_header, by_field = self.by_header, self.by_field
         for i in positions:
-            mail = mails[i]
             try:
-                present = mail._headers
-                for name, ks in by_header:
-                    if name in present:
-                        for k in ks:
-                            lst = found[k]
-                            if not lst or lst[-1] != i:
-                                lst.append(i)
-                for field, header, needles in by_field:
-                    if header not in present:
-                        continue
-                    text = _field_text(mail, field, header)
-                    for needle, ks in needles:
-                        if needle in text:
-                            for k in ks:
-                                lst = found[k]
-                                if not lst or lst[-1] != i:
-                                    lst.append(i)
+                mask = self.mask(mails[i])
             except Exception:  # noqa: BLE001 - unreadable: every dialect decides for itself
-                for k, lst in enumerate(found):
-                    if not lst or lst[-1] != i:
-                        lst.append(i)
+                mask = self.everything
+            while mask:
+                low = mask & -mask
+                found[low.bit_length() - 1].append(i)
+                mask ^= low
         return found
-
