@@ -24,8 +24,7 @@ from ..errors import ParseError
 from ..mime.view import MailView
 from ..deadline import check_time
 from . import fallback, rfc3464
-from .dialects import Dialect, dialects
-from .dialects.gate import GateIndex
+from .dialects import dialects
 from .events import ReportFields, facts_for
 from ..mime.addresses import normalise_address
 from .model import BounceReport
@@ -41,25 +40,10 @@ def read_bounce(mail: MailView, *, sha256: str | None = None) -> BounceReport | 
     return found
 
 
-_gates: tuple[tuple[int, ...], GateIndex] | None = None
-
-
-def _gate_index(ds: list[Dialect]) -> GateIndex:
-    """The GateIndex of these dialects' gates, built once (and again if the list changes)."""
-    global _gates
-    key = tuple(id(d.gate) for d in ds)
-    if _gates is None or _gates[0] != key:
-        _gates = (key, GateIndex([d.gate for d in ds]))
-    return _gates[1]
-
-
 def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = None,
-                 unwrap: bool = True, gated: bool = True) -> list[BounceReport | None | Exception]:
+                 unwrap: bool = True) -> list[BounceReport | None | Exception]:
     """`read_bounce` of each mail, in order: its report, None, or the exception read_bounce
-    would raise for it. The dialects run one after another over the mails still unread; a
-    dialect with a gate only over those its gate lets through (dialects/gate.py: the gate is
-    implied by the dialect's own first test, so the answers are the same; `gated=False`
-    offers every mail to every dialect, the reference tests compare with).
+    would raise for it. The dialects run one after another over the mails still unread.
     A person's mail that forwards a bounce as an attachment is read as that bounce
     (`unwrap`, one level: fallback.forwarded_message says which mails qualify)."""
     found: list[BounceReport | None | Exception] = [None] * len(mails)
@@ -68,21 +52,15 @@ def read_bounces(mails: list[MailView], *, sha256s: list[str | None] | None = No
     forwards = {i: inner for i in unread
                 if (inner := fallback.forwarded_message(mails[i])) is not None} if unwrap else {}
     if forwards:   # rare: a person's mail with one attached message; read the attachment first
-        inner_reports = read_bounces(list(forwards.values()), unwrap=False, gated=gated)
-        for i, report in zip(forwards, inner_reports):
+        for i, report in zip(forwards, read_bounces(list(forwards.values()), unwrap=False)):
             if isinstance(report, BounceReport):
                 found[i] = report
             MailView.release(forwards[i].msg)   # the view <-> message cycle, as core does
         unread = [i for i in unread if found[i] is None]
-    ds = dialects()
-    candidates = _gate_index(ds).candidates(mails, unread) if gated else None
-    for k, d in enumerate(ds):
+    for d in dialects():
         check_time()   # the worker's per-input wall-time budget (pipeline/timebudget.py)
         inquire, answered = d.inquire, False
-        offered = unread if candidates is None or d.gate is None else candidates[k]
-        for i in offered:
-            if found[i] is not None:
-                continue   # read by an earlier dialect (the gate lists were made before)
+        for i in unread:
             try:
                 report = inquire(mails[i])
             except Exception as exc:  # noqa: BLE001 - one broken dialect must not stop the rest

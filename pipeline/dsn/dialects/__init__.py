@@ -3,8 +3,7 @@
 Each module defines, at its top, its phrase tables as data (with where each came from) and one
 `inquire(mail: MailView) -> BounceReport | None` function decorated with `@dialect(NAME)`.
 `inquire` returns None quickly when the message is not in its dialect (check From/Subject/
-headers first), and the decorator's `gate` states that cheap test as data (gate.py), so the
-engine offers the dialect only the bounces that pass it. The engine tries dialects in the order
+headers first: it runs on every non-standard bounce). The engine tries dialects in the order
 of `order.ORDER` (one table) and the first non-None report wins; RFC 3464 parsing is the
 fallback. How to write one: the docstring of `kit` (the one helper kit every dialect uses).
 Add a dialect = add a module here (lhost_<mta>.py). Receiving-provider classifier overrides
@@ -19,10 +18,7 @@ from dataclasses import dataclass
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from .gate import Gate, when
 from .order import RANK
-
-__all__ = ["Dialect", "Gate", "dialect", "dialects", "when"]
 
 Inquire = Callable[[MailView], "BounceReport | None"]
 
@@ -32,21 +28,19 @@ class Dialect:
     name: str      # "lhost-postfix", ... (matches the corpus source_module)
     order: int     # its index in order.ORDER
     inquire: Inquire
-    gate: Gate | None = None   # its cheap necessary condition (gate.py); None: every bounce
 
 
 _DIALECTS: list[Dialect] = []
 
 
-def dialect(name: str, gate: Gate | None = None) -> Callable[[Inquire], Inquire]:
-    """Register `inquire` as dialect `name`, at its place in `order.ORDER`; the engine offers
-    it only the bounces `gate` lets through (gate.py: implied by inquire's first test)."""
+def dialect(name: str) -> Callable[[Inquire], Inquire]:
+    """Register `inquire` as dialect `name`, at its place in `order.ORDER`."""
     if name not in RANK:
         raise ValueError(f"dialect {name!r} is not in pipeline/dsn/dialects/order.py ORDER: "
                          "add it there, at the place it must be tried")
 
     def decorator(fn: Inquire) -> Inquire:
-        _DIALECTS.append(Dialect(name, RANK[name], fn, gate))
+        _DIALECTS.append(Dialect(name, RANK[name], fn))
         _DIALECTS.sort(key=lambda d: (d.order, d.name))
         return fn
 
@@ -61,7 +55,7 @@ def dialects() -> list[Dialect]:
     if not _loaded:
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
             if not info.name.startswith("lhost_"):
-                continue   # the kit, the order table and the gates are not dialects
+                continue   # the kit and the order table are not dialects
             importlib.import_module(f"{__name__}.{info.name}")
         _loaded = True
     return list(_DIALECTS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, body_text, build, fold
 
 NAME = "lhost-activehunter"
@@ -17,8 +17,7 @@ START = "  ----- The following addresses had permanent fatal errors -----"
 TRANSCRIPT = "----- Transcript of session follows -----"
 
 
-@dialect(NAME, when(raw={"Content-Type": ("_Active!Hunter_",)}, subject=("FAILURE NOTICE :",),
-                    headers=("X-AHMailID",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "_Active!Hunter_" not in str(mail.get("Content-Type") or "") and \
             not mail.subject.startswith("FAILURE NOTICE :") and mail.get("X-AHMailID") is None:

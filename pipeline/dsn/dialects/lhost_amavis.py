@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from .kit import dsn_report
 
 NAME = "lhost-amavis"
 
 
-@dialect(NAME, when(from_=("Content-filter at ",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.from_.lstrip('"').startswith("Content-filter at "):
         return None

@@ -20,7 +20,7 @@ from ...mime.view import MailView
 from ...mime.returned import TAG_HEADERS
 from ..model import OriginalMessage, RecipientReport
 from ..rfc3464 import dsn_text
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     ds_recipients,
@@ -170,7 +170,7 @@ def _from_json(payload: dict) -> list[RecipientReport]:
     return out
 
 
-@dialect(NAME, when(headers=SES_HEADERS))
+@dialect(NAME)
 def inquire(mail: MailView):
     msg = mail.msg
     # = any(mail.get(h) for h in SES_HEADERS), without a generator: on every bounce

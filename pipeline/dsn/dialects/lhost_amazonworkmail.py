@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ...mime.view import MailView
-from . import dialect, when
+from . import dialect
 from .kit import ds_recipients, first_phrase, provider_original, report, specific_status
 
 NAME = "lhost-amazonworkmail"
@@ -24,7 +24,7 @@ MESSAGES_OF = {"expired": ["Message expired: unable to deliver"]}
 _WRAPPED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^>]*>")
 
 
-@dialect(NAME, when(x_mailer=("amazon workmail",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if "amazon workmail" not in mail.header("X-Mailer").lower():
         return None

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import all_text, build, fold, received_text, split_at
 
 NAME = "lhost-apachejames"
@@ -34,8 +34,7 @@ RCPT = "  RCPT TO: "
 MORE_RCPT = " " * 11
 
 
-@dialect(NAME, when(subject=("[BOUNCE]",), message_id=(".JavaMail.",),
-                    received=("JAMES SMTP Server",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.subject.startswith("[BOUNCE]") or ".JavaMail." in mail.header("Message-ID")
             or "JAMES SMTP Server" in received_text(mail)):

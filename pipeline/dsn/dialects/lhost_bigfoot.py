@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from .kit import all_text, command_in, dsn_recipients, ds_recipients, build, received_text
 
 NAME = "lhost-bigfoot"
 TRANSCRIPT = "   ----- Transcript of session follows -----"
 
 
-@dialect(NAME, when(from_=("@bigfoot.com>",), received=(".bigfoot.com ",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not ("@bigfoot.com>" in mail.from_ or ".bigfoot.com " in received_text(mail)):
         return None

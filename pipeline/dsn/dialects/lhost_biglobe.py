@@ -14,7 +14,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import address, first_phrase, fold, provider_original, provider_text, report, split_at
 
 NAME = "lhost-biglobe"
@@ -30,7 +30,7 @@ MESSAGES_OF = {                                            # Biglobe.pm $message
 _RECIPIENT = re.compile(r"^([^ ]+@[^ ]+)$")
 
 
-@dialect(NAME, when(from_=tuple(f"@{d}.ne.jp" for d in DOMAINS)))
+@dialect(NAME)
 def inquire(mail: MailView):
     sender = mail.from_.lower()
     if "postmaster@" not in sender or not any(f"@{d}.ne.jp" in sender for d in DOMAINS):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from .kit import all_text, build, command_in, dsn_recipients, first_phrase
 
 NAME = "lhost-courier"
@@ -24,7 +24,7 @@ MESSAGES_OF = {
 }
 
 
-@dialect(NAME, when(subject=SUBJECTS, message_id=("<courier.",), from_=(SENDER,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if mail.subject not in SUBJECTS and not mail.header("Message-ID").startswith("<courier.") \
             and SENDER not in mail.from_:

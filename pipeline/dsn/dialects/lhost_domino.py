@@ -21,7 +21,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import all_text, build, dsn_recipients, first_phrase, fold, split_at
 
 NAME = "lhost-domino"
@@ -40,7 +40,7 @@ _RECIPIENT_LINE = re.compile(r"^  (\S+@\S+)$")
 _FIELD = re.compile(r"^(status|remote-mta|diagnostic-code|reporting-mta)\s*:\s*(.+)$", re.I)
 
 
-@dialect(NAME, when(subject=(SUBJECT_PREFIX, SUBJECT_MARK)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     subject = mail.subject
     if not (subject.startswith(SUBJECT_PREFIX) or SUBJECT_MARK in subject):

@@ -11,7 +11,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import address, body_text, build, command_in, first_phrase, received_text, split_at
 
 NAME = "lhost-dragonfly"
@@ -27,7 +27,7 @@ _AGENT_AT = re.compile(r" at ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\.?\s*$")
 _DID_NOT_LIKE = re.compile(r"^(\S+)(?: \[([^\]]+)\])? did not like our ([A-Z]+(?: [A-Z]+)?)")
 
 
-@dialect(NAME, when(subject=("Mail delivery failed",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "Mail delivery failed" not in mail.subject:
         return None

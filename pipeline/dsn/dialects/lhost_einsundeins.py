@@ -18,7 +18,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -43,7 +43,7 @@ _RECIPIENT = re.compile(r"^\s*([^\s]+@[^\s]+?):?\s*$")
 _REMOTE = re.compile(r"host:\s+(\S+)\s.*?reason:\s*(.+)$")
 
 
-@dialect(NAME, when(subject=(SUBJECT,)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if SUBJECT not in mail.subject or not mail.from_.startswith('"Mail Delivery System"') and \
             "kundenserver.de" not in mail.from_.lower():

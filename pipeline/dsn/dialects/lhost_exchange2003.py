@@ -11,7 +11,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, all_text, build, fold, received_text
 
 NAME = "lhost-exchange2003"
@@ -45,11 +45,7 @@ def _is_exchange2003(mail: MailView) -> bool:
     return " with Internet Mail Service (" in received_text(mail)   # any line holds it
 
 
-@dialect(NAME, when(headers=("X-MS-Embedded-Report",),
-                    x_mimeole=("Produced By Microsoft Exchange",),
-                    x_mailer=("Internet Mail Service (",
-                              "Microsoft Exchange Server Internet Mail Connector"),
-                    received=(" with Internet Mail Service (",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_exchange2003(mail):
         return None

@@ -12,7 +12,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     EMAIL,
     all_text,
@@ -79,16 +79,12 @@ _DSN_FIELD = re.compile(r"^(?:Reporting-MTA|Action|Final-Recipient|Status|Remote
 _ANGLE = re.compile(r"<([^<>\s@]+@[^<>\s]+)>:?\s*(.*)$")
 
 
-MXLOGIC_HEADERS = ("X-MX-Bounce", "X-MXL-Hash", "X-MXL-NoteHash")
-MXLOGIC_MESSAGE_ID = "<mxl~"
-
-
 def mxlogic_marked(mail: MailView) -> bool:
     """The McAfee SaaS (MXLogic) marks of an Exim clone. Memoised on the view: lhost-mxlogic's
     gate and _is_exim both ask, on every bounce."""
     return view_memo(mail, "_dsn_mxlogic_marked", lambda m: bool(
-        m.header(MXLOGIC_HEADERS[0]) or m.header(MXLOGIC_HEADERS[1])
-        or m.header(MXLOGIC_HEADERS[2]) or MXLOGIC_MESSAGE_ID in m.header("Message-ID")))
+        m.header("X-MX-Bounce") or m.header("X-MXL-Hash")
+        or m.header("X-MXL-NoteHash") or "<mxl~" in m.header("Message-ID")))
 
 
 def _is_exim(mail: MailView) -> tuple[bool, bool]:
@@ -198,8 +194,7 @@ def _reason(r: RecipientReport) -> None:
         r.reason, r.reason_rule = "mailererror", "exim.mailererror"
 
 
-@dialect(NAME, when(from_=("Mail Delivery System",), subject=SUBJECTS, headers=MXLOGIC_HEADERS,
-                    message_id=(MXLOGIC_MESSAGE_ID,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     is_exim, third = _is_exim(mail)
     if not is_exim:

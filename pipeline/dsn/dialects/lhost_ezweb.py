@@ -20,7 +20,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -66,7 +66,7 @@ def _matches(mail: MailView) -> int:
     return score
 
 
-@dialect(NAME, when(from_=("ezweb", "au.com"), subject=(SUBJECT,)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if "ezweb" not in mail.from_.lower() and "au.com" not in mail.from_.lower() and \
             mail.subject != SUBJECT:

@@ -15,7 +15,7 @@ import re
 from ...classify.rhosts.facebook import ERROR_CODES
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from .kit import all_text, build, dsn_recipients, ds_recipients
 
 NAME = "lhost-facebook"
@@ -25,7 +25,7 @@ START = "This message was created automatically by Facebook."
 _LABEL = re.compile(r"\b([A-Z]{3}-[PT]\d)\b")
 
 
-@dialect(NAME, when(from_=(SENDER,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if SENDER not in mail.from_.lower() or not mail.subject.startswith(SUBJECT):
         return None

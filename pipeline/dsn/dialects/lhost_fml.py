@@ -11,7 +11,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import body_text, build, first_phrase, split_at
 
 NAME = "lhost-fml"
@@ -34,7 +34,7 @@ ERROR_TITLE: dict[str, tuple[str, ...]] = {
 _ANGLE = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
 
 
-@dialect(NAME, when(headers=("X-MLServer",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.header("X-MLServer") or mail.from_.find("-admin@") < 1:
         return None

@@ -19,7 +19,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -77,7 +77,7 @@ def _recipient(line: str) -> str | None:
     return address(line.strip())
 
 
-@dialect(NAME, when(from_=(FROM_MARK,)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if FROM_MARK not in mail.from_.lower() or SUBJECT_MARK not in mail.subject:
         return None

@@ -17,7 +17,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -39,7 +39,7 @@ MESSAGES_OF = {"expired": ["delivery retry timeout exceeded"]}   # GMX.pm $messa
 _COMMAND = re.compile(r"^SMTP error .*?\b(RCPT|MAIL|DATA|EHLO|HELO)\b", re.I)
 
 
-@dialect(NAME, when(headers=("X-GMX-Antispam",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if not mail.get("X-GMX-Antispam"):
         return None

@@ -12,7 +12,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import address, fold, plain_text, provider_original, report, split_at
 
 NAME = "lhost-googlegroups"
@@ -28,7 +28,7 @@ _BULLET = re.compile(r"^ ?\* ?", re.M)
 BULLETS_FOR_REJECTED = 4
 
 
-@dialect(NAME, when(from_=(FROM_MARK,)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if FROM_MARK not in mail.from_.lower() or SUBJECT_MARK not in mail.subject:
         return None

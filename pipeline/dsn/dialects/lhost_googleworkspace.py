@@ -18,7 +18,7 @@ import re
 from ...mime.view import MailView
 from ..model import RecipientReport
 from ..rfc3464 import dsn_text
-from . import dialect, when
+from . import dialect
 from .kit import (address, first_phrase, fold, list_items, plain_text, provider_original,
                   report)
 
@@ -42,7 +42,7 @@ MESSAGES_OF = {
 _DSN_FIELDS = re.compile(r"^(?:Final-Recipient|Diagnostic-Code):", re.I | re.M)
 
 
-@dialect(NAME, when(from_=(FROM_MARK,)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if FROM_MARK not in mail.from_.lower() or SUBJECT_MARK not in mail.subject:
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, body_text, build, first_phrase, fold, split_at
 
 NAME = "lhost-imailserver"
@@ -25,7 +25,7 @@ MESSAGES_OF: dict[str, tuple[str, ...]] = {
 }
 
 
-@dialect(NAME, when(subject=("Undeliverable Mail",), x_mailer=("<SMTP32 v",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.subject.startswith("Undeliverable Mail")
             or mail.header("X-Mailer").startswith("<SMTP32 v")):

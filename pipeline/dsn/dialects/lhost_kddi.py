@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -47,8 +47,7 @@ def _matches(mail: MailView) -> bool:
     return "ezweb.ne.jp (" in received or ".au.com (" in received
 
 
-@dialect(NAME, when(from_=("no-reply@.", ".dion.ne.jp"), reply_to=("no-reply@app.auone-net.jp",),
-                    received=("ezweb.ne.jp (", ".au.com (")))
+@dialect(NAME)
 def inquire(mail: MailView):
     if not _matches(mail):
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import address, body_text, build, fold, received_text
 
 NAME = "lhost-mailfoundry"
@@ -16,7 +16,7 @@ START = "Unable to deliver message to: <"
 ERROR = "Delivery failed for the following reason:"
 
 
-@dialect(NAME, when(received=("(MAILFOUNDRY)",), subject=("Message delivery has failed",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "(MAILFOUNDRY)" not in received_text(mail) and \
             mail.subject != "Message delivery has failed":

@@ -23,7 +23,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, all_text, build, fold, split_at
 
 NAME = "lhost-mailmarshal"
@@ -35,7 +35,7 @@ RETURNED_MARKERS = ("+" * 71,)
 _MTA = re.compile(r"^(Remote-MTA|Reporting-MTA):\s*<([^>]*)>")
 
 
-@dialect(NAME, when(subject=(SUBJECT,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.subject.startswith(SUBJECT):
         return None

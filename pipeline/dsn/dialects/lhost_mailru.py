@@ -17,7 +17,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -69,7 +69,7 @@ def _matches(mail: MailView) -> bool:
     return score >= 2 and "mail.ru" in sender
 
 
-@dialect(NAME, when(from_=("mail.ru",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if "mail.ru" not in mail.from_.lower() or not _matches(mail):
         return None

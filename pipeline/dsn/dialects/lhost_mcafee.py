@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from .kit import dsn_report
 
 NAME = "lhost-mcafee"
 
 
-@dialect(NAME, when(x_nai_header=("Modified by McAfee ",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "Modified by McAfee " not in mail.header("X-NAI-Header"):
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from .kit import dsn_report
 
 NAME = "lhost-messagelabs"
@@ -19,7 +19,7 @@ SENDER = "mailer-daemon@messagelabs.com"
 SUBJECT = "Mail Delivery Failure"
 
 
-@dialect(NAME, when(headers=("X-Msg-Ref",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if mail.get("X-Msg-Ref") is None or SENDER not in mail.from_.lower() \
             or not mail.subject.startswith(SUBJECT):

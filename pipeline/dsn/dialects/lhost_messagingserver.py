@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, body_text, build, dsn_recipients, first_phrase, fold, strip_type
 
 NAME = "lhost-messagingserver"
@@ -49,7 +49,7 @@ def _text_recipients(text: str) -> list[RecipientReport]:
     return out
 
 
-@dialect(NAME, when(subject=("Delivery Notification: ",), raw={"Content-Type": ("Boundary_(ID_",)}))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.subject.startswith("Delivery Notification: ")
             or "Boundary_(ID_" in str(mail.get("Content-Type") or "")):

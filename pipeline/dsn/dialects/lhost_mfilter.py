@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, body_text, build, command_in, fold, split_at
 
 NAME = "lhost-mfilter"
@@ -17,7 +17,7 @@ SERVER_MESSAGE = "-------server message"
 SMTP_COMMAND = "-------SMTP command"
 
 
-@dialect(NAME, when(x_mailer=("m-FILTER",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if mail.header("X-Mailer") != "m-FILTER":
         return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, all_text, build, dsn_recipients, fold
 
 NAME = "lhost-mimecast"
@@ -24,7 +24,7 @@ SUBJECT = "Email Delivery Failure"
 MESSAGE_ID_END = ".mimecast.lan>"
 
 
-@dialect(NAME, when(subject=(SUBJECT,), message_id=(MESSAGE_ID_END,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if SUBJECT not in mail.subject and not mail.header("Message-ID").rstrip().endswith(
             MESSAGE_ID_END):

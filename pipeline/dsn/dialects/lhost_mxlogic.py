@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from . import lhost_exim
 
 NAME = "lhost-mxlogic"
 
 
-@dialect(NAME, when(headers=lhost_exim.MXLOGIC_HEADERS,
-                    message_id=(lhost_exim.MXLOGIC_MESSAGE_ID,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not lhost_exim.mxlogic_marked(mail):
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, body_text, build, first_phrase, fold, original_of, split_at
 
 NAME = "lhost-notes"
@@ -25,7 +25,7 @@ MESSAGES_OF = {
 }
 
 
-@dialect(NAME, when(subject=("Undeliverable message",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.subject.startswith("Undeliverable message"):
         return None

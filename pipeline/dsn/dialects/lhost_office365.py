@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .lhost_exchange2007 import NDR_CODES, NDR_CODE
 from .kit import (EMAIL, body_text, build, dsn_recipients, fold, received_text,
                   specific_status, split_at)
@@ -66,7 +66,7 @@ def _address_only(line: str) -> str | None:
     return bare if " " not in bare and "@" in bare and EMAIL.fullmatch(bare) else None
 
 
-@dialect(NAME, when(subject=SUBJECTS, headers=HEADERS, received=HOPS, message_id=HOPS))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if _votes(mail) < 2:
         return None

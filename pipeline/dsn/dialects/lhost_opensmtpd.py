@@ -12,7 +12,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import body_text, build, dsn_recipients, first_phrase, received_text, split_at
 
 NAME = "lhost-opensmtpd"
@@ -57,7 +57,7 @@ def _is_opensmtpd(mail: MailView) -> bool:
     return votes == 2 or " (OpenSMTPD) with " in received_text(mail)   # in any line
 
 
-@dialect(NAME, when(subject=("Delivery status notification",), from_=("Mailer Daemon <",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_opensmtpd(mail):
         return None

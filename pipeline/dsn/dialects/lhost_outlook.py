@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
-from . import dialect, when
+from . import dialect
 from .kit import (
     ds_recipients,
     first_phrase,
@@ -48,7 +48,7 @@ def _looks_like_outlook(mail: MailView) -> bool:
     return score >= 2
 
 
-@dialect(NAME, when(from_=("postmaster@",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if "postmaster@" not in mail.from_.lower() or not _looks_like_outlook(mail):
         return None

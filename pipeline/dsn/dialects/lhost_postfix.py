@@ -12,7 +12,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     EMAIL,
     address,
@@ -143,7 +143,7 @@ def _merge(r: RecipientReport, notice: str, commands: list[str]) -> None:
         r.command = "HELO"
 
 
-@dialect(NAME, when(subject=(SUBJECT_SMTPD, SUBJECT)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     subject = mail.subject
     if mail.header("X-AOL-IP"):

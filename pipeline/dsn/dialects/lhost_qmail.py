@@ -12,7 +12,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import body_text, build, command_in, first_phrase, fold, received_text, split_at
 
 NAME = "lhost-qmail"
@@ -78,13 +78,10 @@ FAIL_ON_LDAP: dict[str, tuple[str, ...]] = {
 }
 
 
-RECEIVED_MARK = "(qmail "
-
-
 def _is_qmail(mail: MailView) -> bool:
     if mail.subject in SUBJECTS:
         return True
-    return RECEIVED_MARK in received_text(mail)   # = any("(qmail " in r for r in lines)
+    return "(qmail " in received_text(mail)   # = any("(qmail " in r for r in lines)
 
 
 def _reason(r: RecipientReport, remote_said: str) -> None:
@@ -111,7 +108,7 @@ def _reason(r: RecipientReport, remote_said: str) -> None:
             return
 
 
-@dialect(NAME, when(subject=SUBJECTS, received=(RECEIVED_MARK,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_qmail(mail):
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
-from . import dialect, when
+from . import dialect
 from .kit import ds_recipients, provider_original, report, specific_status
 
 NAME = "lhost-receivingses"
@@ -23,7 +23,7 @@ INBOUND_MTA = "inbound-smtp."
 # exist" to filtered; go-sisimai's expected results say userunknown, so no override here.)
 
 
-@dialect(NAME, when(headers=("X-SES-Outgoing",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if not mail.get("X-SES-Outgoing") or mail.content_type != "multipart/report":
         return None

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
-from . import dialect, when
+from . import dialect
 from .kit import ds_recipients, full_text_has, provider_original, report, specific_status
 
 NAME = "lhost-sendgrid"
@@ -24,7 +24,7 @@ _SENDGRID_DATE = re.compile(r"Arrival-Date:\s*(\d{4})-(\d\d)-(\d\d) (\d\d)-(\d\d
 _COMMAND = re.compile(r"\bin (RCPT TO|MAIL FROM|DATA|EHLO|HELO)\b", re.I)
 
 
-@dialect(NAME, when(raw_lower={"Return-Path": ("sendgrid.net",)}, from_=("mailer-daemon",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if "sendgrid.net" not in str(mail.get("Return-Path") or "").lower() and not \
             mail.from_.lower().startswith("mailer-daemon"):

@@ -12,7 +12,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     all_text,
@@ -88,7 +88,7 @@ def _reply_matching(text: str, status: str | None) -> int | None:
     return codes[0] if codes else None
 
 
-@dialect(NAME, when(subject=("Warning: ", "see transcript for details")))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not _is_sendmail(mail):
         return None

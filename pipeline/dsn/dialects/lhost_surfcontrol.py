@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from .kit import dsn_report
 
 NAME = "lhost-surfcontrol"
 
 
-@dialect(NAME, when(headers=("X-SEF-Processed",), x_mailer=("SurfControl E-mail Filter",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if mail.get("X-SEF-Processed") is None and \
             mail.header("X-Mailer") != "SurfControl E-mail Filter":

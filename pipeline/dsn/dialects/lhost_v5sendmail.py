@@ -15,7 +15,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, body_text, build, command_in, fold, reply_code_in, split_at
 
 NAME = "lhost-v5sendmail"
@@ -29,7 +29,7 @@ _HOST = re.compile(r"While talking to ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])")
 _TO_HEADER = re.compile(r"^To:\s*(.+)$", re.M)
 
 
-@dialect(NAME, when(subject=("Returned mail: ",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.subject.startswith("Returned mail: ") or mail.header("X-AOL-IP"):
         return None

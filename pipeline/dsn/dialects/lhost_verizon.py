@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import OriginalMessage, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -87,7 +87,7 @@ def _vzwpix(text: str) -> tuple[list[RecipientReport], OriginalMessage]:
     return recipients, OriginalMessage(sender=sender, subject=subject)
 
 
-@dialect(NAME, when(from_=("post_master@vtext.com", ".vzwpix.com")))
+@dialect(NAME)
 def inquire(mail: MailView):
     sender = mail.from_.lower()
     vtext = "post_master@vtext.com" in sender

@@ -9,7 +9,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import body_text, build, raw_text
 
 NAME = "lhost-x1"
@@ -17,7 +17,7 @@ START = "The following addresses had delivery errors---"
 _LINE = re.compile(r"^([^\s\[\]@]+@[^\s\[\]]+)\s+\[(.*)\]\s*$")
 
 
-@dialect(NAME, when(from_=("Mail Deliver System",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.from_.startswith("Mail Deliver System")
             or mail.from_.startswith('"Mail Deliver System"')):

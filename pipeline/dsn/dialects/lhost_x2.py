@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import body_text, build, split_at
 
 NAME = "lhost-x2"
@@ -17,7 +17,7 @@ START = "Unable to deliver message to the following address"
 RETURNED_MARKERS = ("--- Original message follows.",)
 
 
-@dialect(NAME, when(from_=("MAILER-DAEMON@",), subject=SUBJECTS))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "MAILER-DAEMON@" not in mail.from_ and not mail.subject.startswith(SUBJECTS):
         return None

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, all_text, build, command_in, status_in
 
 NAME = "lhost-x3"
 START = "      This is an automatically generated Delivery Status Notification."
 
 
-@dialect(NAME, when(subject=("Delivery status notification",)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not (mail.from_.startswith("Mail Delivery System")
             and mail.subject.startswith("Delivery status notification")):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from . import lhost_qmail
 from .kit import body_text
 
@@ -14,7 +14,7 @@ NAME = "lhost-x4"
 START = "Your mail message to the following address(es) could not be delivered."
 
 
-@dialect(NAME, when(subject=lhost_qmail.SUBJECTS, received=(lhost_qmail.RECEIVED_MARK,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not lhost_qmail._is_qmail(mail) or START not in body_text(mail):
         return None

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from ...mime.view import MailView
 from ..model import BounceReport
-from . import dialect, when
+from . import dialect
 from .kit import dsn_report
 
 NAME = "lhost-x5"
 ENCODED_FROM = "TWFpbCBEZWxpdmVyeSBTdWJzeXN0ZW0"
 
 
-@dialect(NAME, when(raw={"From": (ENCODED_FROM,)}))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if ENCODED_FROM not in str(mail.get("From") or ""):
         return None

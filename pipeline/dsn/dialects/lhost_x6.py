@@ -17,7 +17,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import BounceReport, RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import EMAIL, all_text, build, command_in, split_at
 
 NAME = "lhost-x6"
@@ -29,7 +29,7 @@ _PERMANENT = "The following recipients returned permanent errors: "
 _ERROR_COMMAND = re.compile(r"Error following ([A-Z][A-Z ]*?) command")
 
 
-@dialect(NAME, when(subject=(SUBJECT,)))
+@dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if not mail.subject.startswith(SUBJECT):
         return None

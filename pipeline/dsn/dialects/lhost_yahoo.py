@@ -15,7 +15,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -45,7 +45,7 @@ _COMMAND_TAG = re.compile(r"\[(RCPT_TO|MAIL_FROM|DATA|EHLO|HELO|BODY)\]")
 _RECIPIENT_LINE = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:\s*$")
 
 
-@dialect(NAME, when(headers=("X-YMailISG",), from_=("mailer-daemon@yahoo",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     sender = mail.from_.lower()
     if not mail.get("X-YMailISG") and not (

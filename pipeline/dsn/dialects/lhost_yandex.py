@@ -10,7 +10,7 @@ import re
 
 from ...mime.view import MailView
 from ..rfc3464 import dsn_text
-from . import dialect, when
+from . import dialect
 from .kit import ds_recipients, provider_original, report, specific_status
 
 NAME = "lhost-yandex"
@@ -21,7 +21,7 @@ MESSAGE_START = "This is the mail system at host yandex.ru."
 _COMMAND = re.compile(r"in reply to (RCPT TO|MAIL FROM|DATA|end of DATA|EHLO|HELO)", re.I)
 
 
-@dialect(NAME, when(from_=("mailer-daemon@yandex.",), headers=("X-Yandex-Uniq",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if "mailer-daemon@yandex." not in mail.from_.lower() and not mail.get("X-Yandex-Uniq"):
         return None

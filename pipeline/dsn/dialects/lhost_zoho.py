@@ -15,7 +15,7 @@ import re
 
 from ...mime.view import MailView
 from ..model import RecipientReport
-from . import dialect, when
+from . import dialect
 from .kit import (
     address,
     first_phrase,
@@ -39,7 +39,7 @@ _STATUS_LINE = re.compile(r"^\[Status: .*?<([^<>\s]+@[^<>\s]+)>.*\]$")
 _ERROR_CODES = re.compile(r"ERROR_CODE :([^,]*)")
 
 
-@dialect(NAME, when(headers=("X-ZohoMail",)))
+@dialect(NAME)
 def inquire(mail: MailView):
     if not mail.get("X-ZohoMail"):
         return None

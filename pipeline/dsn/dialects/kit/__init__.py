@@ -12,10 +12,6 @@ How to write a dialect (one new module `lhost_<name>.py` plus fixtures):
    body text. It must
    answer None for an empty message, a personal email and other formats' bounces
    (tests/unit/test_dialect_registry.py runs every dialect over every other's samples).
-   State that first test's cheap part as the dialect's gate too, `@dialect(NAME, when(...))`
-   (`dialects/gate.py`: a header's presence, a marker in From / Subject / Message-ID /
-   Received): the engine then offers the dialect only the bounces the gate lets through.
-   The gate must be implied by inquire's own test (tests/unit/test_dialect_gates.py).
 4. Read the text: `body_text` (first text part, plain preferred), `all_text` (every text and
    delivery-status part), `plain_text` / `provider_text` (providers' bodies, Japanese
    charsets decoded robustly), `split_at(text, markers)` to cut the notice from the
