@@ -38,11 +38,15 @@ from .message import (
 _POLICY = email.policy.compat32
 # FeedParser's header-or-continuation test, applied to each line of a header block.
 _HEADER_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
-# A run of such lines, found in one regex call (LF-terminated lines only, see _headers).
+# A run of header lines, found in one regex call (LF-terminated lines only, see _headers):
+# fields (a name run, its colon) and continuation lines. Lines FeedParser would also take
+# into the block but this parser leaves to the line-by-line port (one starting with ":" or
+# "From ") end the run here; _headers then sees such a line at the run's end and takes the
+# port, so no separate search for them is needed.
 # Possessive (3.11): each repetition takes one whole line (a name run cannot contain its
 # colon, a line runs to its newline or the end), so giving back never finds a longer match;
 # without the backtracking bookkeeping the match is ~20 % faster.
-_HEADER_BLOCK = re.compile(r"(?:(?:[\041-\071\073-\176]*+:|[\t ]|From )[^\n]*+\n?)*+")
+_HEADER_BLOCK = re.compile(r"(?:(?:[\041-\071\073-\176]++:|[\t ])[^\n]*+\n?)*+")
 # (name, value) of each header of such a block, by one `findall` (no Python per header), for
 # text without bare CRs (every CR ends a CRLF) whose block was checked by _headers: every
 # header then starts with a name run and its colon (a block line starting with ":", a blank
@@ -219,14 +223,17 @@ class _Parser:
         return text
 
     # -- messages ----------------------------------------------------------------------
-    def _new_message(self, parent: CachedMessage | None) -> CachedMessage:
+    def _new_message(self, parent: CachedMessage | None, digest: bool) -> CachedMessage:
         self.parts += 1
         if self.max_parts and self.parts > self.max_parts:
             raise _too_many_parts(self.max_parts)
-        check_time()
+        if self.parts & 7 == 1:
+            # The time budget, every 8th part from the first: a part costs microseconds and
+            # the check (a thread-local read) ~0.3 us, a tenth of a small part's parse.
+            check_time()
         msg = CachedMessage(_POLICY)
         if parent is not None:
-            if parent.get_content_type() == "multipart/digest":
+            if digest:
                 msg.set_default_type("message/rfc822")
             if parent._payload is None:
                 parent._payload = [msg]
@@ -235,9 +242,10 @@ class _Parser:
         self.last = msg
         return msg
 
-    def message(self, parent: CachedMessage | None) -> CachedMessage:
-        """FeedParser._parsegen: headers, then the body by content type."""
-        msg = self._new_message(parent)
+    def message(self, parent: CachedMessage | None, digest: bool = False) -> CachedMessage:
+        """FeedParser._parsegen: headers, then the body by content type. `digest`: the
+        parent is a multipart/digest (its parts default to message/rfc822)."""
+        msg = self._new_message(parent, digest)
         ctype = self._headers(msg) or msg.get_content_type()
         if ctype.startswith(("message/", "multipart/")):
             self.depth += 1
@@ -248,7 +256,7 @@ class _Parser:
             elif ctype.startswith("message/"):
                 self.message(msg)
             else:
-                self._multipart(msg)
+                self._multipart(msg, ctype == "multipart/digest")
             self.depth -= 1
         else:
             msg._payload = self._rest()
@@ -259,18 +267,18 @@ class _Parser:
         boundary-looking line inside the block, no defects to record) is read with two
         regex calls; anything else takes the line-by-line port below. Returns the part's
         content type when the common case found it (None: ask the part)."""
-        s, q = self.s, self.pos
+        s, q, n = self.s, self.pos, self.n
         if not self.bare_cr:
             # The block is read in place (searches bounded by q..end) and each value sliced
             # once: copying the block, then each header, then its stripped value held a 4.7 MB
             # header ~4 times over (+22 MB for one X-Failed-Recipients line).
-            end = _HEADER_BLOCK.match(s, q, self.n).end()  # not past a window's end
-            # a unix-from first line is no header; the line after it is the first one
-            first = self._line_end(q) if s.startswith("From ", q, end) else q
-            if end > q and not (s[first:first + 1] in (" ", "\t", ":")
-                                or s.find("\n:", q, end) >= 0 or s.find("\nFrom ", q, end) >= 0
-                                or (self.stops and (s.startswith("--", q, end)
-                                                    or s.find("\n--", q, end) >= 0))):
+            # A unix-from first line is no header; the line after it is the first one.
+            first = self._line_end(q) if s.startswith("From ", q, n) else q
+            end = _HEADER_BLOCK.match(s, first, n).end()  # not past a window's end
+            if end > q and s[first:first + 1] not in (" ", "\t") and not (
+                    s.startswith((":", "From "), end, n)   # the run stopped short of the block
+                    or (self.stops and (s.startswith("--", q, end)
+                                        or s.find("\n--", q, end) >= 0))):
                 if first != q:
                     msg.set_unixfrom(s[q:first].rstrip("\r\n"))
                 headers = msg._headers
@@ -288,14 +296,30 @@ class _Parser:
                             disposition = True
                         elif lowered == "content-transfer-encoding" and cte is None:
                             cte = value
-                content_type = _seed_content_type(msg, ctype)
-                if (ctype is None or ctype.isascii()) and (cte is None or cte.isascii()):
-                    msg.__dict__[HEAD_MEMO] = (len(headers), ctype, cte, disposition)
-                if end < self.n and not self._stops_at(end):
-                    if s[end] in "\r\n":
-                        self.pos = self._line_end(end)  # the separator is consumed
-                        return content_type
-                    msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
+                # The part's content type now, from the value just read, as the stdlib's
+                # get_content_type() computes it (saves its lower-casing scan of every
+                # header); a value with 8-bit bytes is left to the stdlib (a Header object).
+                if ctype is None:
+                    content_type = msg._default_type
+                elif ctype.isascii():
+                    content_type = ctype.partition(";")[0].strip().lower()
+                    if content_type.count("/") != 1:
+                        content_type = "text/plain"
+                else:
+                    content_type = None
+                count = len(headers)
+                if content_type is not None:
+                    msg.__dict__[CONTENT_TYPE_MEMO] = (count, content_type)
+                    if cte is None or cte.isascii():
+                        msg.__dict__[HEAD_MEMO] = (count, ctype, cte, disposition)
+                if end < n:
+                    c = s[end]
+                    if not (self.stops and self._stops_at(end)):
+                        if c == "\n" or c == "\r":   # the separator is consumed
+                            # no bare CR here: a CR is the start of a CRLF
+                            self.pos = end + 1 if c == "\n" else end + 2
+                            return content_type
+                        msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
                 self.pos = end
                 return content_type
         lines: list[str] = []
@@ -378,7 +402,7 @@ class _Parser:
             if self._at_eof(self.pos):  # = FeedParser reading "" as the next line
                 break
 
-    def _multipart(self, msg: CachedMessage) -> None:
+    def _multipart(self, msg: CachedMessage, digest: bool) -> None:
         s = self.s
         boundary = msg.get_boundary()  # CachedMessage: from the raw values the header loop kept
         if boundary is None:
@@ -391,7 +415,7 @@ class _Parser:
             raise _Unsupported("line break inside the boundary")  # matches no line, ever
         sep = "--" + boundary
         if not (self.stops or self.bare_cr):
-            self._multipart_windowed(msg, sep)
+            self._multipart_windowed(msg, sep, digest)
             return
         capturing_preamble = True
         preamble_start = self.pos
@@ -421,7 +445,7 @@ class _Parser:
                 continue  # FeedParser unreads the boundary line and reads it again
             self.pos = self._past_boundary_lines(e, sep)
             self.stops.append(sep)
-            self.message(msg)
+            self.message(msg, digest)
             self.stops.pop()
             self._end_child(msg)
         if capturing_preamble:
@@ -445,6 +469,15 @@ class _Parser:
         needle = "\n" + sep
         while q < n:
             if s.startswith(sep, q):
+                # the usual boundary lines, "--b" or "--b--" then LF or CRLF, without the
+                # general line read below (no bare CR here: see _multipart_windowed)
+                k = q + len(sep)
+                if s.startswith("\n", k):
+                    return q, k + 1, "part"
+                if s.startswith("--\n", k):
+                    return q, k + 3, "end"
+                if s.startswith("\r\n", k):
+                    return q, k + 2, "part"
                 e = self._line_end(q)
                 kind = _boundary_kind(s, q, e, sep)
                 if kind is not None:
@@ -455,7 +488,7 @@ class _Parser:
             q = i + 1
         return n, n, None
 
-    def _multipart_windowed(self, msg: CachedMessage, sep: str) -> None:
+    def _multipart_windowed(self, msg: CachedMessage, sep: str, digest: bool) -> None:
         """`_multipart` when no enclosing predicate is pushed (no delivery-status blank-line
         stop) and lines end in LF or CRLF: the case of every multipart under a root.
 
@@ -478,11 +511,12 @@ class _Parser:
         if p > preamble_start:
             msg.preamble = _strip_eol(s[preamble_start:p])
         while True:
-            q = self._past_boundary_lines(e, sep)
+            # (no predicate is pushed here: only more boundary lines can follow at once)
+            q = self._past_boundary_lines(e, sep) if s.startswith(sep, e, n) else e
             p, e, kind = self._next_boundary(q, sep)
             self.pos, self.n = q, p
             try:
-                self.message(msg)
+                self.message(msg, digest)
             finally:
                 self.n = n
             if self.pos != p:
@@ -496,23 +530,6 @@ class _Parser:
                 msg.epilogue = s[e:n]
                 self.pos = n
                 return
-
-
-def _seed_content_type(msg: CachedMessage, value: str | None) -> str | None:
-    """Give the part its content type now, from the header just read, as the stdlib's
-    `get_content_type()` would compute it (saves its lower-casing scan of every header), and
-    return it. Values with 8-bit bytes are left to the stdlib (it wraps them in a Header
-    object): None."""
-    if value is None:
-        ctype = msg.get_default_type()
-    elif value.isascii():
-        ctype = value.partition(";")[0].strip().lower()
-        if ctype.count("/") != 1:
-            ctype = "text/plain"
-    else:
-        return None
-    msg.__dict__[CONTENT_TYPE_MEMO] = (len(msg._headers), ctype)
-    return ctype
 
 
 def _strip_eol(text: str) -> str:
