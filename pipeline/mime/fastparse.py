@@ -130,7 +130,7 @@ class _Parser:
     that make a line look like end-of-input (enclosing boundaries; blank lines inside a
     message/delivery-status part)."""
 
-    __slots__ = ("s", "n", "bare_cr", "pos", "stops", "last", "max_parts", "max_depth",
+    __slots__ = ("s", "n", "bare_cr", "pos", "stops", "seps", "last", "max_parts", "max_depth",
                  "parts", "depth", "found")
 
     def __init__(self, text: str, max_parts: int = 0, max_depth: int = 0):
@@ -149,6 +149,7 @@ class _Parser:
         self.bare_cr = "\r" in text and _BARE_CR.search(text) is not None
         self.pos = 0
         self.stops: list = []   # boundary strings ("--" + boundary) and _BLANK
+        self.seps = 0           # how many of them are boundary strings
         self.last: CachedMessage | None = None  # FeedParser._last: the newest message
 
     # The line starts worth testing: after a line ending, "--" (a boundary) or another line
@@ -277,8 +278,10 @@ class _Parser:
             end = _HEADER_BLOCK.match(s, first, n).end()  # not past a window's end
             if end > q and s[first:first + 1] not in (" ", "\t") and not (
                     s.startswith((":", "From "), end, n)   # the run stopped short of the block
-                    or (self.stops and (s.startswith("--", q, end)
-                                        or s.find("\n--", q, end) >= 0))):
+                    # a pushed boundary line inside the block (a blank-line predicate
+                    # cannot match inside it)
+                    or (self.seps and (s.startswith("--", q, end)
+                                       or s.find("\n--", q, end) >= 0))):
                 if first != q:
                     msg.set_unixfrom(s[q:first].rstrip("\r\n"))
                 headers = msg._headers
@@ -321,6 +324,16 @@ class _Parser:
                             return content_type
                         msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
                 self.pos = end
+                return content_type
+            if end == q and q < n and (s[q] == "\n" or s[q] == "\r"):
+                # No header at all, the usual start of a part ("--b" then a blank line):
+                # the port below reads the blank line, consumes it as the separator (unless
+                # a pushed predicate ends the part there) and keeps no header.
+                if not (self.stops and self._stops_at(q)):
+                    self.pos = q + 1 if s[q] == "\n" else q + 2   # no bare CR: CRLF
+                content_type = msg._default_type
+                msg.__dict__[CONTENT_TYPE_MEMO] = (0, content_type)
+                msg.__dict__[HEAD_MEMO] = (0, None, None, False)
                 return content_type
         lines: list[str] = []
         while not self._at_eof(q):
@@ -445,7 +458,9 @@ class _Parser:
                 continue  # FeedParser unreads the boundary line and reads it again
             self.pos = self._past_boundary_lines(e, sep)
             self.stops.append(sep)
+            self.seps += 1
             self.message(msg, digest)
+            self.seps -= 1
             self.stops.pop()
             self._end_child(msg)
         if capturing_preamble:
