@@ -29,6 +29,7 @@ import re
 
 from ..errors import LimitExceeded
 from ..deadline import check_time
+from .cr_only import is_cr_only, restore_cr
 from .message import (
     CONTENT_TYPE_MEMO,
     HEAD_MEMO,
@@ -71,10 +72,13 @@ def parse_text(text: str, max_parts: int = 0, max_depth: int = 0) -> CachedMessa
     `email.message_from_string(text, _class=CachedMessage, policy=compat32)` builds it.
     More than `max_parts` messages or nesting deeper than `max_depth` (0: no cap) raise
     LimitExceeded as soon as the parse gets there, before the rest is read."""
-    parser = _Parser(text, max_parts, max_depth)
+    cr_only = is_cr_only(text)   # read as LF text, its CRs put back after (see cr_only)
+    parser = _Parser(text.replace("\r", "\n") if cr_only else text, max_parts, max_depth)
     root = parser.message(None)
     if root.get_content_maintype() == "multipart" and not root.is_multipart():
         root.defects.append(email.errors.MultipartInvariantViolationDefect())
+    if cr_only:
+        restore_cr(root)
     return root
 
 
