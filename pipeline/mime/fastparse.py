@@ -228,7 +228,10 @@ class _Parser:
         return text
 
     # -- messages ----------------------------------------------------------------------
-    def _new_message(self, parent: CachedMessage | None, digest: bool) -> CachedMessage:
+    def message(self, parent: CachedMessage | None, digest: bool = False) -> CachedMessage:
+        """FeedParser._parsegen: headers, then the body by content type. `digest`: the
+        parent is a multipart/digest (its parts default to message/rfc822)."""
+        # a new message, appended to its parent's payload
         self.parts += 1
         if self.max_parts and self.parts > self.max_parts:
             raise _too_many_parts(self.max_parts)
@@ -245,14 +248,14 @@ class _Parser:
             else:
                 parent._payload.append(msg)
         self.last = msg
-        return msg
-
-    def message(self, parent: CachedMessage | None, digest: bool = False) -> CachedMessage:
-        """FeedParser._parsegen: headers, then the body by content type. `digest`: the
-        parent is a multipart/digest (its parts default to message/rfc822)."""
-        msg = self._new_message(parent, digest)
         ctype = self._headers(msg) or msg.get_content_type()
-        if ctype.startswith(("message/", "multipart/")):
+        if not ctype.startswith(("message/", "multipart/")):
+            # a leaf: its body runs to the part's end (the window's, when nothing is pushed)
+            pos = self.pos
+            end = self._next_eof(pos) if self.stops else self.n
+            msg._payload = self.s[pos:end]
+            self.pos = end
+        else:
             self.depth += 1
             if self.max_depth and self.depth > self.max_depth:
                 raise _too_deep(self.max_depth)
@@ -263,8 +266,6 @@ class _Parser:
             else:
                 self._multipart(msg, ctype == "multipart/digest")
             self.depth -= 1
-        else:
-            msg._payload = self._rest()
         return msg
 
     def _headers(self, msg: CachedMessage) -> str | None:
