@@ -133,6 +133,20 @@ class CachedMessage(email.message.Message):
                 return email.utils.unquote(found).rstrip()
         return super().get_boundary(failobj)
 
+    def get_content_charset(self, failobj=None):
+        # Asked of most text parts (part text, dialects): the stdlib's get_param + checks, read
+        # from the memoised simple parameters. A simple value is ASCII and no RFC 2231 tuple,
+        # so of the stdlib's checks only the lower-casing is left.
+        head = self._head()
+        if head is not None:
+            if head[1] is None:
+                return failobj   # no Content-Type header: no parameter
+            params = content_params(self, head[1])
+            if params is not None:
+                found = params_get(params, "charset")
+                return failobj if found is _MISSING else found.lower()
+        return super().get_content_charset(failobj)
+
     def get_filename(self, failobj=None):
         # The DMARC report check asks every part of every email (~3 us each, two header scans).
         # No Content-Disposition and no "name" in the Content-Type: no file name parameter.
