@@ -298,11 +298,10 @@ class _Parser:
                                        or s.find("\n--", q, end) >= 0))):
                 if first != q:
                     msg.set_unixfrom(s[q:first].rstrip("\r\n"))
-                headers = msg._headers
                 ctype = cte = None
                 disposition = False
-                fields = self.fields.findall(s, first, end)
-                headers.extend(fields)
+                # the new message's header list (empty until now) is the findall's list
+                msg._headers = headers = fields = self.fields.findall(s, first, end)
                 for name, value in fields:
                     if name[0] in "Cc":
                         lowered = name.lower()
