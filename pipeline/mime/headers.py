@@ -54,6 +54,8 @@ def _fold_long(text: str) -> str:
 
 def decode_header_value(value: object) -> str:
     """RFC 2047-decode a header value; undecodable bytes become U+FFFD, never an exception."""
+    if type(value) is str and value.isascii() and "=?" not in value and len(value) <= FOLD_WINDOW:
+        return " ".join(value.split())   # the common value: fold(unsurrogate(value)), inlined
     if value is None:
         return ""
     if isinstance(value, email.header.Header):
