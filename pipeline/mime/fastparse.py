@@ -261,7 +261,12 @@ class _Parser:
         if not ctype.startswith(("message/", "multipart/")):
             # a leaf: its body runs to the part's end (the window's, when nothing is pushed)
             pos = self.pos
-            end = self._next_eof(pos) if self.stops else self.n
+            if not self.stops:
+                end = self.n
+            elif pos < self.n and self.s[pos] in "\r\n" and _BLANK in self.stops:
+                end = pos   # a delivery-status block's (empty) body ends at its blank line
+            else:
+                end = self._next_eof(pos)
             msg._payload = self.s[pos:end]
             self.pos = end
         else:
@@ -330,11 +335,14 @@ class _Parser:
                         msg.__dict__[HEAD_MEMO] = (count, ctype, cte, disposition)
                 if end < n:
                     c = s[end]
-                    if not (self.stops and self._stops_at(end)):
-                        if c == "\n" or c == "\r":   # the separator is consumed
+                    if c == "\n" or c == "\r":
+                        # a blank line: the separator, consumed, unless a delivery-status
+                        # block ends there (no boundary line is blank)
+                        if _BLANK not in self.stops:
                             # no bare CR here: a CR is the start of a CRLF
                             self.pos = end + 1 if c == "\n" else end + 2
                             return content_type
+                    elif not (self.seps and self._stops_at(end)):
                         msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
                 self.pos = end
                 return content_type
@@ -420,13 +428,21 @@ class _Parser:
 
     def _delivery_status(self, msg: CachedMessage) -> None:
         # Blocks of fields separated by blank lines, each a header-only message.
+        stops = self.stops
         while True:
-            self.stops.append(_BLANK)
+            stops.append(_BLANK)
             self.message(msg)
-            self.stops.pop()
-            self._skip_line()  # the blank line (or nothing, at the end)
-            if self._at_eof(self.pos):  # = FeedParser reading "" as the next line
-                break
+            stops.pop()
+            if stops or self.bare_cr:
+                self._skip_line()  # the blank line (or nothing, at the end)
+                if self._at_eof(self.pos):  # = FeedParser reading "" as the next line
+                    break
+            else:   # the same, when only the part's end ends the input and lines end in LF
+                pos = self.pos
+                if pos < self.n:
+                    pos = self.pos = self._find("\n", pos) + 1 or self.n
+                if pos >= self.n:
+                    break
 
     def _multipart(self, msg: CachedMessage, digest: bool) -> None:
         s = self.s
