@@ -84,6 +84,7 @@ def parse_text(text: str, max_parts: int = 0, max_depth: int = 0) -> CachedMessa
     if root.get_content_maintype() == "multipart" and not root.is_multipart():
         root.defects.append(email.errors.MultipartInvariantViolationDefect())
     if cr_only:
+        del parser   # its LF copy of the text: not held while the strings are put back
         restore_cr(root)
     return root
 
