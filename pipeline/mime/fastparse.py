@@ -10,13 +10,14 @@ the end of a body, preamble or epilogue with `str.find` instead of reading it li
 Only header lines are looked at one by one. Under a multipart, each child is parsed in the
 window between two of its parent's boundary lines, so no line is tested against the stack of
 enclosing boundaries (FeedParser's per-line predicate stack survives only inside
-delivery-status parts and for bare-CR text).
+delivery-status parts and for bare-CR text: `lineport`, the line-by-line reader this parser
+builds on, holds it and the line-by-line ports of the header and multipart loops).
 
 The result is the identical tree of `CachedMessage` objects: same headers, payload strings,
 preambles, epilogues, default types, unix-from lines and defect classes. This is checked by
 `tests/unit/test_mime_fastparse.py` (every corpus email, fixtures and Hypothesis mutations,
 compared part by part with the stdlib's tree). Inputs whose quirks are not reproduced here
-(a "From " line inside a header block, a folded boundary parameter) raise `_Unsupported` and are
+(a "From " line inside a header block, a folded boundary parameter) raise `Unsupported` and are
 parsed by the stdlib instead, as is anything that raises.
 """
 from __future__ import annotations
@@ -30,6 +31,9 @@ import re
 from ..errors import LimitExceeded
 from ..deadline import check_time
 from .cr_only import is_cr_only, restore_cr
+from .lineport import BLANK as _BLANK
+from .lineport import LineReader, boundary_kind, strip_eol
+from .lineport import Unsupported as _Unsupported
 from .message import (
     CONTENT_TYPE_MEMO,
     HEAD_MEMO,
@@ -37,8 +41,6 @@ from .message import (
 )
 
 _POLICY = email.policy.compat32
-# FeedParser's header-or-continuation test, applied to each line of a header block.
-_HEADER_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
 # A run of header lines, found in one regex call (LF-terminated lines only, see _headers):
 # fields (a name run, its colon) and continuation lines. Lines FeedParser would also take
 # into the block but this parser leaves to the line-by-line port (one starting with ":" or
@@ -65,12 +67,6 @@ _CRLF_FIELDS = re.compile(
     r"([\041-\071\073-\176]++):[ \t]*+([^\r]*+(?:\r\n[ \t][^\r]*+)*+)(?:\r\n)?")
 # Where one header ends and the next begins: a line ending not followed by a continuation.
 _NEXT_HEADER = re.compile(r"\n(?![ \t])")
-_BARE_CR = re.compile("\r(?!\n)")
-_BLANK = object()  # the end-of-block predicate a message/delivery-status part pushes
-
-
-class _Unsupported(Exception):
-    """An input quirk this parser does not reproduce: the stdlib parses it instead."""
 
 
 def parse_text(text: str, max_parts: int = 0, max_depth: int = 0) -> CachedMessage:
@@ -136,106 +132,19 @@ def _too_deep(cap: int) -> LimitExceeded:
                          "(limits.max_mime_depth)", parser="email")
 
 
-class _Parser:
-    """One parse: the text, a cursor at a line start, and FeedParser's stack of predicates
-    that make a line look like end-of-input (enclosing boundaries; blank lines inside a
-    message/delivery-status part)."""
+class _Parser(LineReader):
+    """One parse: the line reader's state (lineport), the caps, and the regex paths that read
+    the common case; everything else goes through the reader's line-by-line ports."""
 
-    __slots__ = ("s", "n", "bare_cr", "fields", "pos", "stops", "seps", "last", "max_parts", "max_depth",
-                 "parts", "depth", "found")
+    __slots__ = ("fields", "max_parts", "max_depth", "parts", "depth")
 
     def __init__(self, text: str, max_parts: int = 0, max_depth: int = 0):
-        self.s = text
+        super().__init__(text)
         self.max_parts, self.max_depth = max_parts, max_depth
         self.parts = self.depth = 0
-        # pattern -> (from, at): the first occurrence at or after `from` is `at` (-1: none).
-        # Searches go forward, so one answer serves every later search that starts before
-        # it: without this, CR-only text (no LF anywhere) rescanned the rest of the message
-        # for an LF on every line, and a search for a missing "\n--" ran to the end from
-        # every delivery-status block (4 MB: 7.7 s).
-        self.found: dict[str, tuple[int, int]] = {}
-        self.n = len(text)
-        # Lines end in LF, CRLF or a bare CR (old Mac files, some corpus samples). Without
-        # bare CRs, every line ends at the next LF: one find instead of two.
-        self.bare_cr = "\r" in text and _BARE_CR.search(text) is not None
         self.fields = (_LF_FIELDS if "\r" not in text
                        else _CRLF_FIELDS if not self.bare_cr and text.count("\n") == text.count("\r")
                        else _FIELDS)   # (bare CRs take the line-by-line port)
-        self.pos = 0
-        self.stops: list = []   # boundary strings ("--" + boundary) and _BLANK
-        self.seps = 0           # how many of them are boundary strings
-        self.last: CachedMessage | None = None  # FeedParser._last: the newest message
-
-    # The line starts worth testing: after a line ending, "--" (a boundary) or another line
-    # ending (a blank line). CRLF needs no pattern of its own: its LF is a line ending.
-    _CANDIDATES = {False: ("\n--",), True: ("\n--", "\r--")}
-    _BLANKS = {False: ("\n\n", "\n\r"), True: ("\n\n", "\n\r", "\r\r")}
-
-    # -- lines -------------------------------------------------------------------------
-    def _find(self, pattern: str, q: int) -> int:
-        """`self.s.find(pattern, q)`, remembered (see `found`)."""
-        known = self.found.get(pattern)
-        if known is not None and known[0] <= q and (known[1] < 0 or q <= known[1]):
-            return known[1]
-        at = self.s.find(pattern, q)
-        self.found[pattern] = (q, at)
-        return at
-
-    def _line_end(self, q: int) -> int:
-        s = self.s
-        e = self._find("\n", q)
-        if self.bare_cr:
-            r = s.find("\r", q, e if e >= 0 else self.n)
-            if r >= 0 and r + 1 != e:
-                return r + 1
-        return self.n if e < 0 else e + 1
-
-    def _stops_at(self, q: int) -> bool:
-        """Does a pushed predicate match the line at q (FeedParser.readline's EOF test)?"""
-        s = self.s
-        for stop in self.stops:
-            if stop is _BLANK:
-                if s[q] in "\r\n":  # FeedParser: NLCRE.match(line)
-                    return True
-            elif s.startswith(stop, q) and _boundary_kind(s, q, self._line_end(q), stop):
-                return True
-        return False
-
-    def _at_eof(self, q: int) -> bool:
-        return q >= self.n or (bool(self.stops) and self._stops_at(q))
-
-    def _next_eof(self, q: int, own: str | None = None) -> int:
-        """The first line start >= q where input ends for the current part (or where `own`,
-        the current multipart's boundary, starts a line); self.n when none."""
-        s, n = self.s, self.n
-        if q >= n or not (self.stops or own):
-            return n
-        patterns = None
-        while q < n:
-            if self._stops_at(q) or (own is not None and s.startswith(own, q)
-                                      and _boundary_kind(s, q, self._line_end(q), own)):
-                return q
-            if patterns is None:
-                # Set up only now: a delivery-status block's empty body ends at its first
-                # line (the blank one after its fields), the common case.
-                dashes = own is not None or any(stop is not _BLANK for stop in self.stops)
-                patterns = ((self._CANDIDATES[self.bare_cr] if dashes else ())
-                            + (self._BLANKS[self.bare_cr] if _BLANK in self.stops else ()))
-            # next candidate line: one starting with "--", or a blank line
-            nxt = n
-            for pattern in patterns:
-                i = self._find(pattern, q)
-                if 0 <= i < nxt:
-                    nxt = i + 1
-            q = nxt
-        return n
-
-    def _rest(self) -> str:
-        """Every line up to the current part's end, joined (a leaf body, an epilogue)."""
-        end = self._next_eof(self.pos)
-        text = self.s[self.pos:end]
-        self.pos = end
-        return text
 
     # -- messages ----------------------------------------------------------------------
     def message(self, parent: CachedMessage | None, digest: bool = False) -> CachedMessage:
@@ -286,7 +195,7 @@ class _Parser:
     def _headers(self, msg: CachedMessage) -> str | None:
         """FeedParser's header loop + _parse_headers. The common case (LF or CRLF lines, no
         boundary-looking line inside the block, no defects to record) is read with two
-        regex calls; anything else takes the line-by-line port below. Returns the part's
+        regex calls; anything else takes the line-by-line port (lineport). Returns the part's
         content type when the common case found it (None: ask the part)."""
         s, q, n = self.s, self.pos, self.n
         if not self.bare_cr:
@@ -357,75 +266,8 @@ class _Parser:
                 msg.__dict__[CONTENT_TYPE_MEMO] = (0, content_type)
                 msg.__dict__[HEAD_MEMO] = (0, None, None, False)
                 return content_type
-        lines: list[str] = []
-        while not self._at_eof(q):
-            e = self._line_end(q)
-            line = s[q:e]
-            if not _HEADER_LINE.match(line):
-                if line[0] in "\r\n":
-                    q = e  # the header/body separator is consumed
-                else:
-                    msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
-                break
-            lines.append(line)
-            q = e
-        self.pos = q
-        name = None
-        value: list[str] = []
-        for lineno, line in enumerate(lines):
-            if line[0] in " \t":
-                if name is None:
-                    msg.defects.append(email.errors.FirstHeaderLineIsContinuationDefect(line))
-                    continue
-                value.append(line)
-                continue
-            if name is not None:
-                msg._headers.append(_POLICY.header_source_parse(value))
-                name, value = None, []
-            if line.startswith("From "):
-                if lineno:
-                    raise _Unsupported("From line inside a header block")
-                msg.set_unixfrom(line.rstrip("\r\n"))
-                continue
-            i = line.find(":")
-            if i == 0:
-                msg.defects.append(email.errors.InvalidHeaderDefect("Missing header name."))
-                continue
-            name, value = line[:i], [line]
-        if name is not None:
-            msg._headers.append(_POLICY.header_source_parse(value))
+        self._headers_by_line(msg)
         return None
-
-    def _skip_line(self) -> None:
-        """FeedParser.readline, its line dropped: the next line unless the part ends here."""
-        if not self._at_eof(self.pos):
-            self.pos = self._line_end(self.pos)
-
-    def _past_boundary_lines(self, q: int, sep: str) -> int:
-        """The first line start >= q that is not a boundary line of `sep` (a separator is
-        consumed with any boundary lines right after it), or the part's end."""
-        s = self.s
-        while not self._at_eof(q) and s.startswith(sep, q):
-            e = self._line_end(q)
-            if not _boundary_kind(s, q, e, sep):
-                break
-            q = e
-        return q
-
-    def _end_child(self, msg: CachedMessage) -> None:
-        """After a child of multipart `msg`: the line ending before the next boundary belongs
-        to the boundary (RFC 2046), so it comes off the newest message's payload or epilogue;
-        `msg` is the newest message again."""
-        last = self.last
-        if last.get_content_type().startswith("multipart/"):  # = maintype, one call
-            epilogue = last.epilogue
-            if epilogue == "":
-                last.epilogue = None
-            elif epilogue is not None:
-                last.epilogue = _strip_eol(epilogue)
-        elif isinstance(last._payload, str):
-            last._payload = _strip_eol(last._payload)
-        self.last = msg
 
     def _delivery_status(self, msg: CachedMessage) -> None:
         # Blocks of fields separated by blank lines, each a header-only message.
@@ -446,7 +288,6 @@ class _Parser:
                     break
 
     def _multipart(self, msg: CachedMessage, digest: bool) -> None:
-        s = self.s
         boundary = msg.get_boundary()  # CachedMessage: from the raw values the header loop kept
         if boundary is None:
             msg.defects.append(email.errors.NoBoundaryInMultipartDefect())
@@ -460,52 +301,7 @@ class _Parser:
         if not (self.stops or self.bare_cr):
             self._multipart_windowed(msg, sep, digest)
             return
-        capturing_preamble = True
-        preamble_start = self.pos
-        preamble_end = self.pos
-        close_seen = False
-        while True:
-            if capturing_preamble:
-                # skip the preamble in one search: to our boundary or the part's end
-                q = self._next_eof(self.pos, own=sep)
-                preamble_end = q
-                self.pos = q
-            if self._at_eof(self.pos):
-                break
-            q = self.pos
-            e = self._line_end(q)
-            kind = _boundary_kind(s, q, e, sep) if s.startswith(sep, q) else None
-            if kind is None:  # only reachable while capturing (see the search above)
-                raise _Unsupported("unexpected line in multipart")
-            if kind == "end":
-                close_seen = True
-                self.pos = e
-                break
-            if capturing_preamble:
-                if preamble_end > preamble_start:
-                    msg.preamble = _strip_eol(s[preamble_start:preamble_end])
-                capturing_preamble = False
-                continue  # FeedParser unreads the boundary line and reads it again
-            self.pos = self._past_boundary_lines(e, sep)
-            self.stops.append(sep)
-            self.seps += 1
-            self.message(msg, digest)
-            self.seps -= 1
-            self.stops.pop()
-            self._end_child(msg)
-        if capturing_preamble:
-            msg.defects.append(email.errors.StartBoundaryNotFoundDefect())
-            msg._payload = s[preamble_start:preamble_end]
-            self.pos = self._next_eof(self.pos)  # FeedParser reads and drops the rest
-            msg.epilogue = ""
-            return
-        if not close_seen:
-            msg.defects.append(email.errors.CloseBoundaryNotFoundDefect())
-            return
-        # Everything after the close boundary. (FeedParser's strip of a newline at the
-        # epilogue's front never fires: it prepends "" when the boundary line ended in one.)
-        msg.epilogue = self._rest()
-
+        self._multipart_by_line(msg, sep, digest)
 
     def _next_boundary(self, q: int, sep: str) -> tuple[int, int, str | None]:
         """The first line start p >= q (before the window's end) that is a boundary line of
@@ -524,7 +320,7 @@ class _Parser:
                 if s.startswith("\r\n", k):
                     return q, k + 2, "part"
                 e = self._line_end(q)
-                kind = _boundary_kind(s, q, e, sep)
+                kind = boundary_kind(s, q, e, sep)
                 if kind is not None:
                     return q, e, kind
             i = s.find(needle, q, n)
@@ -554,7 +350,7 @@ class _Parser:
             msg.epilogue = ""
             return
         if p > preamble_start:
-            msg.preamble = _strip_eol(s[preamble_start:p])
+            msg.preamble = strip_eol(s[preamble_start:p])
         while True:
             # (no predicate is pushed here: only more boundary lines can follow at once)
             q = self._past_boundary_lines(e, sep) if s.startswith(sep, e, n) else e
@@ -575,25 +371,3 @@ class _Parser:
                 msg.epilogue = s[e:n]
                 self.pos = n
                 return
-
-
-def _strip_eol(text: str) -> str:
-    """Drop one trailing line ending (RFC 2046: it belongs to the boundary that follows)."""
-    if text.endswith("\r\n"):
-        return text[:-2]
-    if text.endswith("\n") or text.endswith("\r"):
-        return text[:-1]
-    return text
-
-
-def _boundary_kind(s: str, q: int, e: int, sep: str) -> str | None:
-    """Is the line s[q:e] (known to start with `sep`) a boundary line, per FeedParser's
-    `--boundary(--)?[ \\t]*(\\r\\n|\\r|\\n)?$`? "end", "part", or None."""
-    rest = s[q + len(sep):e]
-    if rest.endswith("\n"):
-        rest = rest[:-1]
-    if rest.endswith("\r"):
-        rest = rest[:-1]
-    if rest.startswith("--"):
-        return "end" if not rest[2:].strip(" \t") else None
-    return "part" if not rest.strip(" \t") else None
