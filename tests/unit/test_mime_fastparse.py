@@ -246,3 +246,21 @@ _CR_ONLY_FAST = [0]
 def test_cr_only_texts_took_the_lf_parse_often():
     # the property test above runs first (file order): most of its texts were parsed fast
     assert _CR_ONLY_FAST[0] > 150
+
+
+def test_the_time_budget_is_checked_on_the_first_part_and_every_eighth(monkeypatch):
+    import time
+
+    from pipeline import deadline
+
+    # an expired budget stops the parse at its first part
+    with deadline.Active(time.monotonic() - 1, 1.0, False):
+        with pytest.raises(deadline.TimeBudgetExceeded):
+            fastparse.parse_bytes(DSN.encode())
+    # one check per 8 parts (the root is the first): 1 + 16 parts -> parts 1, 9 and 17
+    checks = []
+    monkeypatch.setattr(fastparse, "check_time", lambda: checks.append(1))
+    many = ("Content-Type: multipart/mixed; boundary=b\n\n"
+            + "".join(f"--b\n\npart {i}\n" for i in range(16)) + "--b--\n")
+    assert len(fastparse.parse_text(many).get_payload()) == 16
+    assert len(checks) == 3
