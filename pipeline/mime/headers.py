@@ -54,6 +54,8 @@ def _fold_long(text: str) -> str:
 
 def decode_header_value(value: object) -> str:
     """RFC 2047-decode a header value; undecodable bytes become U+FFFD, never an exception."""
+    if type(value) is str and value.isascii() and "=?" not in value and len(value) <= FOLD_WINDOW:
+        return " ".join(value.split())   # the common value: fold(unsurrogate(value)), inlined
     if value is None:
         return ""
     if isinstance(value, email.header.Header):
@@ -74,29 +76,32 @@ def decode_header_value(value: object) -> str:
     return fold("".join(out))
 
 
-_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
+# One line of a field block, by one `findall` over the whole text (MULTILINE: each match is
+# one line, as split("\n") cuts them; `.` stops only at "\n"): (name, value) of a field line,
+# or the line itself when it starts with a blank (a continuation, or a blank line), or any
+# other line (ignored, or a blank line). Exactly one of name / blank-led / other is non-empty,
+# except for an empty line, which leaves all three empty.
+_FIELD_LINES = re.compile(r"^(?:([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)|([ \t].*)|(.*))$",
+                          re.MULTILINE)
 
 
 def parse_fields(text: str) -> list[tuple[str, str]]:
     """`Name: value` lines -> [(lower-case name, value)], continuation lines folded in.
     Blank lines are returned as ("", "") separators."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     out: list[tuple[str, str]] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if not line or line.isspace():   # blank: nothing left after strip()
-            out.append(("", ""))
-            continue
-        first = line[0]
-        if first == " " or first == "\t":
+    for name, value, led, other in _FIELD_LINES.findall(text):
+        if name:
+            out.append((name.lower(), value.strip()))
+        elif led and not led.isspace():
             # a continuation adds to the last field (even across ignored lines); after a
             # blank line, or before any field, it is dropped
             if out and out[-1][0]:
                 name, value = out[-1]
-                out[-1] = (name, f"{value} {line.strip()}")
-            continue
-        if ":" in line:   # cheap test first: most prose lines have no colon
-            m = _FIELD.match(line)
-            if m:
-                out.append((m.group(1).lower(), m.group(2).strip()))
+                out[-1] = (name, f"{value} {led.strip()}")
+        elif led or not other or other.isspace():   # blank: nothing left after strip()
+            out.append(("", ""))
     return out
 
 

@@ -202,3 +202,65 @@ def test_every_corpus_part_payload_is_the_stdlibs():
             fast_reads += isinstance(expected, str) and expected.isascii() and \
                 part._head() is not None
     assert fast_reads > len(files)   # the direct read is the common case
+
+
+def _answers(msg) -> list:
+    """What the dialects ask of every part, with each defect's line: the memos the parser
+    seeded must agree with the headers the tree holds."""
+    out = []
+    for part in msg.walk():
+        out.append((part.get_content_type(), part.get_boundary(), part.get_content_charset(),
+                    part.get_filename(), str(part.get("content-transfer-encoding", "")),
+                    part.transfer_encoding("") if isinstance(part, CachedMessage) else
+                    str(part.get("content-transfer-encoding", "")),
+                    part.get_param("report-type"),
+                    [(type(d).__name__, getattr(d, "line", None), d.args) for d in part.defects]))
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(LINES + ["Content-Type: multipart/mixed;\n boundary=b",
+                                         "Content-Type: text/plain;\n\tcharset=utf-8",
+                                         "Content-Transfer-Encoding: 7bit\n (folded)",
+                                         " first-line continuation"]), max_size=40),
+       st.booleans())
+def test_cr_only_text_is_read_as_lf_text_with_its_crs_put_back(lines, final_newline):
+    # every line ending (folded values included) a bare CR: fastparse parses the LF copy
+    text = "\r".join(line.replace("\n", "\r") for line in lines) + ("\r" if final_newline else "")
+    if "\r" not in text:
+        return
+    try:
+        fast = fastparse.parse_text(text)
+    except fastparse._Unsupported:
+        return   # parse_bytes hands these to the stdlib
+    _CR_ONLY_FAST[0] += 1
+    plain = stdlib(text)
+    assert tree(fast) == tree(plain)
+    assert _answers(fast) == _answers(plain)
+    assert all("\n" not in value for part in fast.walk() for _, value in part._headers)
+
+
+_CR_ONLY_FAST = [0]
+
+
+def test_cr_only_texts_took_the_lf_parse_often():
+    # the property test above runs first (file order): most of its texts were parsed fast
+    assert _CR_ONLY_FAST[0] > 150
+
+
+def test_the_time_budget_is_checked_on_the_first_part_and_every_eighth(monkeypatch):
+    import time
+
+    from pipeline import deadline
+
+    # an expired budget stops the parse at its first part
+    with deadline.Active(time.monotonic() - 1, 1.0, False):
+        with pytest.raises(deadline.TimeBudgetExceeded):
+            fastparse.parse_bytes(DSN.encode())
+    # one check per 8 parts (the root is the first): 1 + 16 parts -> parts 1, 9 and 17
+    checks = []
+    monkeypatch.setattr(fastparse, "check_time", lambda: checks.append(1))
+    many = ("Content-Type: multipart/mixed; boundary=b\n\n"
+            + "".join(f"--b\n\npart {i}\n" for i in range(16)) + "--b--\n")
+    assert len(fastparse.parse_text(many).get_payload()) == 16
+    assert len(checks) == 3

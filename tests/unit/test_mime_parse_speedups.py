@@ -140,6 +140,7 @@ def test_filenames_and_root_parameters_are_the_stdlibs(headers):
     parsed = parse_email(text.encode())
     plain = email.message_from_string(text)
     assert parsed.get_filename() == plain.get_filename()
+    assert parsed.get_boundary() == plain.get_boundary()
     assert parsed.get_content_charset() == plain.get_content_charset()
     for absent in ("", "8bit"):   # an empty header is not an absent one
         assert parsed.transfer_encoding(absent) == str(plain.get("content-transfer-encoding",
