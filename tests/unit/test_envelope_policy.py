@@ -165,3 +165,19 @@ def test_mailbox_trace_headers_are_the_envelope():
 def test_trace_headers_read_from_the_raw_header_block(head, expected):
     raw = RawMessage.from_bytes(head + b"\nbody\n", RawSource(transport="memory"))
     assert envelope_of(raw) == expected
+
+
+def test_updated_event_is_model_copy():
+    """pipeline/envelope.py copies events with schemas.models.updated_mail_event: the same
+    event, fields set included, as pydantic's model_copy(update=...)."""
+    from schemas.models import updated_mail_event
+
+    settings = _settings(False)
+    [event] = process(RawMessage.from_bytes(DSN.replace(b"{rcpt}", b"a@example.com").replace(
+        b"{to}", b"x@example.net"), RawSource(transport="memory")), settings).events
+    update = {"envelope_to": "b+a=example.com@b.example.net", "verp": "plain", "tenant": "t"}
+    mine, theirs = updated_mail_event(event, update), event.model_copy(update=update)
+    assert mine == theirs and list(mine.__dict__) == list(theirs.__dict__)
+    assert mine.model_fields_set == theirs.model_fields_set != event.model_fields_set
+    assert mine.model_dump_json() == theirs.model_dump_json()
+    assert event.verp is None and mine.verp == "plain"   # the original is left as it was
