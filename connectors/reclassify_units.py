@@ -26,10 +26,10 @@ from pipeline.core import process_stream
 from schemas.archive import EventRevision
 from schemas.models import MailEvent, RawMessage, RawSource
 
-from .archive import raw_from_row, received_between
+from .archive import raw_from_values, received_between
 
 ROWS_PER_UNIT = 1000   # inputs per unit, about (whole row groups: the archive writes 500)
-# the archive columns a RawMessage is rebuilt from (`raw_from_row`)
+# the archive columns a RawMessage is rebuilt from, in `raw_from_values`' argument order
 RAW_COLUMNS = ("sha256", "payload", "source_json", "received_at", "kind_hint",
                "provider_hint", "tenant", "headers_json")
 BEFORE_COLUMNS = ("raw_sha256", "event_id", "category", "reason", "recipient",
@@ -255,8 +255,7 @@ def _read_raws(unit: Unit) -> list[RawMessage]:
     n = table.num_rows
     for name in RAW_COLUMNS:   # files from before a column
         columns.setdefault(name, [None] * n)
-    return [raw_from_row(dict(zip(RAW_COLUMNS, row)))
-            for row in zip(*(columns[name] for name in RAW_COLUMNS))]
+    return [raw_from_values(*row) for row in zip(*(columns[name] for name in RAW_COLUMNS))]
 
 
 def work_unit(unit: Unit) -> UnitAnswer:
