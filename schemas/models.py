@@ -86,13 +86,15 @@ class RawMessage(_Frozen):
         received_at: datetime | None = None,
         **extra: object,
     ) -> "RawMessage":
-        return cls(
-            payload=payload,
-            sha256=sha256_hex(payload),
-            source=source,
-            received_at=received_at or datetime.now(timezone.utc),
+        # the validator itself: what cls(**fields) runs, without its keyword handling (every
+        # input of every source is made here)
+        return cls.__pydantic_validator__.validate_python({
+            "payload": payload,
+            "sha256": sha256_hex(payload),
+            "source": source,
+            "received_at": received_at or datetime.now(timezone.utc),
             **extra,
-        )
+        })
 
 
 class MailEvent(_Frozen):

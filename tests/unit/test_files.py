@@ -109,3 +109,16 @@ def test_sniff_header_line_test_on_the_head_is_the_first_lines():
         assert bool(sniffing._HEADER_LINE.match(head)) is want, head
         matched += want
     assert matched > 1000
+
+
+def test_line_files_by_suffix_as_splitext_says():
+    import os
+    from pathlib import Path
+
+    from connectors.sources.files import _line_file
+
+    names = ["a.jsonl", "A.NDJSON", ".jsonl", "dir.jsonl/x", "x.jsonl.gz", "x.json", "jsonl",
+             "d/.ndjson", "d/a.b.ndjson", "a.jSoNl", b"a.jsonl", b"a.eml"]
+    for name in names + [Path(n) for n in names if isinstance(n, str)]:
+        want = os.path.splitext(name)[1].lower() in (".jsonl", ".ndjson")   # the definition
+        assert _line_file(name) is want, name
