@@ -251,11 +251,25 @@ def _read_raws(unit: Unit) -> list[RawMessage]:
     table = file.read_row_groups(unit.row_groups, columns=present, use_threads=False)
     if unit.keep is not None:
         table = table.filter(unit.keep)
-    columns = table.to_pydict()
+    columns = _utc_as_naive(table).to_pydict()
     n = table.num_rows
     for name in RAW_COLUMNS:   # files from before a column
         columns.setdefault(name, [None] * n)
     return [raw_from_values(*row) for row in zip(*(columns[name] for name in RAW_COLUMNS))]
+
+
+def _utc_as_naive(table: pa.Table) -> pa.Table:
+    """`table` with a time-zone-aware received_at cast to naive UTC (Arrow keeps the UTC
+    instant): RawMessage makes a naive time UTC, so each input gets the same received_at,
+    and pyarrow makes a naive datetime ~3x faster than a zone-aware one (2.4 -> 0.8 us)."""
+    if "received_at" not in table.column_names:
+        return table
+    index = table.column_names.index("received_at")
+    kind = table.schema.field(index).type
+    if not pa.types.is_timestamp(kind) or kind.tz is None:
+        return table
+    return table.set_column(index, "received_at",
+                            table.column(index).cast(pa.timestamp(kind.unit)))
 
 
 def work_unit(unit: Unit) -> UnitAnswer:
