@@ -40,12 +40,26 @@ def archive_row(raw: RawMessage, settings: ArchiveSettings,
 def raw_from_row(row: dict) -> RawMessage:
     """An archive row -> the RawMessage the core saw (its sha256 is the original's, also for
     a redacted payload, so events keep their ids)."""
-    return RawMessage(
-        payload=row["payload"], sha256=row["sha256"],
-        source=RawSource.model_validate_json(row["source_json"]),
-        received_at=row["received_at"], kind_hint=row.get("kind_hint"),
-        provider_hint=row.get("provider_hint"), tenant=row.get("tenant"),
-        headers=orjson.loads(row["headers_json"]) if row.get("headers_json") else {})
+    return raw_from_values(row["sha256"], row["payload"], row["source_json"],
+                           row["received_at"], row.get("kind_hint"), row.get("provider_hint"),
+                           row.get("tenant"), row.get("headers_json"))
+
+
+_VALIDATE_RAW = RawMessage.__pydantic_validator__.validate_python
+_VALIDATE_SOURCE = RawSource.__pydantic_validator__.validate_json
+
+
+def raw_from_values(sha256: str, payload: bytes, source_json: str, received_at: datetime,
+                    kind_hint: str | None, provider_hint: str | None, tenant: str | None,
+                    headers_json: str | None) -> RawMessage:
+    """`raw_from_row` of a row's values in `RAW_COLUMNS` order (connectors/reclassify_units.py
+    reads them by column: no dict per row). Validated as `RawMessage(...)` validates, through
+    the validators themselves (without the keyword-argument handling: this runs per input)."""
+    values = {"payload": payload, "sha256": sha256, "source": _VALIDATE_SOURCE(source_json),
+              "received_at": received_at, "kind_hint": kind_hint,
+              "provider_hint": provider_hint, "tenant": tenant,
+              "headers": orjson.loads(headers_json) if headers_json else {}}
+    return _VALIDATE_RAW(values)
 
 
 class LakeArchive:

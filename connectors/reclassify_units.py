@@ -26,10 +26,10 @@ from pipeline.core import process_stream
 from schemas.archive import EventRevision
 from schemas.models import MailEvent, RawMessage, RawSource
 
-from .archive import raw_from_row, received_between
+from .archive import raw_from_values, received_between
 
 ROWS_PER_UNIT = 1000   # inputs per unit, about (whole row groups: the archive writes 500)
-# the archive columns a RawMessage is rebuilt from (`raw_from_row`)
+# the archive columns a RawMessage is rebuilt from, in `raw_from_values`' argument order
 RAW_COLUMNS = ("sha256", "payload", "source_json", "received_at", "kind_hint",
                "provider_hint", "tenant", "headers_json")
 BEFORE_COLUMNS = ("raw_sha256", "event_id", "category", "reason", "recipient",
@@ -251,12 +251,25 @@ def _read_raws(unit: Unit) -> list[RawMessage]:
     table = file.read_row_groups(unit.row_groups, columns=present, use_threads=False)
     if unit.keep is not None:
         table = table.filter(unit.keep)
-    columns = table.to_pydict()
+    columns = _utc_as_naive(table).to_pydict()
     n = table.num_rows
     for name in RAW_COLUMNS:   # files from before a column
         columns.setdefault(name, [None] * n)
-    return [raw_from_row(dict(zip(RAW_COLUMNS, row)))
-            for row in zip(*(columns[name] for name in RAW_COLUMNS))]
+    return [raw_from_values(*row) for row in zip(*(columns[name] for name in RAW_COLUMNS))]
+
+
+def _utc_as_naive(table: pa.Table) -> pa.Table:
+    """`table` with a time-zone-aware received_at cast to naive UTC (Arrow keeps the UTC
+    instant): RawMessage makes a naive time UTC, so each input gets the same received_at,
+    and pyarrow makes a naive datetime ~3x faster than a zone-aware one (2.4 -> 0.8 us)."""
+    if "received_at" not in table.column_names:
+        return table
+    index = table.column_names.index("received_at")
+    kind = table.schema.field(index).type
+    if not pa.types.is_timestamp(kind) or kind.tz is None:
+        return table
+    return table.set_column(index, "received_at",
+                            table.column(index).cast(pa.timestamp(kind.unit)))
 
 
 def work_unit(unit: Unit) -> UnitAnswer:

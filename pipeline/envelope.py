@@ -16,9 +16,9 @@ otherwise let strangers unsubscribe customers).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from schemas.models import MailEvent, RawMessage
+from schemas.models import MailEvent, RawMessage, updated_mail_event
 
 from . import verp
 from .settings import Settings
@@ -39,8 +39,7 @@ _RECEIVED_FROM = re.compile(r"from\s+(\S+)\s+\([^)\[]*\[(?:IPv6:)?([0-9A-Fa-f:.]
 _HEADER_SCAN = 16 * 1024
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):   # a tuple: built for most emails, ~3x faster than a dataclass
     mail_from: str | None = None
     rcpt_to: tuple[str, ...] = ()
     client_address: str | None = None
@@ -78,44 +77,46 @@ def envelope_of(raw: RawMessage) -> Envelope | None:
     # lower-cased block (ASCII lower-casing keeps every offset): what a case-insensitive
     # line-by-line regex over the block found, at a fraction of its cost on every email.
     lowered = block.lower()
-    return_path = _first_value(block, lowered, b"return-path:")
-    found: dict[bytes, str] = {}
-    if return_path is not None:   # a Received without delivery trace says nothing here
-        found[b"return-path"] = return_path
-        received = _first_value(block, lowered, b"received:")
-        if received is not None:
-            found[b"received"] = received
-    for name in (b"x-original-to", b"delivered-to"):
-        value = _first_value(block, lowered, name + b":")
-        if value is not None:
-            found[name] = value
-    if not found:
+    return_path = _first_value(block, lowered, _RETURN_PATH)
+    # a Received without delivery trace says nothing here
+    received = _first_value(block, lowered, _RECEIVED) if return_path is not None else None
+    original_to = _first_value(block, lowered, _ORIGINAL_TO)
+    delivered_to = _first_value(block, lowered, _DELIVERED_TO)
+    if return_path is None and original_to is None and delivered_to is None:
         return None
-    rcpt = found.get(b"x-original-to") or found.get(b"delivered-to")
-    client = _RECEIVED_FROM.match(found.get(b"received", ""))
-    return Envelope(found.get(b"return-path"), (rcpt,) if rcpt else (),
+    rcpt = original_to or delivered_to
+    client = _RECEIVED_FROM.match(received or "")
+    return Envelope(return_path, (rcpt,) if rcpt else (),
                     client[2] if client else None, client[1] if client else None)
 
 
-def _first_value(block: bytes, lowered: bytes, field: bytes) -> str | None:
+# Each trace header as (its name and colon, the same after a line end): found at the start of
+# the block or of a line
+_RETURN_PATH = (b"return-path:", b"\nreturn-path:")
+_RECEIVED = (b"received:", b"\nreceived:")
+_ORIGINAL_TO = (b"x-original-to:", b"\nx-original-to:")
+_DELIVERED_TO = (b"delivered-to:", b"\ndelivered-to:")
+# a value: blanks after the colon skipped, the rest of the line
+_VALUE = re.compile(rb"[ \t]*([^\n]*)")
+
+
+def _first_value(block: bytes, lowered: bytes, field: tuple[bytes, bytes]) -> str | None:
     """The cleaned value of the first line of `block` that starts with `field` ("name:",
-    lower case; `lowered` is block.lower()): blanks after the colon skipped, one CR before
-    the line's end dropped. None when no line starts with it."""
-    if lowered.startswith(field):
-        at = len(field)
+    lower case, and the same after a line end; `lowered` is block.lower()): blanks after
+    the colon skipped, one CR before the line's end dropped. None when no line starts
+    with it."""
+    name, after_newline = field
+    if lowered.startswith(name):
+        at = len(name)
     else:
-        at = lowered.find(b"\n" + field)
+        at = lowered.find(after_newline)
         if at < 0:
             return None
-        at += 1 + len(field)
-    while at < len(block) and block[at] in b" \t":
-        at += 1
-    stop = block.find(b"\n", at)
-    if stop < 0:
-        stop = len(block)
-    if stop > at and block[stop - 1] == 13:   # CR
-        stop -= 1
-    return _clean(block[at:stop].decode("utf-8", "replace"))
+        at += len(after_newline)
+    value = _VALUE.match(block, at)[1]
+    if value[-1:] == b"\r":
+        value = value[:-1]
+    return _clean(value.decode("utf-8", "replace"))
 
 
 _CODECS: dict[int, tuple[object, verp.Codec]] = {}
@@ -139,6 +140,8 @@ def _vouch(envelope: Envelope, codec: verp.Codec, recipient: str | None = None
     token (one that leaves the recipient to the DSN)."""
     first_error: verp.VerpError | None = None
     for rcpt in envelope.rcpt_to:
+        if "+" not in rcpt:
+            continue   # codec.decode raises NotVerp: no "+" after a prefix in the local part
         try:
             return codec.decode(rcpt, recipient=recipient)
         except verp.NotVerp:
@@ -199,5 +202,5 @@ def apply(raw: RawMessage, events: list[MailEvent], settings: Settings) -> list[
         elif required and at_return_path:   # no VERP (or a detached token: not carried here)
             update["verp"] = "missing"
             update["unverified"] = True
-        out.append(event.model_copy(update=update) if update else event)
+        out.append(updated_mail_event(event, update) if update else event)
     return out

@@ -21,7 +21,7 @@ from ..mime.view import MailView
 # Where each came from: RFC 5965 s3.1 (report-type), Microsoft JMRP (staff@hotmail.com),
 # Amazon SES complaints, Sisimai arf samples (subject "complaint about message from").
 _REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?feedback-report", re.I)
-_FBL_FROM = ("staff@hotmail.com", "complaints@email-abuse.amazonses.com")
+_FBL_FROM = ("staff@hotmail.com", "complaints@email-abuse.amazonses.com")   # two: tested as such
 _FBL_SUBJECT = re.compile(r"complaint about message from ", re.I)
 FEEDBACK_TYPES = frozenset({"abuse", "fraud", "virus", "opt-out", "not-spam", "auth-failure",
                             "other", "dmarc"})
@@ -45,13 +45,17 @@ def is_feedback(mail: MailView) -> bool:
     if feedback_part:
         return True
     ctype = str(mail.get("Content-Type") or "")  # = msg.get(), from the view's index
-    if _REPORT_TYPE.search(ctype):
+    # "feedback-report" in the lower-cased value is implied by the expression's match: every
+    # character re.I matches to one of its letters lower-cases to that letter (checked over
+    # all of Unicode: tests/unit/test_arf.py)
+    if "feedback-report" in ctype.lower() and _REPORT_TYPE.search(ctype):
         return True
     # the FBL address is a substring of From whatever address() strips around it
     from_ = mail.from_.lower()
-    if any(fbl in from_ for fbl in _FBL_FROM) and (address(mail.from_) or "").lower() in _FBL_FROM:
+    if (_FBL_FROM[0] in from_ or _FBL_FROM[1] in from_) and \
+            (address(mail.from_) or "").lower() in _FBL_FROM:
         return True
-    if _FBL_SUBJECT.search(mail.subject):
+    if _FBL_SUBJECT.search(mail.subject):   # no lower() pre-test: re.I matches İ and ı to i
         return True
     return _is_apple_unsubscribe(mail)
 

@@ -29,8 +29,11 @@ def which_rhost(f: "Facts") -> Rhost | None:
 
 
 def _by_marker(text: str) -> Rhost | None:
-    for r in _tables().marked:
-        if any(marker in text for marker in r.markers):
+    """The first provider (registry order) with a marker in `text`: one flat loop over
+    (marker, provider) pairs in that order, not a generator per provider (this runs for
+    every bounce recipient no host picked a provider for)."""
+    for marker, r in _tables().marks:
+        if marker in text:
             return r
     return None
 
@@ -42,12 +45,13 @@ class _HostTables:
 
     `by_suffix`: every non-empty suffix of every provider host -> the first provider (in
     registry order) with a host ending so; `domain` matches exactly the hosts ending with
-    it. `by_host`: each host -> the first provider listing it; `lengths`: the host lengths,
-    longest first; a host ends with a provider host when its tail of that length is one."""
+    it. `by_host`: each host -> the first provider listing it; `by_tail`: the hosts by their
+    last few characters (a name ends with a host only if it ends with those)."""
 
     def __init__(self, rhosts: list[Rhost]):
         self.rhosts = tuple(rhosts)
         self.marked = tuple(r for r in rhosts if r.markers)
+        self.marks = tuple((marker, r) for r in self.marked for marker in r.markers)
         self.by_suffix: dict[str, int] = {}
         self.by_host: dict[str, int] = {}
         for index, r in enumerate(rhosts):
@@ -55,7 +59,18 @@ class _HostTables:
                 self.by_host.setdefault(host, index)
                 for start in range(len(host)):
                     self.by_suffix.setdefault(host[start:], index)
-        self.lengths = sorted({len(h) for h in self.by_host}, reverse=True)
+        # by_tail: the last `tail` characters of each host (tail: the shortest host's length)
+        # -> (host, provider index) of the hosts ending so: a name can only end with a host
+        # that has its own last `tail` characters, so a name is compared with a few hosts
+        # (usually none) rather than sliced at every host length
+        self.tail = min((len(h) for h in self.by_host), default=0)
+        self.by_tail: dict[str, tuple[tuple[str, int], ...]] = {}
+        for host, index in self.by_host.items():
+            key = self._tail_of(host)
+            self.by_tail[key] = (*self.by_tail.get(key, ()), (host, index))
+
+    def _tail_of(self, name: str) -> str:
+        return name[-self.tail:] if self.tail else ""   # name[-0:] would be all of it
 
     def which(self, domain: str, remote: str, local: str) -> Rhost | None:
         """go-sisimai's order: a provider host ending with the domain, then a provider host
@@ -74,13 +89,9 @@ class _HostTables:
     def first_ending(self, name: str) -> int | None:
         """The first provider with a host that `name` ends with."""
         found = None
-        size = len(name)
-        by_host = self.by_host
-        for length in self.lengths:
-            if length <= size:
-                index = by_host.get(name[size - length:])
-                if index is not None and (found is None or index < found):
-                    found = index
+        for host, index in self.by_tail.get(self._tail_of(name), ()):
+            if (found is None or index < found) and name.endswith(host):
+                found = index
         return found
 
 

@@ -49,7 +49,11 @@ def feedback_part(msg: email.message.Message) -> email.message.Message | None:
 
 def feedback_fields(part: email.message.Message) -> email.message.Message:
     """The feedback-report fields, decoding a base64/QP part (RFC 2046 forbids it; Netease)."""
-    return email.parser.HeaderParser().parsestr(message_text(part).lstrip("\r\n"))
+    return _fields_of(message_text(part))
+
+
+def _fields_of(text: str) -> email.message.Message:
+    return email.parser.HeaderParser().parsestr(text.lstrip("\r\n"))
 
 
 def parse_date(text: object) -> datetime | None:
@@ -132,7 +136,14 @@ def parse_failure(msg: email.message.Message, context: dict, redact: bool = True
     part = feedback_part(msg)
     if part is None:
         return None
-    fields = feedback_fields(part)
+    text = message_text(part)
+    lowered = text.lower()
+    if not any(kind in lowered for kind in FAILURE_FEEDBACK_TYPES):
+        # Most feedback reports are abuse complaints (the ARF handler's): no Feedback-Type
+        # value below can lower-case to a failure type the text does not hold, so the
+        # fields are not parsed for them (the stdlib header parser: ~30 us a report)
+        return None
+    fields = _fields_of(text)
     feedback_type = (_first(fields, "Feedback-Type") or "").lower() or None
     if feedback_type not in FAILURE_FEEDBACK_TYPES:
         return None

@@ -141,8 +141,9 @@ def handle_failure(raw: RawMessage, msg: email.message.Message, settings) -> Out
 
 def _is_plain_notice(raw: RawMessage, msg: email.message.Message) -> bool:
     """Cheap gate (this runs on every email): a subject naming DMARC and no feedback part;
-    parse_plain_failure reads the body."""
-    subject = msg.get("Subject")
+    parse_plain_failure reads the body. The subject is `msg.get("Subject")` from the shared
+    view's header index (the stdlib's get lower-cases every header name on each call)."""
+    subject = MailView.of(msg).get("Subject")
     return isinstance(subject, str) and "dmarc" in subject.lower() and \
         not _has_feedback_part(raw, msg)
 

@@ -187,3 +187,21 @@ def test_report_type_reads_as_the_stdlib_does():
             ("multipart/report; report-type*=x", None),
             ('multipart/report; boundary="a;b"', None)]:  # quoted ";"
         assert both(value) == (want, want), value
+
+
+def test_report_type_pre_test_is_implied_by_the_expression():
+    """is_feedback tests `"feedback-report" in ctype.lower()` before the report-type
+    expression (re.I): every character the expression's letters match case-insensitively
+    must lower-case to that letter, or the pre-test would hide a match."""
+    import re
+    import sys
+
+    every_char = "".join(map(chr, range(sys.maxunicode + 1)))
+    for letter in set("feedback-report"):
+        matched = re.findall(re.escape(letter), every_char, re.I)
+        assert letter in matched
+        for char in matched:
+            assert char.lower() == letter, (letter, hex(ord(char)))
+    # what the pre-test would get wrong for "i" (so the subject test has none)
+    assert {c for c in re.findall("i", every_char, re.I) if c.lower() != "i"} == {"\u0130",
+                                                                                  "\u0131"}

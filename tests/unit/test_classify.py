@@ -269,3 +269,21 @@ def test_provider_host_tables_agree_with_the_suffix_scan():
         assert named > 10000   # most draws name a provider: the tables were exercised
     assert rhost._which("aol.com", "", "") is _which_by_definition(
         registered(), "aol.com", "", "") is not None
+
+
+def test_provider_markers_agree_with_the_scan_by_provider():
+    import random
+
+    from pipeline.classify import rhost
+
+    marked = rhost._tables().marked
+    markers = [m for r in marked for m in r.markers]
+    rnd = random.Random(11)
+    found = 0
+    for _ in range(5000):
+        text = " ".join(rnd.choice(markers + ["550 5.1.1 no such user", "", "gsmt"])
+                        for _ in range(rnd.randrange(4)))
+        want = next((r for r in marked if any(m in text for m in r.markers)), None)
+        assert rhost._by_marker(text) is want, text
+        found += want is not None
+    assert found > 2000 and len(marked) > 2   # several providers' markers were drawn

@@ -98,3 +98,36 @@ def test_abuse_feedback_report_is_not_a_dmarc_failure() -> None:
 ])
 def test_arrival_dates_are_utc(text: str, expected: datetime | None) -> None:
     assert parse_date(text) == expected
+
+
+def test_failure_type_pre_test_gives_the_parse_answers():
+    """parse_failure skips the field parse when the feedback part's text holds no failure
+    feedback type: every email with a feedback part (fixtures, corpus) gets the answer the
+    full parse gives, and the pre-test is what decides for the abuse complaints."""
+    from pipeline.dmarc import failure
+    from tests.conftest import corpus_root
+
+    def by_full_parse(msg):
+        part = failure.feedback_part(msg)
+        if part is None:
+            return None
+        fields = failure.feedback_fields(part)
+        kind = (failure._first(fields, "Feedback-Type") or "").lower() or None
+        return kind in failure.FAILURE_FEEDBACK_TYPES
+
+    roots = [FIXTURES.parent]
+    corpus = corpus_root()
+    if corpus is not None:
+        roots += [corpus / "bounces", corpus / "dmarc"]
+    seen = {True: 0, False: 0}
+    for root in roots:
+        for path in sorted(root.rglob("*.eml")):
+            msg = parse_email(path.read_bytes())
+            want = by_full_parse(msg)
+            if want is None:
+                continue
+            got = parse_failure(msg, {"raw_sha256": "s", "received_at": datetime(
+                2026, 1, 1, tzinfo=timezone.utc)})
+            assert (got is not None) is want, path
+            seen[want] += 1
+    assert seen[True] >= 2 and seen[False] >= (5 if corpus is not None else 0)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from pipeline import verp
@@ -165,3 +168,86 @@ def test_mailbox_trace_headers_are_the_envelope():
 def test_trace_headers_read_from_the_raw_header_block(head, expected):
     raw = RawMessage.from_bytes(head + b"\nbody\n", RawSource(transport="memory"))
     assert envelope_of(raw) == expected
+
+
+def test_updated_event_is_model_copy():
+    """pipeline/envelope.py copies events with schemas.models.updated_mail_event: the same
+    event, fields set included, as pydantic's model_copy(update=...)."""
+    from schemas.models import updated_mail_event
+
+    settings = _settings(False)
+    [event] = process(RawMessage.from_bytes(DSN.replace(b"{rcpt}", b"a@example.com").replace(
+        b"{to}", b"x@example.net"), RawSource(transport="memory")), settings).events
+    update = {"envelope_to": "b+a=example.com@b.example.net", "verp": "plain", "tenant": "t"}
+    mine, theirs = updated_mail_event(event, update), event.model_copy(update=update)
+    assert mine == theirs and list(mine.__dict__) == list(theirs.__dict__)
+    assert mine.model_fields_set == theirs.model_fields_set != event.model_fields_set
+    assert mine.model_dump_json() == theirs.model_dump_json()
+    assert event.verp is None and mine.verp == "plain"   # the original is left as it was
+
+
+def _envelope_by_block(payload: bytes) -> Envelope | None:
+    """The definition envelope_of answers as: cut the header block (up to the first "\\n\\n"
+    or "\\r\\n\\r\\n" in the first 16 KiB), then the first line of it that starts with each
+    trace header's name (any case)."""
+    import re
+
+    head = payload[:16 * 1024]
+    ends = [i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0]
+    block = head[:min(ends)] if ends else head
+
+    def first(name: bytes) -> str | None:
+        for line in block.split(b"\n"):
+            if line.lower().startswith(name + b":"):
+                value = re.match(rb"[ \t]*(.*)", line[len(name) + 1:], re.S)[1]
+                if value.endswith(b"\r"):
+                    value = value[:-1]
+                return value.decode("utf-8", "replace").strip().strip("<>").strip()
+        return None
+
+    return_path = first(b"return-path")
+    received = first(b"received") if return_path is not None else None
+    original_to, delivered_to = first(b"x-original-to"), first(b"delivered-to")
+    if return_path is None and original_to is None and delivered_to is None:
+        return None
+    rcpt = original_to or delivered_to
+    client = re.match(r"from\s+(\S+)\s+\([^)\[]*\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]", received or "")
+    return Envelope(return_path, (rcpt,) if rcpt else (),
+                    client[2] if client else None, client[1] if client else None)
+
+
+_LINES = [b"Return-Path: <a@x.example>", b"return-path:<>", b"RETURN-PATH:\t b@y.example",
+          b"Received: from h.example (h [192.0.2.1])", b"received: from g ([192.0.2.7])",
+          b"X-Original-To: o@x.example", b"Delivered-To: d@x.example", b"Subject: x",
+          b" return-path: folded", b"X-Return-Path: <n@x.example>", b"From MAILER-DAEMON",
+          b"", b"Return-Path: \xff\xfe"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_LINES), st.sampled_from([b"\n", b"\r\n", b"\r\r\n",
+                                                                      b"\r", b""])),
+                max_size=12),
+       st.binary(max_size=40))
+@hypothesis_settings(max_examples=3000, deadline=None)
+def test_envelope_of_is_the_block_definition(lines, tail):
+    payload = b"".join(line + end for line, end in lines) + tail
+    raw = RawMessage.from_bytes(payload, RawSource(transport="memory"))
+    assert envelope_of(raw) == _envelope_by_block(payload)
+
+
+def test_envelope_of_is_the_block_definition_on_the_corpus_and_fixtures():
+    from pathlib import Path
+
+    from tests.conftest import corpus_root
+
+    roots = [Path(__file__).resolve().parents[1] / "fixtures"]
+    if corpus_root() is not None:
+        roots.append(corpus_root() / "bounces")
+    found = 0
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            payload = path.read_bytes()
+            want = _envelope_by_block(payload)
+            assert envelope_of(RawMessage.from_bytes(payload, RawSource(
+                transport="memory"))) == want, path
+            found += want is not None
+    assert found > 50

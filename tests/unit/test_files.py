@@ -89,3 +89,36 @@ def test_sources_and_publishers_keep_their_contracts(tmp_path):
         source.ack(raw)
     assert isinstance(SpoolPublisher(tmp_path / "spool"), RawPublisher)
     assert isinstance(KafkaPublisher(Settings().kafka), RawPublisher)
+
+
+def test_sniff_header_line_test_on_the_head_is_the_first_lines():
+    """sniff() tests the header-line expression on the whole 4 KiB head, not on its first
+    line cut off: the same answer, since the expression takes no line end."""
+    import random
+    import re
+
+    from pipeline import sniff as sniffing
+
+    first_line_test = re.compile(rb"^[!-9;-~]+:[ \t]?", re.M)
+    rnd = random.Random(3)
+    alphabet = b"ab:\n\r \t-;9~\x00\xff"
+    matched = 0
+    for _ in range(50_000):
+        head = bytes(rnd.choice(alphabet) for _ in range(rnd.randrange(12)))
+        want = bool(first_line_test.match(head.split(b"\n", 1)[0]))
+        assert bool(sniffing._HEADER_LINE.match(head)) is want, head
+        matched += want
+    assert matched > 1000
+
+
+def test_line_files_by_suffix_as_splitext_says():
+    import os
+    from pathlib import Path
+
+    from connectors.sources.files import _line_file
+
+    names = ["a.jsonl", "A.NDJSON", ".jsonl", "dir.jsonl/x", "x.jsonl.gz", "x.json", "jsonl",
+             "d/.ndjson", "d/a.b.ndjson", "a.jSoNl", b"a.jsonl", b"a.eml"]
+    for name in names + [Path(n) for n in names if isinstance(n, str)]:
+        want = os.path.splitext(name)[1].lower() in (".jsonl", ".ndjson")   # the definition
+        assert _line_file(name) is want, name

@@ -356,3 +356,28 @@ def test_a_run_that_stopped_before_its_corrections_gets_them_from_the_next(tmp_p
         k for k, (a, _) in _state(lake).items() if a == "suppress")
     again = reclassify(lake, now=NOW)
     assert (again.revised, again.suppressed, again.lifted) == (0, [], [])
+
+
+def test_archive_times_read_naive_are_the_same_instants():
+    """reclassify reads received_at as naive UTC (faster in pyarrow); RawMessage makes it
+    the same UTC datetime the zone-aware value gives, for any zone the column is typed in."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    from connectors.reclassify_units import _utc_as_naive
+    from schemas.models import RawMessage, RawSource
+
+    instants = [datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=timezone.utc),
+                datetime(1995, 6, 30, 23, 59, 59, tzinfo=timezone.utc)]
+    for zone in ("UTC", "Europe/Paris", "+05:30"):
+        table = pa.table({"received_at": pa.array(instants, pa.timestamp("us", tz=zone)),
+                          "sha256": ["a", "b"]})
+        naive = _utc_as_naive(table).column("received_at").to_pylist()
+        for aware, plain in zip(table.column("received_at").to_pylist(), naive):
+            mine, theirs = (RawMessage(payload=b"x", sha256="s", source=RawSource(
+                transport="memory"), received_at=value).received_at for value in (plain, aware))
+            assert plain.tzinfo is None and mine == theirs and mine.tzinfo is theirs.tzinfo
+            assert mine.isoformat() == theirs.isoformat()
+    untouched = pa.table({"received_at": pa.array(instants, pa.timestamp("us"))})
+    assert _utc_as_naive(untouched) is untouched
