@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 
 # Tag names, most specific first (KumoMTA: egress_pool / egress_source; ESP webhooks: pool,
 # ip_pool, sending_ip, ip custom args).
@@ -61,7 +60,8 @@ _SIMPLE_LOWER = {0x130: "i", 0x3A3: "\u03c3"}
 DIAGNOSTIC_MAX_CHARS = 200
 
 
-@lru_cache(maxsize=4096)  # the same refusal text recurs across recipients and batches
+# Not cached: real replies name the recipient, a host or a queue id, so a cache of whole texts
+# almost never hits on real mail and only flattered benchmarks that repeat the same files.
 def normalise_diagnostic(text: str | None) -> str | None:
     """Diagnostic text -> its shape, so that one remote message counts once however many
     recipients, hosts and queue ids it named: leading reply / enhanced codes dropped (they
