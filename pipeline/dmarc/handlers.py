@@ -142,7 +142,9 @@ def handle_failure(raw: RawMessage, msg: email.message.Message, settings) -> Out
 def _is_plain_notice(raw: RawMessage, msg: email.message.Message) -> bool:
     """Cheap gate (this runs on every email): a subject naming DMARC and no feedback part;
     parse_plain_failure reads the body."""
-    subject = msg.get("Subject")
+    # the view's one-pass header index (shared with the dialects): the stdlib's msg.get()
+    # lower-cases and compares every header name; same value (MailView.get is msg.get)
+    subject = MailView.of(msg).get("Subject")
     return isinstance(subject, str) and "dmarc" in subject.lower() and \
         not _has_feedback_part(raw, msg)
 
