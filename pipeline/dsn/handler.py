@@ -65,6 +65,8 @@ def _check_failed_recipients(raw, mail, cap: int) -> None:
     before any cap), or more entries, with an "@" or not (the Exim dialect makes a recipient
     of each: "a@b, x, x, ..." with 2,000,000 "x" took 8 s and +589 MB). Entries are counted
     lazily and only up to the cap; the header is never split into a list."""
+    if "x-failed-recipients" not in mail.header_names:
+        return   # absent (nearly always): one look-up in the view's name index
     value = mail.get("X-Failed-Recipients")
     if not isinstance(value, str):
         return

@@ -151,6 +151,13 @@ class MailView:
         self.__dict__["_received_raw"] = received
         return found
 
+    @lazy_property
+    def header_names(self) -> dict[str, object]:
+        """The lower-case names of the top-level headers: `"x-name" in view.header_names` is
+        one hash look-up, exactly `view.get("X-Name") is not None`. The dialects' gates test
+        their marker headers with it first: most markers are absent from most emails."""
+        return self._headers
+
     def received_raw(self) -> list | None:
         """The raw values of every top-level Received header, in order (None when the
         message keeps no raw header list)."""

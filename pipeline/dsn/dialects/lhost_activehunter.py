@@ -20,7 +20,8 @@ TRANSCRIPT = "----- Transcript of session follows -----"
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     if "_Active!Hunter_" not in str(mail.get("Content-Type") or "") and \
-            not mail.subject.startswith("FAILURE NOTICE :") and mail.get("X-AHMailID") is None:
+            not mail.subject.startswith("FAILURE NOTICE :") and \
+            "x-ahmailid" not in mail.header_names:
         return None
     text = body_text(mail)
     if START not in text:

@@ -39,6 +39,7 @@ PROVIDER = "amazonses"
 
 # Headers SES adds to everything it sends (AmazonSES.pm headerlist).
 SES_HEADERS = ("X-SES-Outgoing", "X-AWS-Outgoing", "x-amz-sns-message-id")
+SES_NAMES = tuple(h.lower() for h in SES_HEADERS)  # as MailView.header_names holds them
 # First line of the human-readable part (AmazonSES.pm $StartingOf->{message}).
 MESSAGE_STARTS = ("The following message to <",
                   "An error occurred while trying to deliver the mail ")
@@ -65,7 +66,8 @@ _WRAPPED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^>]*>"
 
 
 def _is_workmail(mail: MailView) -> bool:
-    return "amazon workmail" in mail.header("X-Mailer").lower()
+    return "x-mailer" in mail.header_names and \
+        "amazon workmail" in mail.header("X-Mailer").lower()
 
 
 def _refine(rcpt: RecipientReport) -> RecipientReport:
@@ -173,9 +175,12 @@ def _from_json(payload: dict) -> list[RecipientReport]:
 @dialect(NAME)
 def inquire(mail: MailView):
     msg = mail.msg
-    # = any(mail.get(h) for h in SES_HEADERS), without a generator: on every bounce
-    if not (mail.get(SES_HEADERS[0]) or mail.get(SES_HEADERS[1])
-            or mail.get(SES_HEADERS[2])) or _is_workmail(mail):
+    # = any(mail.get(h) for h in SES_HEADERS) on every bounce: an absent header (nearly
+    # always) costs one look-up in the view's name index, and no generator
+    names = mail.header_names
+    if not (SES_NAMES[0] in names and mail.get(SES_HEADERS[0])
+            or SES_NAMES[1] in names and mail.get(SES_HEADERS[1])
+            or SES_NAMES[2] in names and mail.get(SES_HEADERS[2])) or _is_workmail(mail):
         return None
     try:
         if mail.get("x-amz-sns-message-id") and not msg.is_multipart():

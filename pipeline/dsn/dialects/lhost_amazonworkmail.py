@@ -26,7 +26,8 @@ _WRAPPED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^>]*>"
 
 @dialect(NAME)
 def inquire(mail: MailView):
-    if "amazon workmail" not in mail.header("X-Mailer").lower():
+    if "x-mailer" not in mail.header_names or \
+            "amazon workmail" not in mail.header("X-Mailer").lower():
         return None
     if not (mail.get("X-SES-Outgoing") or mail.get("X-AWS-Outgoing")):
         return None

@@ -34,13 +34,14 @@ _SMTP_EQ = re.compile(r":smtp=([^;\s@]+@[^;\s]+)", re.I)
 
 
 def _is_exchange2003(mail: MailView) -> bool:
-    if mail.get("X-MS-Embedded-Report") is not None:
+    names = mail.header_names
+    if "x-ms-embedded-report" in names:
         return True
-    mailer = mail.header("X-Mailer")
-    if mailer.startswith(("Internet Mail Service (",
-                          "Microsoft Exchange Server Internet Mail Connector")):
+    if "x-mailer" in names and mail.header("X-Mailer").startswith((
+            "Internet Mail Service (", "Microsoft Exchange Server Internet Mail Connector")):
         return True
-    if mail.header("X-MimeOLE").startswith("Produced By Microsoft Exchange"):
+    if "x-mimeole" in names and mail.header("X-MimeOLE").startswith(
+            "Produced By Microsoft Exchange"):
         return True
     return " with Internet Mail Service (" in received_text(mail)   # any line holds it
 

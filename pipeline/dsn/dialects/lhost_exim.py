@@ -82,9 +82,15 @@ _ANGLE = re.compile(r"<([^<>\s@]+@[^<>\s]+)>:?\s*(.*)$")
 def mxlogic_marked(mail: MailView) -> bool:
     """The McAfee SaaS (MXLogic) marks of an Exim clone. Memoised on the view: lhost-mxlogic's
     gate and _is_exim both ask, on every bounce."""
-    return view_memo(mail, "_dsn_mxlogic_marked", lambda m: bool(
-        m.header("X-MX-Bounce") or m.header("X-MXL-Hash")
-        or m.header("X-MXL-NoteHash") or "<mxl~" in m.header("Message-ID")))
+    return view_memo(mail, "_dsn_mxlogic_marked", _mxlogic_marked)
+
+
+def _mxlogic_marked(mail: MailView) -> bool:
+    names = mail.header_names   # the marker headers are nearly always absent: one look-up
+    return bool("x-mx-bounce" in names and mail.header("X-MX-Bounce")
+                or "x-mxl-hash" in names and mail.header("X-MXL-Hash")
+                or "x-mxl-notehash" in names and mail.header("X-MXL-NoteHash")
+                or "<mxl~" in mail.header("Message-ID"))
 
 
 def _is_exim(mail: MailView) -> tuple[bool, bool]:

@@ -41,7 +41,7 @@ _COMMAND = re.compile(r"^SMTP error .*?\b(RCPT|MAIL|DATA|EHLO|HELO)\b", re.I)
 
 @dialect(NAME)
 def inquire(mail: MailView):
-    if not mail.get("X-GMX-Antispam"):
+    if "x-gmx-antispam" not in mail.header_names or not mail.get("X-GMX-Antispam"):
         return None
     try:
         body, tail = split_at(plain_text(mail), BOUNDARIES)

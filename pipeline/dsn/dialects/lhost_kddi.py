@@ -41,7 +41,8 @@ def _matches(mail: MailView) -> bool:
     sender = mail.from_.lower()
     if "no-reply@." in sender or ".dion.ne.jp" in sender:   # either, as via-kddi.go asks
         return True
-    if mail.header("Reply-To").lower() == "no-reply@app.auone-net.jp":
+    if "reply-to" in mail.header_names and \
+            mail.header("Reply-To").lower() == "no-reply@app.auone-net.jp":
         return True
     received = received_text(mail)   # one search per phrase instead of one per line
     return "ezweb.ne.jp (" in received or ".au.com (" in received

@@ -21,7 +21,7 @@ SUBJECT = "Mail Delivery Failure"
 
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
-    if mail.get("X-Msg-Ref") is None or SENDER not in mail.from_.lower() \
+    if "x-msg-ref" not in mail.header_names or SENDER not in mail.from_.lower() \
             or not mail.subject.startswith(SUBJECT):
         return None
     return dsn_report(NAME, "messagelabs", mail)

@@ -19,7 +19,7 @@ SMTP_COMMAND = "-------SMTP command"
 
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
-    if mail.header("X-Mailer") != "m-FILTER":
+    if "x-mailer" not in mail.header_names or mail.header("X-Mailer") != "m-FILTER":
         return None
     head, tail = split_at(body_text(mail), RETURNED_MARKERS)
     recipients: list[RecipientReport] = []

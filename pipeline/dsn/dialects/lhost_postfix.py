@@ -146,7 +146,7 @@ def _merge(r: RecipientReport, notice: str, commands: list[str]) -> None:
 @dialect(NAME)
 def inquire(mail: MailView) -> BounceReport | None:
     subject = mail.subject
-    if mail.header("X-AOL-IP"):
+    if "x-aol-ip" in mail.header_names and mail.header("X-AOL-IP"):
         return None
     if SUBJECT_SMTPD in subject:
         return build(NAME, "postfix", mail, _smtpd_transcript(body_text(mail)))

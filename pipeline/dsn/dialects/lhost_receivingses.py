@@ -25,7 +25,8 @@ INBOUND_MTA = "inbound-smtp."
 
 @dialect(NAME)
 def inquire(mail: MailView):
-    if not mail.get("X-SES-Outgoing") or mail.content_type != "multipart/report":
+    if "x-ses-outgoing" not in mail.header_names or not mail.get("X-SES-Outgoing") \
+            or mail.content_type != "multipart/report":
         return None
     try:
         ds = dsn_text(mail)

@@ -36,7 +36,7 @@ _COMMAND = re.compile(r"^>>>\s*([A-Za-z]+(?: (?:FROM|TO))?)", re.I)
 
 
 def _is_sendmail(mail: MailView) -> bool:
-    if mail.header("X-AOL-IP"):
+    if "x-aol-ip" in mail.header_names and mail.header("X-AOL-IP"):
         return False
     subject = mail.subject
     return subject.startswith("Warning: ") or subject.endswith("see transcript for details")

@@ -48,7 +48,7 @@ _RECIPIENT_LINE = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:\s*$")
 @dialect(NAME)
 def inquire(mail: MailView):
     sender = mail.from_.lower()
-    if not mail.get("X-YMailISG") and not (
+    if not ("x-ymailisg" in mail.header_names and mail.get("X-YMailISG")) and not (
             "mailer-daemon@yahoo" in sender and mail.subject == "Failure Notice"):
         return None
     try:

@@ -23,7 +23,8 @@ _COMMAND = re.compile(r"in reply to (RCPT TO|MAIL FROM|DATA|end of DATA|EHLO|HEL
 
 @dialect(NAME)
 def inquire(mail: MailView):
-    if "mailer-daemon@yandex." not in mail.from_.lower() and not mail.get("X-Yandex-Uniq"):
+    if "mailer-daemon@yandex." not in mail.from_.lower() and not (
+            "x-yandex-uniq" in mail.header_names and mail.get("X-Yandex-Uniq")):
         return None
     try:
         text = mail.full_text

@@ -41,7 +41,7 @@ _ERROR_CODES = re.compile(r"ERROR_CODE :([^,]*)")
 
 @dialect(NAME)
 def inquire(mail: MailView):
-    if not mail.get("X-ZohoMail"):
+    if "x-zohomail" not in mail.header_names or not mail.get("X-ZohoMail"):
         return None
     try:
         text = plain_text(mail)
