@@ -194,6 +194,9 @@ async def run_loops(loops, *, until: asyncio.Future | None = None,
             raise task.exception()
 
 
+_CANCEL_ROUNDS = 5
+
+
 async def _stop_within(tasks: list[asyncio.Task], grace: float, hurry: asyncio.Event,
                        cancel_wait: float = 5.0) -> None:
     """Wait for the stopping loops up to `grace` seconds (or until `hurry`), then cancel what
@@ -210,9 +213,15 @@ async def _stop_within(tasks: list[asyncio.Task], grace: float, hurry: asyncio.E
     log.warning("shutdown: %s did not stop within %g s (broker or sink unreachable?); "
                 "cancelling: uncommitted records will be replayed by the next owner",
                 ", ".join(t.get_name() for t in pending), grace)
-    for task in pending:
-        task.cancel()
-    _, still = await asyncio.wait(pending, timeout=cancel_wait)
+    # Cancelled more than once: a loop's clean-up (`finally: await consumer.stop()`, which
+    # tries to leave its group on a broker that is gone) awaits again after the first cancel.
+    still = set(pending)
+    for _ in range(_CANCEL_ROUNDS):
+        for task in still:
+            task.cancel()
+        _, still = await asyncio.wait(still, timeout=cancel_wait / _CANCEL_ROUNDS)
+        if not still:
+            break
     finished.cancel()
     if still:
         raise ShutdownTimeout("shutdown: " + ", ".join(t.get_name() for t in still)

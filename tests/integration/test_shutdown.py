@@ -48,8 +48,8 @@ def test_sink_with_buffered_rows_exits_within_grace_after_its_broker_died(tmp_pa
         common = ["--bootstrap", broker.bootstrap, "--topic-prefix", "sd"]
         cli = [sys.executable, "-m", "connectors.cli"]
         port = free_port()
-        worker = subprocess.Popen(cli + ["worker", *common], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(cli + ["worker", *common], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=open(tmp_path / "worker.log", "wb"))
         # a flush only after 600 s: the rows stay buffered until the shutdown's own flush
         sink = subprocess.Popen(cli + ["sink", *common, "--lake", str(tmp_path / "lake"),
                                        "--max-seconds", "600", "--metrics-port", str(port)],
@@ -72,7 +72,8 @@ def test_sink_with_buffered_rows_exits_within_grace_after_its_broker_died(tmp_pa
         assert GRACE - 0.5 <= took < GRACE + 10, took
         assert "sink.parquet did not stop within 2 s" in log
         worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=GRACE + 30) == 0
+        code = worker.wait(timeout=GRACE + 30)
+        assert code == 0, (tmp_path / "worker.log").read_text()[-2000:]
     finally:
         for p in procs:
             if p.poll() is None:

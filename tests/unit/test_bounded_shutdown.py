@@ -14,11 +14,12 @@ from pipeline.settings import ServiceSettings
 
 
 class FakeLoop:
-    """Runs until stop(); then its last flush takes `flush_seconds` (None: for ever)."""
+    """Runs until stop(); then its last flush takes `flush_seconds` (None: for ever). When
+    cancelled, its clean-up awaits again `cleanup_awaits` times (like `finally: await
+    consumer.stop()` on a dead broker); -1: it swallows every cancellation."""
 
-    def __init__(self, name: str, flush_seconds: float | None = 0.0,
-                 ignores_cancel: bool = False):
-        self.name, self.flush_seconds, self.ignores_cancel = name, flush_seconds, ignores_cancel
+    def __init__(self, name: str, flush_seconds: float | None = 0.0, cleanup_awaits: int = 0):
+        self.name, self.flush_seconds, self.cleanup_awaits = name, flush_seconds, cleanup_awaits
         self._stop = asyncio.Event()
         self.flushed = self.cancelled = False
 
@@ -34,9 +35,14 @@ class FakeLoop:
             self.flushed = True
         except asyncio.CancelledError:
             self.cancelled = True
-            if not self.ignores_cancel:
-                raise
-            await asyncio.sleep(3600)
+            done = 0
+            while self.cleanup_awaits == -1 or done < self.cleanup_awaits:
+                done += 1
+                try:
+                    await asyncio.sleep(3600)
+                except asyncio.CancelledError:
+                    pass
+            raise
 
 
 def run_until_done(loops, grace: float):
@@ -82,16 +88,28 @@ def test_a_second_signal_cuts_the_grace_short():
     assert cancelled and took < 2
 
 
-def test_a_loop_that_ignores_cancellation_raises_shutdown_timeout():
+def test_a_clean_up_that_awaits_again_after_the_cancel_is_cancelled_again():
     async def main():
-        loop = FakeLoop("sink.parquet", None, ignores_cancel=True)
+        loop = FakeLoop("classify", None, cleanup_awaits=2)
+        loop.stop()
+        task = asyncio.create_task(loop.run(), name=loop.name)
+        started = time.monotonic()
+        await _stop_within([task], grace=0.1, hurry=asyncio.Event(), cancel_wait=1.0)
+        return time.monotonic() - started, task.cancelled()
+    took, cancelled = asyncio.run(main())
+    assert cancelled and took < 1.0
+
+
+def test_a_loop_that_swallows_every_cancellation_raises_shutdown_timeout():
+    async def main():
+        loop = FakeLoop("sink.parquet", None, cleanup_awaits=-1)
         loop.stop()
         task = asyncio.create_task(loop.run(), name=loop.name)
         try:
             with pytest.raises(ShutdownTimeout, match="sink.parquet ignored cancellation"):
-                await _stop_within([task], grace=0.1, hurry=asyncio.Event(), cancel_wait=0.2)
+                await _stop_within([task], grace=0.1, hurry=asyncio.Event(), cancel_wait=0.3)
         finally:
-            loop.ignores_cancel = False
+            loop.cleanup_awaits = 0   # let the test's own clean-up end it
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
     asyncio.run(main())
