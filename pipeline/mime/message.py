@@ -116,36 +116,37 @@ class CachedMessage(email.message.Message):
                 return failobj if found is _MISSING else found
         return super().get_param(param, failobj, header, unquote)
 
-    def get_boundary(self, failobj=None):
-        # Every multipart the parser reads asks once: the stdlib's get_param + unquote, read
-        # from the memoised simple parameters of the value fastparse kept.
+    def _kept_param(self, name: str) -> object:
+        """Content-Type parameter `name` from the memoised simple parameters of the value
+        fastparse kept: the value, _MISSING (no such parameter, or no Content-Type), or None
+        when the stdlib must read it."""
         head = self._head()
-        if head is not None:
-            if head[1] is None:
-                return failobj   # no Content-Type header: no parameter
-            params = content_params(self, head[1])
-            if params is not None:
-                found = params_get(params, "boundary")
-                if found is _MISSING:
-                    return failobj
-                # get_boundary unquotes the unquoted value once more (collapse_rfc2231_value
-                # of a str), then drops trailing blanks (RFC 2046)
-                return email.utils.unquote(found).rstrip()
-        return super().get_boundary(failobj)
+        if head is None:
+            return None
+        if head[1] is None:
+            return _MISSING   # no Content-Type header: no parameter
+        params = content_params(self, head[1])
+        return None if params is None else params_get(params, name)
+
+    def get_boundary(self, failobj=None):
+        # Every multipart the parser reads asks once: the stdlib's get_param + unquote.
+        found = self._kept_param("boundary")
+        if found is None:
+            return super().get_boundary(failobj)
+        if found is _MISSING:
+            return failobj
+        # get_boundary unquotes the unquoted value once more (collapse_rfc2231_value of a
+        # str), then drops trailing blanks (RFC 2046)
+        return email.utils.unquote(found).rstrip()
 
     def get_content_charset(self, failobj=None):
-        # Asked of most text parts (part text, dialects): the stdlib's get_param + checks, read
-        # from the memoised simple parameters. A simple value is ASCII and no RFC 2231 tuple,
-        # so of the stdlib's checks only the lower-casing is left.
-        head = self._head()
-        if head is not None:
-            if head[1] is None:
-                return failobj   # no Content-Type header: no parameter
-            params = content_params(self, head[1])
-            if params is not None:
-                found = params_get(params, "charset")
-                return failobj if found is _MISSING else found.lower()
-        return super().get_content_charset(failobj)
+        # Asked of most text parts (part text, dialects): the stdlib's get_param + checks. A
+        # simple value is ASCII and no RFC 2231 tuple, so of the stdlib's checks only the
+        # lower-casing is left.
+        found = self._kept_param("charset")
+        if found is None:
+            return super().get_content_charset(failobj)
+        return failobj if found is _MISSING else found.lower()
 
     def get_filename(self, failobj=None):
         # The DMARC report check asks every part of every email (~3 us each, two header scans).
