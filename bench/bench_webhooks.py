@@ -2,7 +2,9 @@
 
   .venv/bin/python bench/bench_webhooks.py normalize [--events 200000]
       normalize + classify events/s on one core, through pipeline.core.process (JSON decode
-      included) over a provider mix of batched and single-object payloads.
+      included) over a provider mix of batched and single-object payloads, every payload
+      distinct and processed once (bounce replies name their recipient, as real ones mostly
+      do), so no cache is served by repetition.
   .venv/bin/python bench/bench_webhooks.py receiver [--requests 20000] [--concurrency 64]
       [--bootstrap HOST:PORT | --spool DIR]
       requests/s of `bouncepipe serve` (one worker, subprocess) on 127.0.0.1, each answered only
@@ -31,25 +33,30 @@ sys.path.insert(0, str(REPO))
 from connectors.broker import EmbeddedBroker, free_port  # noqa: E402
 
 
-def _sendgrid_batch(n: int) -> bytes:
-    kinds = [("delivered", {}), ("open", {}), ("bounce", {"type": "bounce", "status": "5.1.1",
-                                                          "reason": "550 5.1.1 unknown user"}),
+def _sendgrid_batch(n: int, start: int = 0) -> bytes:
+    kinds = [("delivered", {}), ("open", {}), ("bounce", {"type": "bounce", "status": "5.1.1"}),
              ("deferred", {"response": "421 4.7.0 try later"}), ("click", {"url": "https://x"}),
              ("dropped", {"reason": "Bounced Address"}), ("processed", {})]
     events = []
-    for i in range(n):
+    for i in range(start, start + n):
         kind, extra = kinds[i % len(kinds)]
+        if kind == "bounce":   # a receiver's reply names the recipient, as real ones mostly do
+            extra = {**extra, "reason": f"550 5.1.1 <user{i}@example.com>: Recipient address "
+                                        "rejected: User unknown in virtual mailbox table"}
         events.append({"email": f"user{i}@example.com", "event": kind, "timestamp": 1700000000 + i,
                        "sg_event_id": f"ev{i}", "sg_message_id": f"msg{i}.filter",
                        "category": ["newsletter"], "tenant": "acme", **extra})
     return json.dumps(events).encode()
 
 
-def _sparkpost_batch(n: int) -> bytes:
+def _sparkpost_batch(n: int, start: int = 0) -> bytes:
+    # half the replies name the recipient, half are a provider's generic text
     return json.dumps([{"msys": {"message_event": {
         "type": "bounce", "bounce_class": str((10, 22, 50, 1)[i % 4]), "rcpt_to": f"u{i}@x.com",
-        "raw_reason": "550 5.1.1 no user", "event_id": str(i), "timestamp": "1700000000"}}}
-        for i in range(n)]).encode()
+        "raw_reason": (f"550 5.1.1 <u{i}@x.com>... User unknown" if i % 2 else
+                       "550 5.1.1 no user"),
+        "event_id": str(i), "timestamp": "1700000000"}}}
+        for i in range(start, start + n)]).encode()
 
 
 def _singles() -> list[bytes]:
@@ -77,19 +84,25 @@ def bench_normalize(total_events: int) -> None:
 
     when = datetime(2026, 11, 23, tzinfo=timezone.utc)
     src = RawSource(transport="memory")
-    payloads = [_sendgrid_batch(1000), _sparkpost_batch(500)] + _singles() * 50
+    # Distinct inputs for the whole run, none processed twice: the engine's reply-reason cache
+    # (pipeline/webhooks/common.py) then hits only where real traffic would, on the generic
+    # replies, not on a repeated payload.
+    payloads: list[bytes] = []
+    per_round = 1000 + 500 + 4 * 50
+    for n in range(-(-total_events // per_round)):
+        payloads += [_sendgrid_batch(1000, n * 1000), _sparkpost_batch(500, n * 500)]
+        payloads += _singles() * 50
     raws = [RawMessage.from_bytes(p, src, when) for p in payloads]
-    for raw in raws[:10]:  # warm up (imports, registry)
+    for raw in [RawMessage.from_bytes(p, src, when) for p in _singles()]:  # warm up (imports)
         process(raw)
     events = inputs = 0
     cpu_started = time.process_time()
     started = time.perf_counter()
-    while events < total_events:
-        for raw in raws:
-            out = process(raw)
-            assert not out.dead_letters, out.dead_letters[0].reason
-            events += len(out.events)
-            inputs += 1
+    for raw in raws:
+        out = process(raw)
+        assert not out.dead_letters, out.dead_letters[0].reason
+        events += len(out.events)
+        inputs += 1
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     # CPU time is the fair "one core" figure on a shared machine; wall time is shown too.
