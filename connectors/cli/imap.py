@@ -21,6 +21,8 @@ import argparse
 import signal
 import sys
 
+from .worker import add_service_args, serve_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("imap", help="land the mail of IMAP folders (DMARC/FBL/bounce mailbox)",
@@ -31,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bootstrap", help="Kafka bootstrap servers (default: kafka.bootstrap)")
     p.add_argument("--state-dir", help="where restart state is kept (default: imap.state_dir)")
     p.add_argument("--once", action="store_true", help="one pass over the folders, then exit")
+    add_service_args(p)
     p.set_defaults(func=run)
 
 
@@ -43,6 +46,22 @@ def build_poller(settings, url: str, *, lake: str | None = None):
     from connectors.kafka import make_producer
     producer = make_producer(settings)
     return ImapPoller(settings, url, broker_store(settings, producer)), producer
+
+
+def _serve_endpoint(poller, metrics_port: int | None, service):
+    """/metrics, /healthz, /readyz in a thread beside the (blocking) poller; its stop function,
+    or None without a port."""
+    if metrics_port is None:
+        return None
+    from connectors.health import probe_app, serve_in_thread
+    from connectors.intake_metrics import IntakeMetrics, imap_probes
+
+    metrics = IntakeMetrics()
+    metrics.watch_imap(poller.stats)
+    port, stop = serve_in_thread(probe_app(metrics.exposition, *imap_probes(poller, service)),
+                                 service.metrics_host, metrics_port)
+    print(f"metrics and health on http://{service.metrics_host}:{port}/", flush=True)
+    return stop
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from connectors.sources.imap import ImapRefused
 
     poller, producer = build_poller(settings, url, lake=args.lake)
+    stop_endpoint = _serve_endpoint(poller, **serve_options(args, settings))
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
@@ -72,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if producer is not None:
             producer.close()
+        if stop_endpoint is not None:
+            stop_endpoint()
     print(f"imap: {stats.landed} landed, {stats.invalid} invalid "
           f"({', '.join(f'{k}: {v}' for k, v in stats.by_folder.items()) or 'nothing new'})")
     return 0

@@ -13,6 +13,8 @@ import argparse
 import asyncio
 import signal
 
+from .worker import add_service_args, serve_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("smtp", help="run the SMTP/LMTP bounce receiver", description=__doc__,
@@ -25,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--spool", metavar="DIR",
                    help="store messages durably in DIR instead of publishing to Kafka")
     p.add_argument("--bootstrap", help="Kafka bootstrap servers (default: kafka.bootstrap)")
+    add_service_args(p)
     p.set_defaults(func=run)
 
 
@@ -57,11 +60,22 @@ def build_receiver(settings, *, spool: str | None = None, host: str | None = Non
     return SmtpReceiver(settings, publisher, host=host, port=port, trace_in_payload=bool(spool))
 
 
-async def _serve(receiver) -> None:
+async def _serve(receiver, metrics_port: int | None = None, service=None) -> None:
     await receiver.start()
     kind = "LMTP" if receiver.lmtp else "SMTP"
     print(f"bouncepipe {kind} receiver on {receiver.host}:{receiver.port} for "
           f"{', '.join(receiver.settings.smtp.domains)}", flush=True)
+    runner = None
+    if metrics_port is not None:   # /metrics, /healthz, /readyz (connectors/intake_metrics.py)
+        from connectors.health import bound_port, probe_app, serve
+        from connectors.intake_metrics import IntakeMetrics, smtp_probes
+
+        metrics = IntakeMetrics()
+        metrics.watch_smtp(receiver.handler.stats)
+        runner = await serve(probe_app(metrics.exposition, *smtp_probes(receiver)),
+                             service.metrics_host, metrics_port)
+        print(f"metrics and health on http://{service.metrics_host}:{bound_port(runner)}/",
+              flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -69,6 +83,8 @@ async def _serve(receiver) -> None:
     try:
         await stop.wait()
     finally:
+        if runner is not None:
+            await runner.cleanup()
         await receiver.stop()
 
 
@@ -81,5 +97,5 @@ def run(args: argparse.Namespace) -> int:
               "would refuse every recipient", file=sys.stderr)
         return 2
     asyncio.run(_serve(build_receiver(settings, spool=args.spool, host=args.host,
-                                      port=args.port)))
+                                      port=args.port), **serve_options(args, settings)))
     return 0

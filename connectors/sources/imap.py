@@ -76,6 +76,8 @@ class PollStats:
     refusals: int = 0
     last_refusal: str | None = None
     by_folder: dict[str, int] = field(default_factory=dict)
+    last_turn: float | None = None      # monotonic time the loop last came round (liveness)
+    last_round_ok: bool | None = None   # the last round went through (readiness)
 
 
 # Stores a batch's outputs; returns the indexes (into the batch) the core could not read.
@@ -120,6 +122,10 @@ class ImapPoller:
         self.state_root = Path(self.imap.state_dir)
 
     # -- connection ----------------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self.client is not None
+
     def connect(self) -> None:
         client = open_and_login(self.mailbox, self.imap)
         try:
@@ -220,8 +226,11 @@ class ImapPoller:
         if len(self.mailbox.folders) == 1 and self.client.has_capability("IDLE"):
             self.client.select_folder(self.mailbox.folders[0])
             self.client.idle()
-            try:
-                self.client.idle_check(timeout=self.imap.idle_seconds)
+            try:   # in one-second slices: SIGTERM must not wait out the IDLE (5 min by default)
+                deadline = time.monotonic() + self.imap.idle_seconds
+                while not should_stop() and (left := deadline - time.monotonic()) > 0:
+                    if self.client.idle_check(timeout=min(left, 1.0)):
+                        break   # the server announced a change
             finally:
                 self.client.idle_done()
         else:
@@ -239,13 +248,16 @@ class ImapPoller:
         backoff = 1.0
         failures = 0
         while not should_stop():
+            self.stats.last_turn = time.monotonic()
             try:
                 self.poll_once()
+                self.stats.last_round_ok = True
                 backoff, failures = 1.0, 0
                 if once:
                     break
                 self._wait_for_mail(should_stop)
             except ImapRefused as exc:
+                self.stats.last_round_ok = False
                 self.stats.refusals += 1
                 self.stats.last_refusal = str(exc)
                 self.close()
@@ -255,6 +267,7 @@ class ImapPoller:
                 self._sleep(backoff, should_stop)
                 backoff = min(backoff * 2, self.imap.refused_backoff_max_seconds)
             except (OSError, imaplib.IMAP4.abort) as exc:   # the connection, not the request
+                self.stats.last_round_ok = False
                 failures += 1
                 if once and failures >= 5:
                     raise

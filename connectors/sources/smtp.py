@@ -47,10 +47,14 @@ class ReceiverStats:
     deferred: int = 0          # answered 451 (not stored)
     refused_rcpt: int = 0      # recipients outside the bounce domains
     latencies: list[float] = field(default_factory=list)   # seconds, DATA end -> answer
+    last_store_ok: bool | None = None   # the last store's result (readiness; None: none yet)
+    histogram: object | None = None     # a Prometheus histogram child (connectors/intake_metrics.py)
 
     def observe(self, seconds: float) -> None:
         if len(self.latencies) < 1_000_000:
             self.latencies.append(seconds)
+        if self.histogram is not None:
+            self.histogram.observe(seconds)
 
 
 def trace_headers(mail_from: str, rcpt: str, client_address: str | None, helo: str | None,
@@ -130,9 +134,11 @@ class BounceHandler:
         except (TransientError, asyncio.TimeoutError, OSError) as exc:
             log.warning("not stored, answering 451 (%s: %s)", type(exc).__name__, exc)
             self.stats.deferred += len(rcpts)
+            self.stats.last_store_ok = False
             return NOT_STORED
         log.debug("stored %s at %s", request_id, where)
         self.stats.accepted += len(rcpts)
+        self.stats.last_store_ok = True
         return ACCEPTED.format(id=request_id)
 
 
@@ -170,6 +176,10 @@ class SmtpReceiver:
                    ident="bouncepipe", tls_context=self.tls,
                    require_starttls=bool(self.tls and self.settings.smtp.require_tls),
                    timeout=300)
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None and self._server.is_serving()
 
     async def start(self) -> None:
         await self.publisher.start()

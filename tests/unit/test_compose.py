@@ -190,7 +190,7 @@ def test_health_checks_use_the_service_endpoints(compose):
     env = services["worker"]["environment"]
     port = int(env["BOUNCEPIPE_SERVICE__METRICS_PORT"])
     assert env["BOUNCEPIPE_SERVICE__METRICS_HOST"] == "0.0.0.0"   # reachable in the container
-    for name in ("worker", "sink"):
+    for name in ("worker", "sink", "smtp", "imap"):
         assert _healthcheck_url(services[name]) == f"http://127.0.0.1:{port}/healthz"
     receiver_port = services["receiver"]["command"][services["receiver"]["command"].index(
         "--port") + 1]
@@ -214,12 +214,19 @@ def _mounted(service: dict, target: str):
 
 
 def known_metric_names() -> set[str]:
-    """Every sample name bouncepipe's services expose (streaming services and the receiver)."""
+    """Every sample name bouncepipe's services expose (streaming services, the receiver, the
+    mail intake)."""
+    from connectors.intake_metrics import IntakeMetrics
     from connectors.metrics import ServiceMetrics
     from connectors.sources.http import Metrics
+    from connectors.sources.imap import PollStats
+    from connectors.sources.smtp import ReceiverStats
 
+    intake = IntakeMetrics()
+    intake.watch_smtp(ReceiverStats())
+    intake.watch_imap(PollStats())
     names = {"up"}
-    for registry in (ServiceMetrics().registry, Metrics().registry):
+    for registry in (ServiceMetrics().registry, Metrics().registry, intake.registry):
         for family in registry.collect():
             suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"),
                         "gauge": ("",)}[family.type]
@@ -238,7 +245,8 @@ def test_prometheus_scrapes_every_service_and_loads_the_rules(compose):
     port = int(compose["services"]["worker"]["environment"]["BOUNCEPIPE_SERVICE__METRICS_PORT"])
     targets = {sd["names"][0]: sd["port"] for job in config["scrape_configs"]
                for sd in job["dns_sd_configs"]}
-    assert targets == {"worker": port, "sink": port, "receiver": 8025}
+    assert targets == {"worker": port, "sink": port, "receiver": 8025, "smtp": port,
+                       "imap": port}
     for rule_file in config["rule_files"]:
         assert _mounted(prom, rule_file).is_file()
 
