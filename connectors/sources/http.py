@@ -2,6 +2,8 @@
 
   POST /webhooks/{provider}[/{tenant}]   200 after the broker (or spool fsync) acknowledged
   GET  /healthz                          200 when the publisher is ready, else 503
+  GET  /readyz                           the same answer (the probe path every other
+                                         long-running bouncepipe service serves)
   GET  /metrics                          Prometheus text format
 Status codes: 404 unknown provider, 413 body over webhooks.max_body_bytes, 400 empty or
 malformed body (also recorded as a dead letter), 401 bad signature/credentials, 403 SNS
@@ -208,6 +210,7 @@ def create_app(settings: Settings, publisher: Publisher, *,
     app.router.add_post("/webhooks/{provider}", receive)
     app.router.add_post("/webhooks/{provider}/{tenant}", receive)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", healthz)
     app.router.add_get("/metrics", metrics_view)
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)

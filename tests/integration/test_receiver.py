@@ -118,10 +118,11 @@ def test_broker_failure_is_503_and_counted_in_metrics():
         r2 = await client.post("/webhooks/nosuch", json={})
         metrics = await (await client.get("/metrics")).text()
         health = (await client.get("/healthz")).status
-        return r.status, r2.status, metrics, health
+        ready = (await client.get("/readyz")).status
+        return r.status, r2.status, metrics, health, ready
 
-    status, status2, metrics, health = run(pub, scenario)
-    assert (status, status2, health) == (503, 404, 200)
+    status, status2, metrics, health, ready = run(pub, scenario)
+    assert (status, status2, health, ready) == (503, 404, 200, 200)
     assert 'bouncepipe_webhook_requests_total{provider="postmark",status="503"} 1.0' in metrics
     assert 'bouncepipe_webhook_requests_total{provider="unknown",status="404"} 1.0' in metrics
 
@@ -242,9 +243,10 @@ def test_broker_unreachable_at_boot_gives_503_not_a_crash():
 
     async def scenario(client):
         r = await client.post("/webhooks/postmark", json=POSTMARK_BOUNCE, headers=AUTH)
-        return r.status, (await client.get("/healthz")).status
+        return (r.status, (await client.get("/healthz")).status,
+                (await client.get("/readyz")).status)
 
-    assert run(publisher, scenario) == (503, 503)
+    assert run(publisher, scenario) == (503, 503, 503)
 
 
 def test_producer_options_follow_kafka_settings():
