@@ -62,9 +62,7 @@ class SuppressionEngine:
             self.alerts.extend(alerts)
             for decision in decisions:
                 if decision.action == "hold":
-                    held = self.state.get(decision.address) or AddressState(decision.address)
-                    self.state[decision.address] = record(held, decision)
-                    self._dirty.add(decision.address)
+                    self.record_decision(decision)
         if event.category == "auth_failure":
             self._count_auth_failure(event)
         return decisions
@@ -89,8 +87,9 @@ class SuppressionEngine:
         return decisions
 
     def record_decision(self, decision: SuppressionEvent) -> None:
-        """Take a decision made elsewhere (a reclassify run's correction) into the state, so
-        later events are decided against it; nothing new is decided."""
+        """Take a decision made outside the address's own rules (a blast-radius hold, a
+        reclassify run's correction) into the state, so later events are decided against
+        it; nothing new is decided."""
         held = self.state.get(decision.address) or AddressState(decision.address)
         self.state[decision.address] = record(held, decision)
         self._dirty.add(decision.address)
