@@ -171,12 +171,7 @@ def unvalidated_mail_event(values: dict) -> MailEvent:
     `MailEvent.model_construct` minus its per-field loop (that loop was 45 % of the webhook
     normaliser's profile, and validation most of the suppression replay). The event holds
     exactly `values`' fields: one left out raises AttributeError when read, never a default."""
-    event = object.__new__(MailEvent)
-    object.__setattr__(event, "__dict__", values)
-    object.__setattr__(event, "__pydantic_fields_set__", set(values))
-    object.__setattr__(event, "__pydantic_extra__", None)
-    object.__setattr__(event, "__pydantic_private__", None)
-    return event
+    return _assembled(MailEvent, values, set(values))
 
 
 def updated_mail_event(event: MailEvent, update: dict) -> MailEvent:
@@ -185,13 +180,18 @@ def updated_mail_event(event: MailEvent, update: dict) -> MailEvent:
     copies most events once, to add the envelope: pipeline/envelope.py)."""
     if event.__pydantic_extra__ is not None or event.__pydantic_private__ is not None:
         return event.model_copy(update=update)   # not a MailEvent this module built
-    copied = object.__new__(type(event))
-    object.__setattr__(copied, "__dict__", {**event.__dict__, **update})
-    object.__setattr__(copied, "__pydantic_fields_set__",
-                       event.__pydantic_fields_set__ | update.keys())
-    object.__setattr__(copied, "__pydantic_extra__", None)
-    object.__setattr__(copied, "__pydantic_private__", None)
-    return copied
+    return _assembled(type(event), {**event.__dict__, **update},
+                      event.__pydantic_fields_set__ | update.keys())
+
+
+def _assembled(cls: type[MailEvent], values: dict, fields_set: set[str]) -> MailEvent:
+    """An instance of `cls` holding `values` as they are (no extra, no private state)."""
+    event = object.__new__(cls)
+    object.__setattr__(event, "__dict__", values)
+    object.__setattr__(event, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(event, "__pydantic_extra__", None)
+    object.__setattr__(event, "__pydantic_private__", None)
+    return event
 
 
 class SuppressionEvent(_Frozen):
