@@ -9,7 +9,6 @@ through `bouncepipe classify --format jsonl`.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -20,6 +19,7 @@ import pytest
 from connectors.sources.files import iter_raw_messages
 from pipeline.core import process
 from tests.conftest import REPO, corpus_root
+from tests.webhook_keys import event_key
 
 pytestmark = pytest.mark.corpus
 
@@ -39,17 +39,6 @@ NOT_PAYLOADS = {
 }
 
 
-def _addr(value: str | None) -> str | None:
-    if value is None:
-        return None
-    found = re.findall(r"<([^<>]*)>", value)
-    return (found[-1] if found else value).strip().lower()
-
-
-def _key(file: str, index: int, recipient_index: int | None, recipient: str | None) -> tuple:
-    return (file, index, recipient_index or 0, _addr(recipient))
-
-
 @pytest.fixture(scope="module")
 def results():
     if ROOT is None:
@@ -61,7 +50,7 @@ def results():
             rel = Path(raw.source.path).relative_to(ROOT).as_posix()
             outcome = process(raw)
             for e in outcome.events:
-                events[_key(rel, e.raw_index, e.recipient_index, e.recipient)].append(e.category)
+                events[event_key(rel, e.raw_index, e.recipient_index, e.recipient)].append(e.category)
             for d in outcome.dead_letters:
                 dead[rel].append(d.reason)
     return events, dead
@@ -79,7 +68,7 @@ def test_corpus_has_expected_lines():
                          ids=[f"{x['file']}#{x['index']}:{x['recipient']}" for x in EXPECTED])
 def test_expected_category(results, expected):
     events, dead = results
-    key = _key(expected["file"], expected["index"], expected["recipient_index"],
+    key = event_key(expected["file"], expected["index"], expected["recipient_index"],
                expected["recipient"])
     assert events.get(key) == [expected["expected_category"]], (
         f"{key}: got {events.get(key)}; dead letters: {dead.get(expected['file'])}")
@@ -87,7 +76,7 @@ def test_expected_category(results, expected):
 
 def test_no_unexpected_events_and_non_payloads_dead_lettered(results):
     events, dead = results
-    expected_keys = {_key(x["file"], x["index"], x["recipient_index"], x["recipient"]): x
+    expected_keys = {event_key(x["file"], x["index"], x["recipient_index"], x["recipient"]): x
                      for x in EXPECTED}
     by_event = {(x["file"], x["index"]): x["expected_category"] for x in EXPECTED}
     extra = {k: cats for k, cats in events.items() if k not in expected_keys}
@@ -119,11 +108,11 @@ def test_classify_cli_over_the_corpus():
         if row.get("category") is None:
             continue
         rel = Path(row["source"]).relative_to(ROOT).as_posix()
-        got[_key(rel, row["index"], row.get("recipient_index"), row["recipient"])].append(
+        got[event_key(rel, row["index"], row.get("recipient_index"), row["recipient"])].append(
             row["category"])
     wrong = [(x["file"], x["index"], x["recipient"], x["expected_category"],
-              got.get(_key(x["file"], x["index"], x["recipient_index"], x["recipient"])))
+              got.get(event_key(x["file"], x["index"], x["recipient_index"], x["recipient"])))
              for x in EXPECTED
-             if got.get(_key(x["file"], x["index"], x["recipient_index"], x["recipient"]))
+             if got.get(event_key(x["file"], x["index"], x["recipient_index"], x["recipient"]))
              != [x["expected_category"]]]
     assert wrong == []

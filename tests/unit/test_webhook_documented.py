@@ -8,7 +8,6 @@ it, and the reason where the payload decides one). The payloads are read as a us
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,22 +15,12 @@ import pytest
 
 from connectors.sources.files import iter_raw_messages
 from pipeline.core import process
+from tests.webhook_keys import event_key
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "webhooks" / "documented"
 EXPECTED = [json.loads(line) for line in (ROOT / "expected.jsonl").read_text().splitlines()
             if line.strip()]
 PROVIDERS = sorted(p.name for p in ROOT.iterdir() if p.is_dir())
-
-
-def _addr(value: str | None) -> str | None:
-    if value is None:
-        return None
-    found = re.findall(r"<([^<>]*)>", value)
-    return (found[-1] if found else value).strip().lower()
-
-
-def _key(file: str, index: int, recipient_index: int | None, recipient: str | None) -> tuple:
-    return (file, index, recipient_index or 0, _addr(recipient))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +32,7 @@ def outcomes():
             rel = Path(raw.source.path).relative_to(ROOT).as_posix()
             outcome = process(raw)
             for e in outcome.events:
-                events[_key(rel, e.raw_index, e.recipient_index, e.recipient)].append(
+                events[event_key(rel, e.raw_index, e.recipient_index, e.recipient)].append(
                     (e.provider, e.category, e.reason, e.rule))
             for d in outcome.dead_letters:
                 dead[rel].append(d.reason)
@@ -54,7 +43,7 @@ def outcomes():
                                                 for r in EXPECTED])
 def test_documented_payload_classifies_as_documented(outcomes, row):
     events, dead = outcomes
-    got = events.get(_key(row["file"], row["index"], row["recipient_index"], row["recipient"]))
+    got = events.get(event_key(row["file"], row["index"], row["recipient_index"], row["recipient"]))
     assert got is not None and len(got) == 1, (got, dead.get(row["file"]))
     provider, category, reason, rule = got[0]
     assert provider == row["file"].split("/")[0], rule
@@ -66,7 +55,7 @@ def test_documented_payload_classifies_as_documented(outcomes, row):
 def test_no_dead_letters_and_no_unlisted_events(outcomes):
     events, dead = outcomes
     assert dict(dead) == {}
-    listed = {_key(r["file"], r["index"], r["recipient_index"], r["recipient"]) for r in EXPECTED}
+    listed = {event_key(r["file"], r["index"], r["recipient_index"], r["recipient"]) for r in EXPECTED}
     assert set(events) - listed == set()
 
 
