@@ -23,6 +23,7 @@ from pipeline.core import process
 from pipeline.settings import Limits, Settings
 from schemas.models import RawMessage, RawSource
 from tests.unit.test_hostile_inputs import RECORD, REPORT_HEAD, dead_letter_of
+from tests.unit.test_hostile_regressions import failed_bounce
 
 # "AT&T" unescaped, and no ";" anywhere after it: libxml2 waits for the end of the reference.
 BARE_AMPERSAND_HEAD = REPORT_HEAD.replace(b"<org_name>x.example</org_name>",
@@ -146,17 +147,6 @@ def test_folding_a_text_of_many_words_holds_no_list_of_them() -> None:
 
 
 # -- X-Failed-Recipients --------------------------------------------------------------
-def failed_bounce(failed: str) -> bytes:
-    return (f"From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: a@example.org\n"
-            f"Subject: Mail delivery failed: returning message to sender\n"
-            f"X-Failed-Recipients: {failed}\nAuto-Submitted: auto-replied\n\n"
-            "This message was created automatically by mail delivery software.\n\n"
-            "A message that you sent could not be delivered to one or more of its\n"
-            "recipients. This is a permanent error. The following address(es) failed:\n\n"
-            "    SMTP error from remote mail server after RCPT TO:\n"
-            "    550 5.1.1 User unknown\n").encode()
-
-
 CAP_3 = Settings(limits=Limits(max_recipients_per_input=3))
 
 

@@ -156,8 +156,8 @@ def test_dead_letters_of_one_large_input_share_one_payload_copy() -> None:
     assert dead_letter(small, ParseError("c")).payload is small.payload
 
 
-def exim_bounce(recipients: int) -> bytes:
-    failed = ", ".join(f"user{i}@example.com" for i in range(recipients))
+def failed_bounce(failed: str) -> bytes:
+    """An Exim bounce whose X-Failed-Recipients header is `failed` as given."""
     return (f"From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: a@example.org\n"
             f"Subject: Mail delivery failed: returning message to sender\n"
             f"X-Failed-Recipients: {failed}\nAuto-Submitted: auto-replied\n\n"
@@ -166,6 +166,10 @@ def exim_bounce(recipients: int) -> bytes:
             "recipients. This is a permanent error. The following address(es) failed:\n\n"
             "    SMTP error from remote mail server after RCPT TO:\n"
             "    550 5.1.1 User unknown\n").encode()
+
+
+def exim_bounce(recipients: int) -> bytes:
+    return failed_bounce(", ".join(f"user{i}@example.com" for i in range(recipients)))
 
 
 def test_recipients_over_the_cap_dead_letter_the_bounce_whole() -> None:
