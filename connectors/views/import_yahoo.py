@@ -37,9 +37,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
-from connectors.views.imports import ImportFormatError
+from connectors.views.imports import ImportFormatError, utc_time
 from schemas.observations import observation_id
 
 COLUMNS = {  # column -> accepted header names after _normalise_header (the column's own first)
@@ -66,12 +66,10 @@ def _normalise_header(name: str) -> tuple[str, bool]:
 
 def _day(text: str) -> datetime:
     text = text.strip()
-    for fmt in ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            pass
-    raise ValueError(f"date {text!r} is not YYYY-MM-DD (or 'Nov 17, 2026')")
+    found = utc_time(text, ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y"))
+    if found is None:
+        raise ValueError(f"date {text!r} is not YYYY-MM-DD (or 'Nov 17, 2026')")
+    return found
 
 
 def _count(text: str) -> int | None:

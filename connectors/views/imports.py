@@ -76,16 +76,24 @@ def postmaster_rows(data: object, *, source: str | None, now: datetime) -> list[
     return rows
 
 
-def _snds_time(text: str) -> datetime | None:
-    text = text.strip()
-    if not text:
-        return None
-    for fmt in ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"):
+def utc_time(text: str, formats: tuple[str, ...]) -> datetime | None:
+    """`text` read by the first of `formats` that fits, as UTC; None when none does."""
+    for fmt in formats:
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
         except ValueError:
             pass
-    raise ValueError(f"time {text!r} is not M/D/YYYY h:mm AM|PM")
+    return None
+
+
+def _snds_time(text: str) -> datetime | None:
+    text = text.strip()
+    if not text:
+        return None
+    found = utc_time(text, ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"))
+    if found is None:
+        raise ValueError(f"time {text!r} is not M/D/YYYY h:mm AM|PM")
+    return found
 
 
 def _snds_rate(text: str) -> float | None:
