@@ -27,6 +27,7 @@ from schemas.archive import EventRevision
 from schemas.models import MailEvent, RawMessage, RawSource
 
 from .archive import raw_from_values, received_between
+from .duck import file_columns, read_parquet_sql
 
 ROWS_PER_UNIT = 1000   # inputs per unit, about (whole row groups: the archive writes 500)
 # the archive columns a RawMessage is rebuilt from, in `raw_from_values`' argument order
@@ -130,9 +131,9 @@ def _index_archive(con, files: list[Path], selected: bool, since, until) -> None
         where.append("a.sha256 IN (SELECT sha FROM _selected)")
     keep = " AND ".join(where) or "TRUE"
     if files:
-        paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-        source = (f"read_parquet([{paths}], filename = true, file_row_number = true, "
-                  "union_by_name = true)")
+        paths = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+        source = read_parquet_sql(paths, file_columns(con, paths), hive=False,
+                                  extra="filename = true, file_row_number = true")
     else:
         source = ("(SELECT NULL::VARCHAR AS filename, NULL::BIGINT AS file_row_number, "
                   "NULL::VARCHAR AS sha256, NULL::TIMESTAMPTZ AS received_at WHERE false)")
