@@ -169,9 +169,11 @@ def read_parquet_sql(files_sql: str, columns: FileColumns, *, hive: bool = True,
     binding, ~84 KB each (a lake of 5,439 event files: +456 MB before a row is read, and its
     scans 2.5x slower). Files written by one version of bouncepipe all agree; a lake with files
     of an older version (`bouncepipe lake upgrade` rewrites them) gets union_by_name, which
-    gives a missing column as NULL. Without it DuckDB binds to the first file's columns: a file
-    written after this connection with other columns fails the query loudly ("schema
-    mismatch"), and a new connection (or `bouncepipe views` again) reads it by name."""
+    gives a missing column as NULL. Without it DuckDB binds to the first file's columns, which
+    are every file's at connect time. A file written later that lacks one of them fails the
+    query loudly ("schema mismatch"), one with more columns is read without them (this
+    connection does not know them); a new connection (or `bouncepipe views` again) reads both
+    by name."""
     options = [*(["hive_partitioning=true"] if hive else []),
                *([] if columns.uniform else ["union_by_name=true"]), *([extra] if extra else [])]
     return f"read_parquet({', '.join([files_sql, *options])})"
