@@ -154,11 +154,18 @@ def file_columns(con: duckdb.DuckDBPyConnection, files_sql: str) -> FileColumns:
     """The column-name sets of the Parquet files `files_sql` names (a glob or a list, as SQL),
     from their footers only (~0.1 ms a file). Nested fields' names count too: they are part of
     what must agree."""
+    # a hash of each file's names, then the names of one file per distinct hash: a list of
+    # distinct names per file held until the grouping ends cost twice the memory (+187 MB at
+    # 17,947 files, and every lake command connects)
     rows = con.execute(
-        "SELECT cols, count(*) FROM (SELECT file_name, list_sort(list(DISTINCT name)) AS cols "
-        f"FROM parquet_schema({files_sql}) GROUP BY file_name) GROUP BY cols").fetchall()
-    sets = tuple(sorted(((frozenset(cols), n) for cols, n in rows), key=lambda s: -s[1]))
-    return FileColumns(sum(n for _, n in sets), sets)
+        "SELECT count(*), min(file_name) FROM (SELECT file_name, hash(list_sort(list(name))) AS h "
+        f"FROM parquet_schema({files_sql}) GROUP BY file_name) GROUP BY h").fetchall()
+    sets = []
+    for n, example in rows:
+        names = con.execute("SELECT DISTINCT name FROM parquet_schema(?)", [example]).fetchall()
+        sets.append((frozenset(name for (name,) in names), n))
+    sets.sort(key=lambda s: -s[1])
+    return FileColumns(sum(n for _, n in sets), tuple(sets))
 
 
 def read_parquet_sql(files_sql: str, columns: FileColumns, *, hive: bool = True,

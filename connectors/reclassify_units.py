@@ -117,13 +117,15 @@ def _dead_letter_raws(con, selected: bool, since, until) -> Iterator[RawMessage]
 
 
 def _index_archive(con, files: list[Path], selected: bool, since, until) -> None:
-    """Two DuckDB tables, in archive order (file, row), made once: `_positions`, each archived
-    input's sha256, whether it was dead-lettered and whether the filters keep it; `_current`,
-    the compared columns of the current events of each kept position. A unit then looks up its
-    rows as a range of that order: DuckDB skips the other row groups by their min/max, so a
-    look-up costs the same in a lake of any size (a look-up by a set of sha256s scans the
-    whole snapshot, once per unit). DuckDB keeps both compressed and spills them to disk past
-    its memory limit; a lake of years has thousands of event files, read here once."""
+    """Two DuckDB tables, keyed by archive position (file, row), made once: `_positions`, each
+    archived input's sha256, whether it was dead-lettered and whether the filters keep it;
+    `_current`, the compared columns of the current events of each kept position. `plan_units`
+    reads each in position order, one ordered scan (`_InOrder`), and takes a unit's rows as
+    a range of it (a look-up by a set of sha256s scans the whole snapshot, once per unit).
+    DuckDB keeps both compressed and spills them to disk past its memory limit; a lake of years
+    has thousands of event files, read here once. The tables are not made in order: sorting
+    the joined rows as they were inserted ran out of DuckDB's memory limit on a 1,000,000-input
+    archive, while the readers' own ORDER BY sorts out of core."""
     con.execute("CREATE OR REPLACE TABLE _dead AS "
                 "SELECT DISTINCT raw_sha256 AS sha FROM dead_letters")
     where, params = received_between(since, until, "a.received_at")
@@ -143,15 +145,13 @@ def _index_archive(con, files: list[Path], selected: bool, since, until) -> None
         CREATE OR REPLACE TABLE _positions AS
         SELECT f.file_no, a.file_row_number AS row_no, a.sha256,
                a.sha256 IN (SELECT sha FROM _dead) AS dead, coalesce({keep}, false) AS keep
-        FROM {source} a JOIN _files f ON f.path = a.filename
-        ORDER BY f.file_no, row_no""", params)
+        FROM {source} a JOIN _files f ON f.path = a.filename""", params)
     con.unregister("_files")
     con.execute(f"""
         CREATE OR REPLACE TABLE _current AS
         SELECT p.file_no, p.row_no, {", ".join("c." + c for c in BEFORE_COLUMNS)}
         FROM _positions p JOIN _current_events c ON c.raw_sha256 = p.sha256
-        WHERE p.keep
-        ORDER BY p.file_no, p.row_no""")
+        WHERE p.keep""")
 
 
 class _InOrder:
