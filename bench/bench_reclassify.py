@@ -86,7 +86,6 @@ from connectors.duck import connect
 from connectors.replay import replay_events
 from pipeline.suppression import SuppressionEngine
 con = connect(sys.argv[1], analytics=False, config={"threads": 1})
-con.execute("SET enable_progress_bar = false")
 con.execute("SET memory_limit = '192MB'")
 engine = SuppressionEngine()
 decisions = sum(1 for _ in replay_events(con, engine, "v_events_current"))

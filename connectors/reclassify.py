@@ -210,7 +210,6 @@ def reclassify(lake: str | os.PathLike[str], *, settings: Settings | None = None
     # in the lake's size instead of growing to 80 % of the machine, DuckDB's default.
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET preserve_insertion_order = false")
-    con.execute("SET enable_progress_bar = false")   # stdout may be the diff (--out -)
     writer = LakeWriter(lake)
     stem = f"reclassify-{run_id[:20]}"
     try:
