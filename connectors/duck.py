@@ -237,11 +237,16 @@ def connect(lake: str | os.PathLike[str], *, database: str = ":memory:",
             analytics: bool = True, part: Slice | None = None,
             config: dict | None = None) -> duckdb.DuckDBPyConnection:
     root = Path(lake).resolve()
-    # no progress bar: DuckDB draws it on stdout, where `query`, `reclassify --out -` and
-    # scripts write their answers, for any statement over 2 s (reading the footers of a lake
-    # of ~18,000 files takes ~4 s)
     con = duckdb.connect(database, config=config or {})
-    con.execute("SET enable_progress_bar = false")
+    # No progress bar: DuckDB draws it on stdout, where `query`, `reclassify --out -` and
+    # scripts write their answers, for any statement over 2 s (reading the footers of a lake of
+    # ~18,000 files takes ~4 s). The print switch, because progress_bar_time switches the bar
+    # itself on again. Inside Jupyter DuckDB refuses any change to the bar without ipywidgets
+    # (the notebooks): there it draws in the notebook, not into data, and is left as it is.
+    try:
+        con.execute("SET enable_progress_bar_print = false")
+    except duckdb.InvalidInputException:
+        pass
     con.execute("SET TimeZone = 'UTC'")
     for statement in DIMENSION_MACROS_SQL.split(";\n")[:-1]:  # a ';' ends a line only there
         con.execute(statement)
