@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from pipeline.dsn.dialects.kit import command_in
-from pipeline.dsn.dialects.kit.software import _COMMAND, _SESSION_ORDER, _may_name_command
+from pipeline.dsn.dialects.kit.software import _may_name_command, latest_command
 from pipeline.dsn.engine import read_bounces
 from pipeline.mime.parse import parse_email
 from pipeline.mime.view import MailView
@@ -19,15 +19,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def reference(text: str | None) -> str | None:
-    """command_in as it was: the regex over every text."""
-    if not text:
-        return None
-    latest = None
-    for bare, address_form, end_of_data in _COMMAND.findall(text):
-        name = bare or address_form.split(" ")[0].upper() or (end_of_data and "DATA")
-        if latest is None or _SESSION_ORDER[name] > _SESSION_ORDER[latest]:
-            latest = name
-    return latest
+    """command_in as it was: the regex over every text (no pre-test)."""
+    return latest_command(text) if text else None
 
 
 def _diagnostics() -> list[str]:

@@ -323,6 +323,12 @@ def command_in(text: str | None) -> str | None:
     """The SMTP command an error message names (`... after RCPT TO:<a@b>` -> RCPT)."""
     if not text or not _may_name_command(text):
         return None
+    return latest_command(text)
+
+
+def latest_command(text: str) -> str | None:
+    """The latest command in session order among every match of _COMMAND in `text`: what
+    command_in answers once its pre-test lets the text through (the test holds the two equal)."""
     latest = None
     for bare, address_form, end_of_data in _COMMAND.findall(text):
         name = bare or address_form.split(" ")[0].upper() or (end_of_data and "DATA")
