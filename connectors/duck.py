@@ -188,12 +188,13 @@ def read_parquet_sql(files_sql: str, columns: FileColumns, *, hive: bool = True,
 
 def base_view_sql(root: Path, name: str, part: Slice | None = None,
                   columns: FileColumns | None = None) -> str:
-    """`columns` (`file_columns` of the table's files): whether they agree, and for events,
-    which derived columns some files lack (then derived in SQL)."""
+    """`columns` (`file_columns` of the table's files; none: the table has no file yet):
+    whether they agree, and for events, which derived columns some files lack (then derived
+    in SQL)."""
     spec = TABLES[name]
     where = (part or Slice()).where(name)
     columns = columns or FileColumns()
-    if any((root / name).glob("dt=*/*.parquet")):
+    if columns.files:
         source = f"SELECT * FROM {read_parquet_sql(_literal(files_glob(root, name)), columns)}"
         lacking = columns.lacking(list(DERIVED_EVENT_COLUMNS)) if name == "events" else None
         if lacking:
