@@ -107,16 +107,18 @@ def sisimai_go_peer(files: list[Path], rounds: int, scratch: Path) -> dict | Non
     return json.loads(done.stdout)
 
 
-def classify_run(inputs: Path, jobs: int, out: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the command and its workers)."""
+def classify_run(inputs: Path, jobs: int, out: Path, *, code: Path = ROOT
+                 ) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and its workers), running the packages found
+    under `code` (this checkout, or bench/compiled_ceiling.py's compiled copy)."""
     import resource
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(code)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with out.open("wb") as fh:
         subprocess.run([sys.executable, "-m", "connectors.cli", "classify", "--jobs", str(jobs),
-                        str(inputs)], stdout=fh, check=True, env=env, cwd=ROOT)
+                        str(inputs)], stdout=fh, check=True, env=env, cwd=code)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

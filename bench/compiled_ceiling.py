@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_cli import make_files
+from bench.bench_cli import classify_run, make_files
 
 SETUP = """
 from pathlib import Path
@@ -67,16 +67,6 @@ def compiled_copy(scratch: Path) -> Path:
     return src
 
 
-def classify(pythonpath: Path, inputs: Path, out: Path) -> float:
-    """Seconds of one `classify --jobs 1` run, start-up included."""
-    env = {**os.environ, "PYTHONPATH": str(pythonpath)}
-    t0 = time.monotonic()
-    with out.open("wb") as fh:
-        subprocess.run([sys.executable, "-m", "connectors.cli", "classify", "--jobs", "1",
-                        str(inputs)], stdout=fh, check=True, env=env, cwd=pythonpath)
-    return time.monotonic() - t0
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--copies", type=int, default=30)
@@ -97,8 +87,9 @@ def main() -> int:
         best = {"python": float("inf"), "compiled": float("inf")}
         for _ in range(args.rounds):
             for name, path in (("python", ROOT), ("compiled", src)):
-                best[name] = min(best[name], classify(path, scratch / "inputs",
-                                                      scratch / f"{name}.jsonl"))
+                took, _ = classify_run(scratch / "inputs", 1, scratch / f"{name}.jsonl",
+                                       code=path)
+                best[name] = min(best[name], took)
         same = filecmp.cmp(scratch / "python.jsonl", scratch / "compiled.jsonl", shallow=False)
         n = len(files)
         for name, took in best.items():
